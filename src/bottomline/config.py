@@ -1,0 +1,45 @@
+"""Settings: the only module that reads the environment.
+
+Nothing reads settings at import time; call :func:`get_settings` where a value is needed.
+Every setting is documented here and in docs/configuration.md (a test keeps the two in step).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BOTTOMLINE_", extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path("data"),
+        description="Directory for the embedded store, snapshots, feeds and results.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description=(
+            "SQLAlchemy URL of the operational store. Default: a SQLite file "
+            "`bottomline.db` inside data_dir. PostgreSQL: postgresql+psycopg://user:pw@host/db"
+        ),
+    )
+    duckdb_threads: int | None = Field(
+        default=None, description="Threads DuckDB may use for screening (default: all cores)."
+    )
+    duckdb_memory_limit: str | None = Field(
+        default=None, description="DuckDB memory limit for screening, e.g. '8GB' (default: DuckDB's)."
+    )
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'bottomline.db').resolve()}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

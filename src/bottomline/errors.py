@@ -1,0 +1,53 @@
+"""Errors raised by bottomline's domain code.
+
+Delivery layers (CLI, API) map these to messages and exit codes or HTTP statuses;
+domain code never prints. The tree::
+
+    BottomlineError                 base of everything we raise on purpose
+    ├── UserError                   the user can fix it: says what is wrong and how to fix it
+    │   ├── InputFileError          a missing, unreadable or malformed input file
+    │   ├── PolicyError             a policy file with missing or absurd values
+    │   ├── UnknownRegionError      a region code that is not in the registry or code list
+    │   └── ConfigError             a bad setting (environment variable or option)
+    └── IntegrityError              the data contradicts itself (a bug or a tampered store)
+"""
+
+from __future__ import annotations
+
+
+class BottomlineError(Exception):
+    """Base class. ``hint`` tells the user how to fix the problem, when we know."""
+
+    status_code = 500
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message if not self.hint else f"{self.message}\n  → {self.hint}"
+
+
+class UserError(BottomlineError):
+    status_code = 400
+
+
+class InputFileError(UserError):
+    status_code = 422
+
+
+class PolicyError(UserError):
+    status_code = 422
+
+
+class UnknownRegionError(UserError):
+    status_code = 404
+
+
+class ConfigError(UserError):
+    status_code = 500
+
+
+class IntegrityError(BottomlineError):
+    status_code = 500

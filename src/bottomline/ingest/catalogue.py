@@ -1,0 +1,283 @@
+"""The feed catalogue: one declared schema per department feed.
+
+Each column has a canonical name (what bottomline stores), the header departments send
+(Chinese) with aliases, a type, whether it is required, and for coded columns the mapping
+from the department's wording to our code. Adding a feed is declaring a schema here.
+
+The synthetic generator writes department files with the ``header`` of every column; the
+importer maps ``header`` or any alias back to the canonical name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+ColumnType = Literal["string", "date", "float", "int"]
+
+
+@dataclass(frozen=True, slots=True)
+class FeedColumn:
+    name: str  # canonical name
+    header: str  # the header departments send
+    type: ColumnType = "string"
+    required: bool = True
+    aliases: tuple[str, ...] = ()
+    codes: dict[str, str] = field(default_factory=dict)  # department wording -> our code
+    personal: bool = False  # personal data: masked in logs, lists and exports
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    name: str
+    zh: str
+    en: str
+    department: str  # 部门
+    columns: tuple[FeedColumn, ...]
+    # The format the synthetic generator writes, as departments commonly send it.
+    sample_format: Literal["csv-utf8", "csv-utf8-bom", "csv-gb18030", "xlsx"] = "csv-utf8"
+
+    @property
+    def label(self) -> str:
+        return f"{self.zh} / {self.en}"
+
+    def column(self, name: str) -> FeedColumn:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(name)
+
+
+def _id(header: str = "身份证号") -> FeedColumn:
+    return FeedColumn(
+        "id_number", header, aliases=("身份证号码", "公民身份号码", "证件号码"), personal=True
+    )
+
+
+def _name() -> FeedColumn:
+    return FeedColumn("name", "姓名", required=False, personal=True)
+
+
+MEDICAL = Feed(
+    "medical",
+    "医保结算",
+    "medical insurance settlements",
+    "医疗保障局",
+    (
+        _id(),
+        _name(),
+        FeedColumn("settle_date", "结算日期", "date", aliases=("结算时间",)),
+        FeedColumn(
+            "visit_type",
+            "就诊类型",
+            codes={"住院": "inpatient", "普通门诊": "outpatient", "门诊慢特病": "chronic_outpatient"},
+        ),
+        FeedColumn("total_cost", "医疗总费用", "float", aliases=("总费用",)),
+        FeedColumn("basic_paid", "基本医保支付", "float", aliases=("统筹基金支付",)),
+        FeedColumn("serious_paid", "大病保险支付", "float"),
+        FeedColumn("assistance_paid", "医疗救助支付", "float"),
+        FeedColumn("self_pay", "个人自付", "float", aliases=("个人负担", "个人自付金额")),
+        FeedColumn("institution", "定点医疗机构", required=False),
+    ),
+    "csv-utf8",
+)
+
+CIVIL_AFFAIRS = Feed(
+    "civil_affairs",
+    "民政救助",
+    "civil affairs assistance rolls",
+    "民政局",
+    (
+        _id(),
+        _name(),
+        FeedColumn(
+            "assistance_type",
+            "救助类型",
+            codes={"低保": "dibao", "特困供养": "tekun", "特困": "tekun", "临时救助": "temporary"},
+        ),
+        FeedColumn(
+            "change", "变动类型", codes={"新增": "new", "续保": "continuing", "停保": "stopped"}
+        ),
+        FeedColumn("start_date", "起始日期", "date"),
+        FeedColumn("amount", "月救助金额", "float", aliases=("救助金额",)),
+    ),
+    "csv-gb18030",
+)
+
+EDUCATION = Feed(
+    "education",
+    "教育",
+    "education: dropouts and non-compulsory school costs",
+    "教育局",
+    (
+        _id("学生身份证号"),
+        _name(),
+        FeedColumn(
+            "stage",
+            "学段",
+            codes={
+                "小学": "primary",
+                "初中": "junior",
+                "普通高中": "senior_high",
+                "中职": "vocational",
+                "高职": "higher_vocational",
+                "本科": "undergraduate",
+            },
+        ),
+        FeedColumn("event", "状态", codes={"辍学": "dropout", "在读": "enrolled"}),
+        FeedColumn("event_date", "日期", "date"),
+        FeedColumn("self_pay", "自付费用", "float", required=False),
+    ),
+    "xlsx",
+)
+
+HUMAN_RESOURCES = Feed(
+    "human_resources",
+    "人社就业",
+    "human resources: employment changes",
+    "人力资源和社会保障局",
+    (
+        _id(),
+        _name(),
+        FeedColumn(
+            "event",
+            "事件类型",
+            codes={"失业登记": "unemployed", "解除劳动合同": "contract_ended", "就业登记": "employed"},
+        ),
+        FeedColumn("event_date", "事件日期", "date"),
+        FeedColumn("employer", "单位名称", required=False),
+    ),
+    "csv-utf8-bom",
+)
+
+EMERGENCY = Feed(
+    "emergency",
+    "应急灾情",
+    "emergency management: disaster losses",
+    "应急管理局",
+    (
+        _id("户主身份证号"),
+        _name(),
+        FeedColumn(
+            "disaster_type",
+            "灾害类型",
+            codes={
+                "洪涝": "flood",
+                "干旱": "drought",
+                "生物灾害": "biological",
+                "气象灾害": "meteorological",
+                "地震": "earthquake",
+                "其他": "other",
+            },
+        ),
+        FeedColumn("event_date", "受灾日期", "date"),
+        FeedColumn("loss", "直接经济损失", "float"),
+        FeedColumn(
+            "house_damage",
+            "房屋损毁",
+            codes={"无": "none", "一般损坏": "minor", "严重损坏": "severe", "倒塌": "collapsed"},
+        ),
+    ),
+    "xlsx",
+)
+
+PUBLIC_SECURITY = Feed(
+    "public_security",
+    "公安",
+    "public security: deaths and accidents",
+    "公安局",
+    (
+        _id(),
+        _name(),
+        FeedColumn(
+            "event",
+            "事件",
+            codes={"死亡": "death", "致残伤害": "disabling_injury", "受伤": "injury"},
+        ),
+        FeedColumn("event_date", "发生日期", "date"),
+        FeedColumn(
+            "cause",
+            "原因",
+            codes={"交通事故": "traffic", "刑事案件": "crime", "意外": "accident", "疾病": "illness"},
+        ),
+    ),
+    "csv-utf8",
+)
+
+HOUSING = Feed(
+    "housing",
+    "住建房屋安全",
+    "housing: safety appraisals",
+    "住房和城乡建设局",
+    (
+        _id("户主身份证号"),
+        _name(),
+        FeedColumn("appraisal_date", "鉴定日期", "date"),
+        FeedColumn("grade", "鉴定等级", codes={"A级": "A", "B级": "B", "C级": "C", "D级": "D"}),
+    ),
+    "xlsx",
+)
+
+WATER = Feed(
+    "water",
+    "水利饮水",
+    "water: supply problems",
+    "水利局",
+    (
+        _id("户主身份证号"),
+        _name(),
+        FeedColumn(
+            "problem",
+            "问题类型",
+            codes={"断水超1个月": "supply_cut", "水质不达标": "quality", "取水不便": "distance"},
+        ),
+        FeedColumn("found_date", "发现日期", "date"),
+    ),
+    "csv-gb18030",
+)
+
+DISABLED = Feed(
+    "disabled",
+    "残联",
+    "disabled persons' federation: certificates",
+    "残疾人联合会",
+    (
+        _id(),
+        _name(),
+        FeedColumn("certificate_no", "残疾人证号", personal=True),
+        FeedColumn(
+            "category",
+            "残疾类别",
+            codes={
+                "视力": "1",
+                "听力": "2",
+                "言语": "3",
+                "肢体": "4",
+                "智力": "5",
+                "精神": "6",
+                "多重": "7",
+            },
+        ),
+        FeedColumn("grade", "残疾等级", codes={"一级": "1", "二级": "2", "三级": "3", "四级": "4"}),
+        FeedColumn("issue_date", "发证日期", "date"),
+    ),
+    "csv-utf8",
+)
+
+FEEDS: dict[str, Feed] = {
+    f.name: f
+    for f in (
+        MEDICAL,
+        CIVIL_AFFAIRS,
+        EDUCATION,
+        HUMAN_RESOURCES,
+        EMERGENCY,
+        PUBLIC_SECURITY,
+        HOUSING,
+        WATER,
+        DISABLED,
+    )
+}
+
+# Columns every staged (accepted, matched) feed row carries besides its feed's own columns.
+STAGED_EXTRA = ("household_id", "member_id", "period", "source_file", "source_row")
