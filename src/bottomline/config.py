@@ -31,7 +31,8 @@ class Settings(BaseSettings):
         default=None, description="Threads DuckDB may use for screening (default: all cores)."
     )
     duckdb_memory_limit: str | None = Field(
-        default=None, description="DuckDB memory limit for screening, e.g. '8GB' (default: DuckDB's)."
+        default=None,
+        description="DuckDB memory limit for screening, e.g. '8GB' (default: DuckDB's).",
     )
 
     def resolved_database_url(self) -> str:

@@ -70,7 +70,11 @@ MEDICAL = Feed(
         FeedColumn(
             "visit_type",
             "就诊类型",
-            codes={"住院": "inpatient", "普通门诊": "outpatient", "门诊慢特病": "chronic_outpatient"},
+            codes={
+                "住院": "inpatient",
+                "普通门诊": "outpatient",
+                "门诊慢特病": "chronic_outpatient",
+            },
         ),
         FeedColumn("total_cost", "医疗总费用", "float", aliases=("总费用",)),
         FeedColumn("basic_paid", "基本医保支付", "float", aliases=("统筹基金支付",)),
@@ -142,7 +146,11 @@ HUMAN_RESOURCES = Feed(
         FeedColumn(
             "event",
             "事件类型",
-            codes={"失业登记": "unemployed", "解除劳动合同": "contract_ended", "就业登记": "employed"},
+            codes={
+                "失业登记": "unemployed",
+                "解除劳动合同": "contract_ended",
+                "就业登记": "employed",
+            },
         ),
         FeedColumn("event_date", "事件日期", "date"),
         FeedColumn("employer", "单位名称", required=False),
@@ -198,7 +206,12 @@ PUBLIC_SECURITY = Feed(
         FeedColumn(
             "cause",
             "原因",
-            codes={"交通事故": "traffic", "刑事案件": "crime", "意外": "accident", "疾病": "illness"},
+            codes={
+                "交通事故": "traffic",
+                "刑事案件": "crime",
+                "意外": "accident",
+                "疾病": "illness",
+            },
         ),
     ),
     "csv-utf8",
