@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+import pyarrow as pa
+
 ColumnType = Literal["string", "date", "float", "int"]
 
 
@@ -293,4 +295,34 @@ FEEDS: dict[str, Feed] = {
 }
 
 # Columns every staged (accepted, matched) feed row carries besides its feed's own columns.
-STAGED_EXTRA = ("household_id", "member_id", "period", "source_file", "source_row")
+STAGED_EXTRA: tuple[pa.Field, ...] = (
+    pa.field("household_id", pa.int64(), nullable=False),
+    pa.field("member_id", pa.int64(), nullable=False),
+    pa.field("period", pa.string(), nullable=False),  # "YYYY-MM" the batch is for
+    pa.field("period_index", pa.int32(), nullable=False),  # year * 12 + month - 1
+    pa.field("source_file", pa.string(), nullable=False),
+    pa.field("source_row", pa.int64(), nullable=False),  # 1-based data row in the source file
+)
+
+_ARROW_TYPES: dict[str, pa.DataType] = {
+    "string": pa.string(),
+    "date": pa.date32(),
+    "float": pa.float64(),
+    "int": pa.int64(),
+}
+
+
+def staged_schema(feed: Feed) -> pa.Schema:
+    """Schema of a feed's staged rows: its canonical columns, then the lineage columns."""
+    own = [pa.field(c.name, _ARROW_TYPES[c.type], nullable=not c.required) for c in feed.columns]
+    return pa.schema([*own, *STAGED_EXTRA])
+
+
+def period_index(period: str) -> int:
+    """``"2025-10"`` → 2025 * 12 + 9; the inverse of :func:`period_of`."""
+    year, month = period.split("-")
+    return int(year) * 12 + int(month) - 1
+
+
+def period_of(index: int) -> str:
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"

@@ -1,0 +1,243 @@
+"""The views rules read: one row per household, with its features and its policy's parameters.
+
+``household_view`` joins the registry snapshot with the per-village policy table and derives
+what rules compare (size, net and per-capita net income, rigid expenditure, guarantee problems).
+Each department feed has a view that aggregates its rows per household for the cycle (or the
+policy's window) and joins the household view, so a feed rule sees household, policy and feed
+values side by side. Everything is an Ibis expression: the same views run on DuckDB or Spark.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import ibis
+import ibis.expr.types as ir
+from ibis import _
+
+from bottomline.ingest.catalogue import period_index
+from bottomline.registry.columns import INCOME_COLUMNS
+
+CAN_WORK = ("skilled", "able", "weak")
+COMPULSORY_AGES = (6, 15)  # ages of compulsory schooling (义务教育) used for dropout checks
+EDUCATION_COST_WINDOW = 12  # months of non-compulsory school costs summed (yearly feed)
+MAX_WINDOW = 36  # the longest window a policy may set (policy validation bounds)
+
+DAMAGE_RANK = {"none": 0, "minor": 1, "severe": 2, "collapsed": 3}
+GRADE_RANK = {"A": 1, "B": 2, "C": 3, "D": 4}
+
+
+@dataclass(frozen=True, slots=True)
+class Cycle:
+    """A screening cycle: a month ``YYYY-MM``; its year selects incomes and policy."""
+
+    period: str
+
+    @property
+    def year(self) -> int:
+        return int(self.period[:4])
+
+    @property
+    def index(self) -> int:
+        return period_index(self.period)
+
+    @property
+    def month(self) -> int:
+        return int(self.period[5:7])
+
+
+def _age(birth: ir.DateValue, cycle: Cycle) -> ir.IntegerValue:
+    """Completed years at the end of the cycle's month (day 28 is close enough for ages)."""
+    before_birthday = (birth.month() * 100 + birth.day()) > (cycle.month * 100 + 28)
+    return (cycle.year - birth.year()) - before_birthday.cast("int32")
+
+
+def member_view(members: ir.Table, cycle: Cycle) -> ir.Table:
+    age = _age(members.birth_date, cycle)
+    return members.mutate(
+        age=age,
+        can_work=members.labour_capacity.isin(CAN_WORK),
+        compulsory_age=age.between(*COMPULSORY_AGES),
+    )
+
+
+def _member_aggregates(members: ir.Table) -> ir.Table:
+    return members.group_by("household_id").aggregate(
+        size=_.count(),
+        n_can_work=_.can_work.cast("int64").sum(),
+        any_ill=_.health.isin(("chronic", "serious")).any(),
+        any_disabled=(_.health == "disabled").any(),
+        dropouts=((_.schooling == "dropout") & _.compulsory_age).cast("int64").sum(),
+        uninsured=(~_.insured_medical).cast("int64").sum(),
+    )
+
+
+def _income_year(incomes: ir.Table, year: int, prefix: str) -> ir.Table:
+    rows = incomes.filter(incomes.year == year)
+    net = (
+        sum((rows[c] for c in INCOME_COLUMNS[1:]), rows[INCOME_COLUMNS[0]]) - rows.production_costs
+    )
+    cols = {f"{prefix}net": net}
+    if prefix == "":
+        cols |= {"medical_oop": rows.medical_oop, "education_oop": rows.education_oop}
+    return rows.select("household_id", **cols)
+
+
+def _cause() -> ibis.Deferred:
+    """The likely cause behind a low income, from who lives in the household."""
+    return ibis.cases(
+        (_.any_ill, "illness"),
+        (_.any_disabled, "disability"),
+        (_.n_can_work == 0, "lack_of_labour"),
+        else_="other",
+    )
+
+
+def household_view(tables: dict[str, ir.Table], cycle: Cycle) -> ir.Table:
+    """One row per household with features, derived incomes and its policy's parameters."""
+    members = member_view(tables["members"], cycle)
+    cur = _income_year(tables["incomes"], cycle.year, "")
+    prev = _income_year(tables["incomes"], cycle.year - 1, "prev_")
+    guar = tables["guarantees"].filter(_.year == cycle.year).drop("year")
+    hh = tables["households"].select(
+        "household_id", "village_code", "formerly_poor", "no_labour_household"
+    )
+    policy = tables["policy"]
+    joined = hh.join(policy, hh.village_code == policy.region_code).drop("region_code")
+    joined = joined.join(_member_aggregates(members), "household_id")
+    for extra in (cur, prev, guar):
+        joined = joined.left_join(extra, "household_id").drop("household_id_right")
+    rigid = joined.medical_oop.fill_null(0) + joined.education_oop.fill_null(0)
+    return joined.mutate(
+        has_income=joined.net.notnull(),
+        pc=joined.net / joined.size,
+        prev_pc=joined.prev_net / joined.size,
+        rigid=rigid,
+        pc_after_rigid=(joined.net - rigid) / joined.size,
+        food_clothing_insecure=joined.food_clothing_insecure.fill_null(False),
+        housing_unsafe=joined.housing_unsafe.fill_null(False),
+        water_unsafe=joined.water_unsafe.fill_null(False),
+    ).mutate(in_range=_.has_income & (_.pc < _.income_line), cause=_cause())
+
+
+def _this_cycle(feed: ir.Table, cycle: Cycle) -> ir.Table:
+    return feed.filter(feed.period_index == cycle.index)
+
+
+def _medical(feed: ir.Table, base: ir.Table, cycle: Cycle) -> ir.Table:
+    rows = feed.filter(feed.period_index.between(cycle.index - MAX_WINDOW + 1, cycle.index))
+    rows = rows.join(base.select("household_id", "medical_window_months"), "household_id")
+    rows = rows.filter(rows.period_index > cycle.index - rows.medical_window_months)
+    return rows.group_by("household_id").aggregate(
+        self_pay_total=_.self_pay.sum(), settlements=_.count()
+    )
+
+
+def _civil_affairs(feed: ir.Table, base: ir.Table, cycle: Cycle) -> ir.Table:
+    rows = _this_cycle(feed, cycle)
+    rows = rows.filter((rows.change == "new") & rows.assistance_type.isin(("dibao", "tekun")))
+    return rows.group_by("household_id").aggregate(
+        new_tekun=(_.assistance_type == "tekun").any(), new_assistance_members=_.count()
+    )
+
+
+def _school_dropout(feed: ir.Table, base: ir.Table, cycle: Cycle) -> ir.Table:
+    rows = _this_cycle(feed, cycle)
+    rows = rows.filter((rows.event == "dropout") & rows.stage.isin(("primary", "junior")))
+    return rows.group_by("household_id").aggregate(reported_dropouts=_.member_id.nunique())
+
+
+def _education_cost(feed: ir.Table, base: ir.Table, cycle: Cycle) -> ir.Table:
+    lo = cycle.index - EDUCATION_COST_WINDOW + 1
+    rows = feed.filter(feed.period_index.between(lo, cycle.index) & (feed.event == "enrolled"))
+    rows = rows.filter(~rows.stage.isin(("primary", "junior")))
+    return rows.group_by("household_id").aggregate(education_self_pay_total=_.self_pay.sum())
+
+
+def _job_loss(feed: ir.Table, base: ir.Table, members: ir.Table, cycle: Cycle) -> ir.Table:
+    rows = _this_cycle(feed, cycle)
+    rows = rows.filter(rows.event.isin(("unemployed", "contract_ended")))
+    affected = members.semi_join(rows, "household_id")
+    order = ibis.window(
+        group_by="household_id",
+        order_by=[
+            ibis.desc(affected.can_work),
+            ibis.desc(affected.migrant_months),
+            ibis.desc(affected.relationship == "head"),
+            affected.member_id,
+        ],
+    )
+    ranked = affected.mutate(rank=ibis.row_number().over(order))
+    earners = ranked.filter((ranked.rank == 0) & ranked.can_work).select("member_id")
+    hit = rows.semi_join(earners, "member_id")
+    return hit.group_by("household_id").aggregate(main_earner_id=_.member_id.min())
+
+
+def _death_disability(
+    security: ir.Table, disabled: ir.Table, members: ir.Table, cycle: Cycle
+) -> ir.Table:
+    events = _this_cycle(security, cycle)
+    events = events.filter(events.event.isin(("death", "disabling_injury")))
+    events = events.select("household_id", "member_id", code=(events.event == "death").ifelse(1, 2))
+    certs = _this_cycle(disabled, cycle).select("household_id", "member_id", code=ibis.literal(3))
+    working = members.filter(members.can_work).select("member_id")
+    both = events.union(certs).semi_join(working, "member_id")
+    return both.group_by("household_id").aggregate(
+        worker_event=_.code.min(), affected_worker_id=_.member_id.min()
+    )
+
+
+def _disaster(feed: ir.Table, base: ir.Table, cycle: Cycle) -> ir.Table:
+    rows = _this_cycle(feed, cycle)
+    damage = ibis.cases(*((rows.house_damage == k, v) for k, v in DAMAGE_RANK.items()), else_=0)
+    rows = rows.mutate(damage_rank=damage)
+    order = ibis.window(group_by="household_id", order_by=[ibis.desc(rows.loss)])
+    rows = rows.mutate(main_type=rows.disaster_type.first().over(order))
+    return rows.group_by("household_id").aggregate(
+        disaster_loss_total=_.loss.sum(),
+        damage_rank=_.damage_rank.max(),
+        disaster_type=_.main_type.first(),
+    )
+
+
+def _housing(feed: ir.Table, base: ir.Table, cycle: Cycle) -> ir.Table:
+    rows = _this_cycle(feed, cycle)
+    grade = ibis.cases(*((rows.grade == k, v) for k, v in GRADE_RANK.items()), else_=0)
+    return rows.mutate(g=grade).group_by("household_id").aggregate(grade_rank=_.g.max())
+
+
+def _water(feed: ir.Table, base: ir.Table, cycle: Cycle) -> ir.Table:
+    rows = _this_cycle(feed, cycle)
+    return rows.group_by("household_id").aggregate(water_reports=_.count())
+
+
+FeedAggregate = Callable[[ir.Table, ir.Table, Cycle], ir.Table]
+
+FEED_VIEWS: dict[str, tuple[str, FeedAggregate]] = {
+    "medical": ("medical", _medical),
+    "civil_affairs": ("civil_affairs", _civil_affairs),
+    "school_dropout": ("education", _school_dropout),
+    "education_cost": ("education", _education_cost),
+    "disaster": ("emergency", _disaster),
+    "housing": ("housing", _housing),
+    "water": ("water", _water),
+}
+
+
+def feed_views(
+    base: ir.Table, feeds: dict[str, ir.Table], members: ir.Table, cycle: Cycle
+) -> dict[str, ir.Table]:
+    """Every feed view: the feed's per-household aggregate joined to the household view."""
+    views = {
+        name: build(feeds[feed], base, cycle).join(base, "household_id")
+        for name, (feed, build) in FEED_VIEWS.items()
+    }
+    mv = member_view(members, cycle)
+    views["job_loss"] = _job_loss(feeds["human_resources"], base, mv, cycle).join(
+        base, "household_id"
+    )
+    views["death_disability"] = _death_disability(
+        feeds["public_security"], feeds["disabled"], mv, cycle
+    ).join(base, "household_id")
+    return views
