@@ -1,0 +1,227 @@
+"""The operational store: engine, sessions, the declarative base and schema migrations.
+
+Two backends: a SQLite file (the default, in WAL mode) and PostgreSQL through psycopg 3
+(``postgresql+psycopg://user:password@host:port/dbname``). Tables are created and changed only by
+Alembic migrations (``bottomline/migrations``), run with :func:`upgrade`; docs/store.md describes
+the tables and how to run against PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Dialect,
+    Engine,
+    Integer,
+    MetaData,
+    create_engine,
+    event,
+)
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy.types import TypeDecorator
+
+from bottomline.errors import ConfigError
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+PG_CONNECT_TIMEOUT_S = 10
+
+# A 64-bit key that autoincrements on both backends: SQLite only autoincrements a column
+# declared exactly INTEGER PRIMARY KEY (its 64-bit rowid); PostgreSQL gets BIGINT (BIGSERIAL).
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """A timezone-aware timestamp, stored in UTC and always read back aware (UTC).
+
+    PostgreSQL stores ``timestamptz``; SQLite has no time zones, so the UTC wall time is stored
+    and UTC is attached on reading. Naive datetimes are refused.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("naive datetime: the store takes timezone-aware datetimes only")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: Dialect
+    ) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for a SQLite or PostgreSQL URL, checked by connecting once.
+
+    Raises ConfigError for a malformed or unsupported URL, or a database that cannot be reached.
+    """
+    parsed = _parse_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = _sqlite_engine(parsed)
+    else:
+        engine = _postgres_engine(parsed)
+    _check_connection(engine)
+    return engine
+
+
+def _parse_url(url: str) -> URL:
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigError(
+            "the database URL is malformed",
+            hint="use sqlite:////absolute/path/bottomline.db or "
+            "postgresql+psycopg://user:password@host:5432/dbname",
+        ) from None
+    backend, driver = parsed.get_backend_name(), parsed.get_driver_name()
+    if backend == "sqlite" and driver == "pysqlite":
+        return parsed
+    if backend in ("postgresql", "postgres") and driver in ("psycopg", "psycopg2"):
+        # psycopg 3 is the driver we ship; a plain postgresql:// URL means it too.
+        return parsed.set(drivername="postgresql+psycopg")
+    raise ConfigError(
+        f"unsupported database URL scheme {parsed.drivername!r}",
+        hint="bottomline stores data in SQLite (sqlite:///path/bottomline.db) or PostgreSQL "
+        "(postgresql+psycopg://user:password@host:5432/dbname)",
+    )
+
+
+def _sqlite_engine(url: URL) -> Engine:
+    database = url.database or ""
+    if database and database != ":memory:" and not database.startswith("file:"):
+        directory = Path(database).expanduser().parent
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot create the directory {directory} for the SQLite store: {exc.strerror}",
+                hint="set BOTTOMLINE_DATA_DIR (or BOTTOMLINE_DATABASE_URL) to a writable place",
+            ) from None
+    engine = create_engine(url)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin (so DDL and
+        # reads are transactional too); see SQLAlchemy's "Serializable isolation" recipe.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in (
+            "journal_mode=WAL",
+            "foreign_keys=ON",
+            f"busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
+            "synchronous=NORMAL",
+        ):
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+def _postgres_engine(url: URL) -> Engine:
+    connect_args: dict[str, Any] = {}
+    if "connect_timeout" not in url.query:
+        connect_args["connect_timeout"] = PG_CONNECT_TIMEOUT_S
+    try:
+        return create_engine(url, connect_args=connect_args, pool_pre_ping=True)
+    except NoSuchModuleError:  # pragma: no cover - psycopg is a dependency
+        raise ConfigError(
+            "the PostgreSQL driver psycopg is not installed", hint="run `uv sync`"
+        ) from None
+
+
+def _check_connection(engine: Engine) -> None:
+    try:
+        with engine.connect():
+            pass
+    except DBAPIError as exc:
+        engine.dispose()
+        where = engine.url.render_as_string(hide_password=True)
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        hint = (
+            "check that the directory exists and is writable, or set BOTTOMLINE_DATA_DIR / "
+            "BOTTOMLINE_DATABASE_URL"
+            if engine.dialect.name == "sqlite"
+            else "check that the server is running and the host, port, user, password and "
+            "database name in BOTTOMLINE_DATABASE_URL are right (for tests: "
+            "scripts/pg-test-server)"
+        )
+        raise ConfigError(f"cannot open the database {where}: {reason}", hint=hint) from None
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """A session in one transaction: committed when the block ends, rolled back on an error."""
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        yield session
+
+
+def _alembic_config(connection: Any) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = connection
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Migrate the store's schema to ``revision`` (default: the newest), in one transaction."""
+    with engine.begin() as connection:
+        command.upgrade(_alembic_config(connection), revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The store's schema revision; None for a store that was never migrated."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revision() -> str:
+    """The newest schema revision this version of bottomline knows."""
+    head = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+    if head is None:  # pragma: no cover - the package ships its migrations
+        raise ConfigError(
+            "no schema migrations found", hint=f"reinstall; expected {MIGRATIONS_DIR}"
+        )
+    return head

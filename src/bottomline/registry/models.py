@@ -1,0 +1,150 @@
+"""Tables of the household registry: regions, households, members, incomes and guarantees.
+
+Column names are those of the snapshot layout (``registry.columns``), so export is a straight
+mapping; the only renames are the primary keys: ``households.id`` is the snapshot's
+``household_id`` and ``members.id`` its ``member_id``. Enum-valued columns hold the values of
+``registry.enums`` as plain strings. Money is ``Numeric(14, 2)`` yuan, read as ``Decimal``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Numeric,
+    SmallInteger,
+    String,
+    orm,
+)
+from sqlalchemy.ext.hybrid import hybrid_property
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bottomline.db import Base, BigId, UtcDateTime, utcnow
+
+CENT = Decimal("0.01")
+Money = Numeric(14, 2)
+CODE = String(12)  # 12-digit statistical division code
+ENUM = String(16)  # a value of a registry.enums code list
+
+
+class Region(Base):
+    __tablename__ = "regions"
+
+    code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    level: Mapped[str] = mapped_column(ENUM)  # RegionLevel
+    parent_code: Mapped[str | None] = mapped_column(CODE, ForeignKey("regions.code"), index=True)
+
+
+class Household(Base):
+    __tablename__ = "households"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)  # the snapshot's household_id
+    household_no: Mapped[str] = mapped_column(String(32), unique=True)  # 户编号
+    village_code: Mapped[str] = mapped_column(CODE, ForeignKey("regions.code"), index=True)
+    address: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(32))  # personal data
+    household_type: Mapped[str] = mapped_column(ENUM)  # HouseholdType
+    formerly_poor: Mapped[bool] = mapped_column(Boolean)  # 建档立卡 (脱贫户)
+    poverty_exit_year: Mapped[int | None] = mapped_column(SmallInteger)
+    relocated: Mapped[bool] = mapped_column(Boolean)  # 易地扶贫搬迁
+    no_labour_household: Mapped[bool] = mapped_column(Boolean)  # 整户无劳动力
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+    members: Mapped[list[Member]] = orm.relationship(
+        back_populates="household", order_by="Member.id"
+    )
+
+
+class Member(Base):
+    __tablename__ = "members"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)  # the snapshot's member_id
+    household_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("households.id"), index=True)
+    id_number: Mapped[str] = mapped_column(String(32), unique=True)  # personal data
+    id_kind: Mapped[str] = mapped_column(ENUM)  # IdKind
+    name: Mapped[str] = mapped_column(String(64))  # personal data
+    relationship: Mapped[str] = mapped_column(ENUM)  # Relationship
+    sex: Mapped[str] = mapped_column(String(8))  # Sex
+    birth_date: Mapped[dt.date] = mapped_column(Date)
+    ethnicity: Mapped[str] = mapped_column(String(2))  # GB 3304 code
+    education: Mapped[str] = mapped_column(ENUM)  # Education
+    schooling: Mapped[str] = mapped_column(ENUM)  # Schooling
+    health: Mapped[str] = mapped_column(ENUM)  # Health (personal data)
+    disability_grade: Mapped[int | None] = mapped_column(SmallInteger)  # 1-4
+    labour_capacity: Mapped[str] = mapped_column(ENUM)  # LabourCapacity
+    migrant_months: Mapped[int] = mapped_column(SmallInteger)
+    migrant_place: Mapped[str | None] = mapped_column(CODE)
+    insured_medical: Mapped[bool] = mapped_column(Boolean)
+    insured_serious_illness: Mapped[bool] = mapped_column(Boolean)
+    insured_pension: Mapped[bool] = mapped_column(Boolean)
+    dibao: Mapped[bool] = mapped_column(Boolean)
+    tekun: Mapped[bool] = mapped_column(Boolean)
+
+    household: Mapped[Household] = orm.relationship(back_populates="members")
+
+
+class HouseholdIncome(Base):
+    """A household's income and compliant out-of-pocket spending in one year (yuan).
+
+    Net income = wage + business + property + transfers - production costs; it is derived
+    (``net_income``, usable in queries too), never stored.
+    """
+
+    __tablename__ = "household_incomes"
+
+    household_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("households.id"), primary_key=True
+    )
+    year: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    wage: Mapped[Decimal] = mapped_column(Money)  # 工资性收入
+    business: Mapped[Decimal] = mapped_column(Money)  # 生产经营性收入
+    property: Mapped[Decimal] = mapped_column(Money)  # 财产性收入
+    transfer_dibao: Mapped[Decimal] = mapped_column(Money)  # 低保金
+    transfer_tekun: Mapped[Decimal] = mapped_column(Money)  # 特困供养金
+    transfer_pension: Mapped[Decimal] = mapped_column(Money)  # 养老金
+    transfer_eco: Mapped[Decimal] = mapped_column(Money)  # 生态补偿金
+    transfer_other: Mapped[Decimal] = mapped_column(Money)  # 其他转移性收入
+    production_costs: Mapped[Decimal] = mapped_column(Money)  # 生产经营性支出
+    medical_oop: Mapped[Decimal] = mapped_column(Money)  # 合规自付医疗支出
+    education_oop: Mapped[Decimal] = mapped_column(Money)  # 合规自付教育支出
+
+    @hybrid_property
+    def transfers(self) -> Decimal:
+        return (
+            self.transfer_dibao
+            + self.transfer_tekun
+            + self.transfer_pension
+            + self.transfer_eco
+            + self.transfer_other
+        )
+
+    @hybrid_property
+    def net_income(self) -> Decimal:
+        return self.wage + self.business + self.property + self.transfers - self.production_costs
+
+    def per_capita_net_income(self, size: int) -> Decimal:
+        """Net income per household member, rounded half up to the fen."""
+        if size < 1:
+            raise ValueError(f"household size must be at least 1, got {size}")
+        return (self.net_income / size).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+class HouseholdGuarantee(Base):
+    """两不愁三保障 + drinking water as assessed for a household in one year."""
+
+    __tablename__ = "household_guarantees"
+
+    household_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("households.id"), primary_key=True
+    )
+    year: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    food_clothing_insecure: Mapped[bool] = mapped_column(Boolean)  # 吃穿不愁有问题
+    housing_unsafe: Mapped[bool] = mapped_column(Boolean)  # 住房安全有问题
+    water_unsafe: Mapped[bool] = mapped_column(Boolean)  # 饮水安全有问题

@@ -1,0 +1,46 @@
+"""Reads of the household registry (unscoped: access functions apply the actor's region scope)."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bottomline.errors import UnknownRegionError
+from bottomline.registry.divisions import NATIONAL_CODE
+from bottomline.registry.models import Household, Member, Region
+
+# How many leading digits of a 12-digit code a region of each level fixes.
+PREFIX_DIGITS = {"province": 2, "city": 4, "county": 6, "township": 9, "village": 12}
+
+
+def get_household(*, session: Session, household_id: int) -> Household | None:
+    return session.get(Household, household_id)
+
+
+def household_size(*, session: Session, household_id: int) -> int:
+    """Number of members registered in the household."""
+    stmt = select(func.count()).select_from(Member).where(Member.household_id == household_id)
+    return session.scalar(stmt) or 0
+
+
+def count_households(*, session: Session, region_code: str | None = None) -> int:
+    """Households in the region's subtree (all of them for None or the national code)."""
+    stmt = select(func.count()).select_from(Household)
+    if region_code is not None and region_code != NATIONAL_CODE:
+        low, high = village_code_range(session=session, region_code=region_code)
+        stmt = stmt.where(Household.village_code.between(low, high))
+    return session.scalar(stmt) or 0
+
+
+def village_code_range(*, session: Session, region_code: str) -> tuple[str, str]:
+    """The first and last possible village codes under a region: a range the index can serve."""
+    region = session.get(Region, region_code)
+    if region is None:
+        raise UnknownRegionError(
+            f"region {region_code!r} is not in the registry",
+            hint="use the 12-digit code of a province, city, county, township or village "
+            "whose households were loaded",
+        )
+    digits = PREFIX_DIGITS[region.level]
+    prefix = region_code[:digits]
+    return prefix + "0" * (12 - digits), prefix + "9" * (12 - digits)

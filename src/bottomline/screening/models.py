@@ -1,0 +1,65 @@
+"""Screening runs and the leads (with their rule hits) they raise.
+
+A lead is a household to be verified; each of its hits records the rule, the rule's version, the
+policy it was evaluated under and the values that triggered it (evidence, not verdicts).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, SmallInteger, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bottomline.db import Base, BigId, UtcDateTime, utcnow
+
+CYCLE = String(7)  # "YYYY-MM"
+
+
+class ScreeningRun(Base):
+    __tablename__ = "screening_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle: Mapped[str] = mapped_column(CYCLE)
+    scope_code: Mapped[str] = mapped_column(String(12))  # region screened
+    year: Mapped[int] = mapped_column(SmallInteger)  # policy year
+    engine: Mapped[str] = mapped_column(String(16))  # "duckdb", "spark"
+    started_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    households_screened: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    hits: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    leads_raised: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    leads_suppressed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # policy_ref -> {"params": effective values, "documents": [policy_documents.id, ...]}
+    policies: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Lead(Base):
+    __tablename__ = "leads"
+    __table_args__ = (Index("ix_leads_household_id_status", "household_id", "status"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("screening_runs.id"), index=True)
+    household_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("households.id"))
+    cycle: Mapped[str] = mapped_column(CYCLE)
+    channel: Mapped[str] = mapped_column(
+        String(16), default="screening", server_default="screening"
+    )
+    category: Mapped[str] = mapped_column(String(32))
+    risk_types: Mapped[list[str]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(8), default="open", server_default="open")
+    policy_ref: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class LeadHit(Base):
+    __tablename__ = "lead_hits"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    lead_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("leads.id"), index=True)
+    rule_id: Mapped[str] = mapped_column(String(64))
+    rule_version: Mapped[int] = mapped_column(Integer)
+    policy_ref: Mapped[str] = mapped_column(String(64))
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON)  # the values that triggered the rule

@@ -1,0 +1,68 @@
+"""Shared fixtures: a fresh operational store per test, on SQLite and on PostgreSQL.
+
+``store_url`` runs a test once per backend: ``sqlite`` (a new file in the test's temp dir) and
+``postgres`` (a new database on the server at BOTTOMLINE_TEST_PG_URL, dropped afterwards; start
+one with ``export BOTTOMLINE_TEST_PG_URL="$(scripts/pg-test-server)"``). Without that variable
+the postgres runs are skipped, except on CI (CI=true), where they fail: CI never silently skips
+PostgreSQL. ``engine`` is a migrated store on that URL.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from bottomline.db import make_engine, upgrade
+
+PG_URL_VARIABLE = "BOTTOMLINE_TEST_PG_URL"
+
+
+@pytest.fixture(scope="session")
+def pg_admin() -> Iterator[Engine | None]:
+    """An autocommit engine on the PostgreSQL test server's own database, or None if unset."""
+    url = os.environ.get(PG_URL_VARIABLE)
+    if not url:
+        yield None
+        return
+    server = make_engine(url)
+    yield server.execution_options(isolation_level="AUTOCOMMIT")
+    server.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of a fresh, empty database: a SQLite file, or a new PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'bottomline.db'}"
+        return
+    admin = request.getfixturevalue("pg_admin")
+    if admin is None:
+        reason = (
+            f"{PG_URL_VARIABLE} is not set; start a server with "
+            f'`export {PG_URL_VARIABLE}="$(scripts/pg-test-server)"`'
+        )
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL tests cannot run on CI: {reason}")
+        pytest.skip(reason)
+    name = f"bl_test_{uuid.uuid4().hex[:16]}"
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield admin.url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def engine(store_url: str) -> Iterator[Engine]:
+    """A migrated, empty store."""
+    store = make_engine(store_url)
+    upgrade(store)
+    yield store
+    store.dispose()

@@ -1,0 +1,212 @@
+"""The store kernel: URLs, connections, pragmas, sessions, migrations and column types."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import IntegrityError, StatementError
+
+from bottomline.db import current_revision, head_revision, make_engine, session_scope, upgrade
+from bottomline.errors import ConfigError
+from bottomline.migrations import target_metadata
+from bottomline.policy.models import PolicyDocument
+from bottomline.registry.models import Household, Member, Region
+from bottomline.screening.models import Lead, LeadHit, ScreeningRun
+from tests.registry.snapshots import COUNTY, PROVINCE
+
+
+def test_upgrade_migrates_an_empty_store_to_head(store_url: str) -> None:
+    engine = make_engine(store_url)
+    try:
+        assert current_revision(engine) is None
+        upgrade(engine)
+        upgrade(engine)  # a second run changes nothing
+        assert current_revision(engine) == head_revision()
+    finally:
+        engine.dispose()
+
+
+def test_models_and_migrations_agree(engine: Engine) -> None:
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, target_metadata()) == []
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'store' / 'bottomline.db'}")
+    try:
+        with engine.connect() as connection:
+            pragma = {
+                name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()
+                for name in ("journal_mode", "foreign_keys", "synchronous", "busy_timeout")
+            }
+    finally:
+        engine.dispose()
+    assert pragma == {
+        "journal_mode": "wal",
+        "foreign_keys": 1,
+        "synchronous": 1,
+        "busy_timeout": 10000,
+    }
+
+
+def test_foreign_keys_are_enforced(engine: Engine) -> None:
+    member = Member(
+        id=1, household_id=404, id_number="x", id_kind="resident_id", name="n", relationship="head",
+        sex="male", birth_date=dt.date(1980, 1, 1), ethnicity="01", education="primary",
+        schooling="not_in_school", health="healthy", disability_grade=None, labour_capacity="able",
+        migrant_months=0, migrant_place=None, insured_medical=True, insured_serious_illness=True,
+        insured_pension=True, dibao=False, tekun=False,
+    )  # fmt: skip
+    with pytest.raises(IntegrityError), session_scope(engine) as session:
+        session.add(member)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "",
+        "not a url",
+        "mysql://user@localhost/bottomline",
+        "postgresql+asyncpg://user@localhost/bottomline",
+        "oracle://scott:tiger@localhost/xe",
+    ],
+)
+def test_unsupported_or_malformed_urls_are_config_errors(url: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        make_engine(url)
+
+    assert "postgresql+psycopg://" in str(caught.value)  # the hint shows what works
+
+
+def test_an_unreachable_server_is_a_config_error_without_the_password() -> None:
+    with pytest.raises(ConfigError, match="cannot open the database") as caught:
+        make_engine("postgresql+psycopg://someone:s3cret@127.0.0.1:1/bottomline?connect_timeout=2")
+
+    assert "s3cret" not in str(caught.value)
+    assert "127.0.0.1:1" in str(caught.value)
+
+
+def test_a_sqlite_file_that_cannot_be_created_is_a_config_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+
+    with pytest.raises(ConfigError, match="a-file"):
+        make_engine(f"sqlite:///{blocker / 'bottomline.db'}")
+
+
+def test_session_scope_commits_or_rolls_back(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        session.add(Region(code=PROVINCE, name="云南省", level="province", parent_code=None))
+
+    def add_county_then_fail() -> None:
+        with session_scope(engine) as session:
+            session.add(Region(code=COUNTY, name="元谋县", level="county", parent_code=PROVINCE))
+            session.flush()
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        add_county_then_fail()
+
+    with session_scope(engine) as session:
+        assert session.scalars(select(Region.code)).all() == [PROVINCE]
+
+
+def test_timestamps_are_stored_and_read_in_utc(engine: Engine) -> None:
+    beijing = dt.timezone(dt.timedelta(hours=8))
+    started = dt.datetime(2026, 3, 1, 8, 30, 15, 123456, tzinfo=beijing)
+    with session_scope(engine) as session:
+        session.add(
+            ScreeningRun(
+                cycle="2026-03", scope_code=COUNTY, year=2026, engine="duckdb", started_at=started
+            )
+        )
+
+    with session_scope(engine) as session:
+        run = session.scalars(select(ScreeningRun)).one()
+        assert run.started_at == started
+        assert run.started_at.utcoffset() == dt.timedelta(0)
+        assert run.finished_at is None
+
+
+def test_naive_timestamps_are_refused(engine: Engine) -> None:
+    with pytest.raises(StatementError, match="naive datetime"), session_scope(engine) as session:
+        session.add(
+            ScreeningRun(
+                cycle="2026-03",
+                scope_code=COUNTY,
+                year=2026,
+                engine="duckdb",
+                started_at=dt.datetime(2026, 3, 1),
+            )
+        )
+
+
+def test_json_columns_and_defaults_round_trip(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        session.add(Region(code=PROVINCE, name="云南省", level="province", parent_code=None))
+        session.add(
+            Region(code="532328100201", name="甲一村", level="village", parent_code=PROVINCE)
+        )
+        session.flush()
+        session.add(
+            Household(
+                id=7, household_no="7", village_code="532328100201", household_type="ordinary",
+                formerly_poor=False, relocated=False, no_labour_household=False,
+            )
+        )  # fmt: skip
+        run = ScreeningRun(
+            cycle="2026-03", scope_code=COUNTY, year=2026, engine="duckdb",
+            policies={"yn-2026": {"params": {"income_line": 8700}, "documents": [1, 2]}},
+        )  # fmt: skip
+        session.add(run)
+        session.flush()
+        lead = Lead(
+            run_id=run.id,
+            household_id=7,
+            cycle="2026-03",
+            category="income",
+            risk_types=["income_low", "medical"],
+            policy_ref="yn-2026",
+        )
+        session.add(lead)
+        session.flush()
+        session.add(
+            LeadHit(
+                lead_id=lead.id,
+                rule_id="income_below_line",
+                rule_version=1,
+                policy_ref="yn-2026",
+                evidence={"per_capita": 8000.5, "line": 8700, "note": "低于监测线"},
+            )
+        )
+        session.add(
+            PolicyDocument(
+                region_code="000000000000",
+                year=2026,
+                content_hash="0" * 64,
+                title="t",
+                source="s",
+                source_path="p",
+                params={"a": [1, 2]},
+            )
+        )
+
+    with session_scope(engine) as session:
+        lead = session.scalars(select(Lead)).one()
+        hit = session.scalars(select(LeadHit)).one()
+        run = session.scalars(select(ScreeningRun)).one()
+        assert (lead.status, lead.channel, lead.risk_types) == (
+            "open",
+            "screening",
+            ["income_low", "medical"],
+        )
+        assert hit.evidence == {"per_capita": 8000.5, "line": 8700, "note": "低于监测线"}
+        assert run.policies["yn-2026"]["documents"] == [1, 2]
+        assert (run.hits, run.summary) == (0, {})
+        assert session.scalars(select(PolicyDocument.params)).one() == {"a": [1, 2]}
