@@ -168,8 +168,8 @@ def screen(
     feeds = _feed_tables(con, staged_dir, cyc)
     say("building household view")
     base = con.create_table("hh_base", household_view(tables, cyc), temp=True, overwrite=True)
-    n_households = int(base.count().execute())
-    n_registry = int(tables["households"].count().execute())
+    n_households = con.to_pyarrow(base.count()).as_py()
+    n_registry = con.to_pyarrow(tables["households"].count()).as_py()
     if n_households != n_registry:
         raise IntegrityError(
             f"{n_registry - n_households} of {n_registry} households have no policy or no members",
@@ -193,7 +193,7 @@ def screen(
         _leads(hits, cov).order_by([ibis.desc("hits"), "pc_net_income", "household_id"])
     )
     hits_pa = con.to_pyarrow(hits.order_by(["household_id", "rule_id"]))
-    hit_households = int(hits.household_id.nunique().execute())
+    hit_households = con.to_pyarrow(hits.household_id.nunique()).as_py()
     timings["total"] = time.perf_counter() - t0
     log.info(
         "screened cycle=%s households=%d hits=%d leads=%d",

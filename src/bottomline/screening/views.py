@@ -183,16 +183,18 @@ def _death_disability(
     certs = _this_cycle(disabled, cycle).select("household_id", "member_id", code=ibis.literal(3))
     working = members.filter(members.can_work).select("member_id")
     both = events.union(certs).semi_join(working, "member_id")
-    return both.group_by("household_id").aggregate(
-        worker_event=_.code.min(), affected_worker_id=_.member_id.min()
-    )
+    order = ibis.window(group_by="household_id", order_by=[both.code, both.member_id])
+    first = both.mutate(rank=ibis.row_number().over(order)).filter(_.rank == 0)
+    return first.select("household_id", worker_event=_.code, affected_worker_id=_.member_id)
 
 
 def _disaster(feed: ir.Table, base: ir.Table, cycle: Cycle) -> ir.Table:
     rows = _this_cycle(feed, cycle)
     damage = ibis.cases(*((rows.house_damage == k, v) for k, v in DAMAGE_RANK.items()), else_=0)
     rows = rows.mutate(damage_rank=damage)
-    order = ibis.window(group_by="household_id", order_by=[ibis.desc(rows.loss)])
+    order = ibis.window(
+        group_by="household_id", order_by=[ibis.desc(rows.loss), rows.disaster_type]
+    )
     rows = rows.mutate(main_type=rows.disaster_type.first().over(order))
     return rows.group_by("household_id").aggregate(
         disaster_loss_total=_.loss.sum(),
