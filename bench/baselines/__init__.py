@@ -1,0 +1,1 @@
+"""Baselines the screening benchmark compares the engine with: plain pandas and hand-written SQL."""

@@ -1,0 +1,770 @@
+"""Screening benchmark: the engine, hand-written SQL and plain pandas, side by side.
+
+For each size (a synthetic county, city or province) it generates a population and one
+cycle of department feeds, stages the feeds, resolves the policy, then runs the three
+implementations in turn — each in its own subprocess, so wall time and peak memory of one do
+not pollute another — checks that they find the same hits, and writes
+``bench/results/screening-<size>.json`` and ``bench/results/screening.md``.
+
+    uv run python bench/screening.py --sizes county city province
+    uv run python bench/screening.py --sizes county --households county=20000 --keep
+
+See bench/README.md for what is measured and the targets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import importlib
+import importlib.metadata
+import itertools
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+WORK = BENCH / "work"
+RESULTS = BENCH / "results"
+IMPLS = ("engine", "sql", "pandas")
+SEED = 20251
+CYCLE = "2025-09"  # a school-term and flood-season month: every feed has rows
+REPEAT_UNDER_SECONDS = 60.0  # repeat a run only while one takes less than this
+STAGE_PART_BYTES = 256 << 20  # stage_feed reads a whole file: stage big CSVs in parts
+MEMORY_HEADROOM = 0.85  # skip a run whose expected peak exceeds this share of available memory
+
+
+@dataclass(frozen=True, slots=True)
+class Size:
+    name: str
+    scope: str  # a 12-digit division code: county, city or province
+    households: int
+
+
+SIZES: dict[str, Size] = {
+    "county": Size("county", "532328000000", 100_000),  # 元谋县
+    "city": Size("city", "532300000000", 1_000_000),  # 楚雄彝族自治州
+    "province": Size("province", "530000000000", 5_000_000),  # 云南省
+}
+
+TARGETS = {
+    "engine_seconds_max": 10.0,  # province screening, all rules
+    "engine_over_sql_max": 1.5,
+    "pandas_over_engine_min": 50.0,
+    "engine_peak_gb_max": 8.0,
+}
+
+
+def say(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+# --- preparing the data (runs in a subprocess) ------------------------------------------------
+
+
+def _synth_feeds() -> tuple[Any, Any] | None:
+    """synth's ``simulate_panel`` and ``write_feeds``, if they exist yet."""
+    try:
+        panel = importlib.import_module("bottomline.synth.panel")
+        feeds = importlib.import_module("bottomline.synth.feeds")
+    except ImportError:
+        return None
+    if hasattr(panel, "simulate_panel") and hasattr(feeds, "write_feeds"):
+        return panel.simulate_panel, feeds.write_feeds
+    return None
+
+
+def prepare(size: Size, work: Path, seed: int, cycle: str) -> dict[str, Any]:
+    """Population → snapshot, one cycle of feeds → staged Parquet, policy → policy.parquet."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from bottomline.policy import load_directory, policy_table
+    from bottomline.synth.population import population_for, write_snapshot
+
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    pop = population_for(
+        scope=size.scope, households=size.households, seed=seed, year=int(cycle[:4])
+    )
+    write_snapshot(pop, work / "snap")
+    timings["population"] = time.perf_counter() - t0
+    counts = {name: table.num_rows for name, table in pop.tables.items()}
+    villages = pc.unique(pop.tables["households"]["village_code"]).to_pylist()
+    synth = _synth_feeds()
+    t0 = time.perf_counter()
+    files = _department_files(*synth, pop, work / "department", seed, cycle) if synth else []
+    timings["department_files"] = time.perf_counter() - t0
+    del pop  # staging reads the members back from the snapshot: one large thing at a time
+    gc.collect()
+    t0 = time.perf_counter()
+    feeds = _stage(files, work, seed, cycle) if synth else _fallback(work, seed, cycle)
+    timings["staging"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    policy = policy_table(load_directory(ROOT / "policies"), int(cycle[:4]), villages)
+    pq.write_table(policy, work / "policy.parquet")
+    timings["policy"] = time.perf_counter() - t0
+    return {
+        "scope": size.scope,
+        "households": counts["households"],
+        "members": counts["members"],
+        "snapshot_rows": counts,
+        "villages": len(villages),
+        "policies": len(set(policy["policy_ref"].to_pylist())),
+        "feed_rows": sum(feeds["rows"].values()),
+        "feeds": feeds,
+        "seconds": {k: round(v, 2) for k, v in timings.items()},
+    }
+
+
+def _fallback(work: Path, seed: int, cycle: str) -> dict[str, Any]:
+    sys.path.insert(0, str(BENCH))
+    from fallback_feeds import write_fallback_feeds
+
+    rows = write_fallback_feeds(work / "snap", work / "staged", cycle, seed=seed)
+    return {
+        "source": "bench/fallback_feeds.py (bottomline.synth could not simulate feeds yet): "
+        "staged rows written directly with pyarrow, not through ingest.stage",
+        "rows": rows,
+    }
+
+
+def _department_files(
+    simulate_panel: Any, write_feeds: Any, pop: Any, out: Path, seed: int, cycle: str
+) -> list[Path]:
+    """One month of department files (CSV, XLSX) as synth writes them."""
+    panel = simulate_panel(pop, first_period=cycle, months=1, seed=seed)
+    return list(write_feeds(panel, pop, out))
+
+
+def _stage(files: list[Path], work: Path, seed: int, cycle: str) -> dict[str, Any]:
+    """Stage every department file with ``ingest.stage.stage_feed`` (large CSVs in parts)."""
+    import pyarrow.parquet as pq
+
+    members = pq.read_table(
+        work / "snap" / "members.parquet", columns=["id_number", "member_id", "household_id"]
+    )
+    rows: dict[str, int] = {}
+    sizes: dict[str, int] = {}
+    rows_in, not_accepted = 0, 0
+    for path in files:
+        sizes[f"{path.stem}{path.suffix}"] = path.stat().st_size
+        counts = _stage_file(path, members, work)
+        rows[path.stem] = rows.get(path.stem, 0) + counts[1]
+        rows_in += counts[0]
+        not_accepted += counts[2]
+    shutil.rmtree(work / "department", ignore_errors=True)
+    return {
+        "source": "bottomline.synth (simulate_panel, write_feeds: department CSV/XLSX files), "
+        "staged with bottomline.ingest.stage.stage_feed",
+        "rows": rows,
+        "department_rows": rows_in,
+        "rejected_or_unmatched": not_accepted,
+        "department_file_bytes": sizes,
+    }
+
+
+def _stage_file(path: Path, members: Any, work: Path) -> tuple[int, int, int]:
+    """(rows in, accepted, rejected or unmatched) of staging one department file.
+
+    ``stage_feed`` holds a whole file in memory; a CSV over ``STAGE_PART_BYTES`` is staged in
+    parts of whole lines (each with the header) and the parts' outputs are concatenated into
+    the one staged file, with ``source_row`` and ``source_file`` as for the whole file.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from bottomline.ingest.stage import stage_feed
+
+    feed, period, staged = path.stem, path.parent.name, work / "staged"
+    if path.suffix != ".csv" or path.stat().st_size <= STAGE_PART_BYTES:
+        r = stage_feed(path, feed=feed, period=period, members=members, out_dir=staged)
+        return r.rows_in, r.accepted, r.rejected + r.unmatched
+    parts_dir = work / "parts"
+    target = staged / feed / f"{period}.parquet"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    totals = [0, 0, 0]
+    writer = None
+    for part in _split_csv(path, parts_dir):
+        r = stage_feed(part, feed=feed, period=period, members=members, out_dir=parts_dir)
+        assert r.output is not None
+        table = pq.read_table(r.output)
+        schema = table.schema
+        rows = pc.add(table["source_row"], totals[0])
+        table = table.set_column(table.schema.get_field_index("source_row"), "source_row", rows)
+        name = pa.array([path.name] * table.num_rows, pa.string())
+        table = table.set_column(
+            table.schema.get_field_index("source_file"), "source_file", name
+        ).cast(schema)
+        writer = writer or pq.ParquetWriter(target, table.schema)
+        writer.write_table(table)
+        totals = [
+            totals[0] + r.rows_in,
+            totals[1] + r.accepted,
+            totals[2] + r.rejected + r.unmatched,
+        ]
+        part.unlink()
+        r.output.unlink()
+    if writer is not None:
+        writer.close()
+    shutil.rmtree(parts_dir, ignore_errors=True)
+    return totals[0], totals[1], totals[2]
+
+
+def _split_csv(path: Path, out_dir: Path) -> Iterator[Path]:
+    """Parts of a CSV file of whole lines, each starting with the file's header line."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with path.open("rb") as src:
+        header = src.readline()
+        for i in itertools.count():
+            block = src.read(STAGE_PART_BYTES)
+            if not block:
+                return
+            block += src.readline()
+            part = out_dir / f"{path.stem}-{i:03d}.csv"
+            part.write_bytes(header + block)
+            yield part
+
+
+# --- one timed run (runs in a subprocess) ------------------------------------------------------
+
+
+def _max_rss_bytes() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: kilobytes
+
+
+def run_one(impl: str, work: Path, cycle: str, hits_out: Path | None) -> dict[str, Any]:
+    """Run one implementation once; the timer covers the screening call only."""
+    import pyarrow.parquet as pq
+
+    sys.path.insert(0, str(BENCH))
+    snap, staged = work / "snap", work / "staged"
+    policy = pq.read_table(work / "policy.parquet")
+    extra: dict[str, Any] = {}
+    call: Callable[[], Any]
+    if impl == "engine":
+        import ibis.backends.duckdb  # noqa: F401  (imported before the timer, like a warm server)
+
+        from bottomline.screening.engine import screen
+
+        def call() -> Any:
+            result = screen(snapshot_dir=snap, staged_dir=staged, policy=policy, cycle=cycle)
+            extra["engine_timings"] = result.timings
+            extra["leads"] = result.leads.num_rows
+            return result.hits
+
+    elif impl == "sql":
+        from baselines.sql_rules import screen_sql
+
+        def call() -> Any:
+            return screen_sql(snap, staged, policy, cycle)
+
+    else:
+        from baselines.pandas_rules import screen_pandas
+
+        def call() -> Any:
+            return screen_pandas(snap, staged, policy, cycle)
+
+    rss_before = _max_rss_bytes()
+    load = os.getloadavg()[0]
+    t0 = time.perf_counter()
+    hits = call()
+    seconds = time.perf_counter() - t0
+    peak = _max_rss_bytes()
+    if hits_out is not None:
+        pq.write_table(hits, hits_out)
+    return {
+        "impl": impl,
+        "seconds": seconds,
+        "peak_rss_bytes": peak,
+        "rss_before_bytes": rss_before,
+        "hits": hits.num_rows,
+        "load_average_before": round(load, 2),
+        **extra,
+    }
+
+
+# --- the parent: subprocesses, measurement, comparison ---------------------------------------
+
+
+def _subprocess(args: list[str], log: Path, timeout: float) -> tuple[int, int]:
+    """Run ``bench/screening.py <args>``; (exit code, the child's peak RSS in bytes)."""
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), *args],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+        )
+        timer = threading.Timer(timeout, proc.kill)
+        timer.start()
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            timer.cancel()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    return proc.returncode, usage.ru_maxrss * 1024
+
+
+def _measure(impl: str, work: Path, cycle: str, run: int, timeout: float) -> dict[str, Any]:
+    out = work / f"run-{impl}-{run}.json"
+    args = ["_run", impl, "--work", str(work), "--cycle", cycle, "--out", str(out)]
+    if run == 0:
+        args += ["--hits", str(work / f"hits-{impl}.parquet")]
+    code, child_peak = _subprocess(args, work / f"run-{impl}-{run}.log", timeout)
+    if code != 0:
+        tail = (work / f"run-{impl}-{run}.log").read_text()[-2000:]
+        return {"impl": impl, "failed": f"exit {code}", "log_tail": tail}
+    result: dict[str, Any] = json.loads(out.read_text())
+    result["child_peak_rss_bytes"] = child_peak
+    return result
+
+
+def _summary(runs: list[dict[str, Any]], rows: int) -> dict[str, Any]:
+    ok = [r for r in runs if "failed" not in r]
+    if not ok:
+        return {"failed": runs[-1].get("failed"), "log_tail": runs[-1].get("log_tail")}
+    seconds = [r["seconds"] for r in ok]
+    median = statistics.median(seconds)
+    peak = max(max(r["peak_rss_bytes"], r["child_peak_rss_bytes"]) for r in ok)
+    out = {
+        "runs": len(ok),
+        "seconds": [round(s, 3) for s in seconds],
+        "median_seconds": round(median, 3),
+        "peak_rss_gb": round(peak / 1e9, 3),
+        "rss_after_imports_gb": round(min(r["rss_before_bytes"] for r in ok) / 1e9, 3),
+        "rows_per_second": round(rows / median),
+        "hits": ok[0]["hits"],
+    }
+    if "engine_timings" in ok[0]:
+        out["engine_timings_median"] = {
+            k: round(statistics.median(r["engine_timings"][k] for r in ok), 3)
+            for k in ok[0]["engine_timings"]
+        }
+        out["leads"] = ok[0]["leads"]
+    return out
+
+
+def _available_memory() -> int:
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemAvailable:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def _pandas_plan(size: Size, households: int) -> tuple[bool, str]:
+    """Whether to run pandas at this size: not if its expected peak would not fit in memory."""
+    known = []
+    for path in RESULTS.glob("screening-*.json"):
+        data = json.loads(path.read_text())
+        pandas = data.get("implementations", {}).get("pandas", {})
+        if "peak_rss_gb" in pandas and data["households"] < households:
+            known.append((data["households"], pandas["peak_rss_gb"]))
+    if not known:
+        return True, ""
+    n, peak_gb = max(known)
+    expected = peak_gb * 1e9 * households / n
+    available = _available_memory()
+    if expected > MEMORY_HEADROOM * available:
+        return False, (
+            f"skipped: expected peak {expected / 1e9:.1f} GB (scaled from {peak_gb:.2f} GB at "
+            f"{n:,} households) exceeds {MEMORY_HEADROOM:.0%} of the "
+            f"{available / 1e9:.1f} GB available"
+        )
+    return True, ""
+
+
+def benchmark(
+    size: Size, work: Path, impls: Sequence[str], args: argparse.Namespace
+) -> dict[str, Any]:
+    prep_json = work / "prepare.json"
+    if args.reuse and prep_json.exists():
+        say(f"{size.name}: reusing the data in {work}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+        say(f"{size.name}: generating {size.households:,} households and one cycle of feeds")
+        prep_args = ["_prepare", size.name, "--households", str(size.households)]
+        prep_args += ["--work", str(work), "--seed", str(args.seed), "--cycle", args.cycle]
+        code, peak = _subprocess(prep_args, work / "prepare.log", args.timeout)
+        if code != 0:
+            raise SystemExit(
+                f"preparing {size.name} failed (exit {code}, peak {peak / 1e9:.1f} GB):\n{(work / 'prepare.log').read_text()[-3000:]}"
+            )
+        data = json.loads(prep_json.read_text())
+        data["peak_rss_gb"] = round(peak / 1e9, 3)
+        prep_json.write_text(json.dumps(data, indent=2))
+    prep = json.loads(prep_json.read_text())
+    rows = prep["households"] + prep["feed_rows"]
+    say(
+        f"{size.name}: {prep['households']:,} households, {prep['members']:,} members, "
+        f"{prep['feed_rows']:,} feed rows"
+    )
+    skipped: dict[str, str] = {}
+    if "pandas" in impls:
+        run_pandas, why = _pandas_plan(size, prep["households"])
+        if not run_pandas:
+            skipped["pandas"] = why
+    active = [i for i in impls if i not in skipped]
+    runs: dict[str, list[dict[str, Any]]] = {i: [] for i in active}
+    for round_no in range(args.repeat):
+        for impl in active:
+            done = runs[impl]
+            if done and ("failed" in done[-1] or done[-1]["seconds"] >= REPEAT_UNDER_SECONDS):
+                continue
+            result = _measure(impl, work, args.cycle, round_no, args.timeout)
+            done.append(result)
+            shown = (
+                result.get("failed")
+                or f"{result['seconds']:.2f} s, peak {result['peak_rss_bytes'] / 1e9:.2f} GB"
+            )
+            say(f"{size.name}: {impl} run {round_no + 1}: {shown}")
+    summary = {impl: _summary(r, rows) for impl, r in runs.items()}
+    summary |= {impl: {"skipped": why} for impl, why in skipped.items()}
+    agreement = _agreement(work, [i for i in active if "failed" not in summary[i]])
+    return {
+        "size": size.name,
+        "scope": size.scope,
+        "cycle": args.cycle,
+        "seed": args.seed,
+        "households": prep["households"],
+        "members": prep["members"],
+        "feed_rows": prep["feed_rows"],
+        "rows": rows,
+        "data": prep,
+        "implementations": summary,
+        "ratios": _ratios(summary),
+        "agreement": agreement,
+        "targets": _targets(summary),
+        "machine": machine(),
+        "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+
+
+def _agreement(work: Path, impls: list[str]) -> dict[str, Any]:
+    """Compare each implementation's hits with the engine's: keys exactly, values to 1e-6."""
+    import numpy as np
+    import pyarrow.parquet as pq
+
+    keys = ["household_id", "rule_id", "risk_type"]
+    if "engine" not in impls:
+        return {}
+    frames = {
+        i: pq.read_table(work / f"hits-{i}.parquet")
+        .to_pandas()
+        .sort_values(keys, kind="stable")
+        .reset_index(drop=True)
+        for i in impls
+    }
+    engine = frames["engine"]
+    out: dict[str, Any] = {
+        "hits_by_rule": {k: int(v) for k, v in engine.groupby("rule_id").size().items()}
+    }
+    for impl in impls:
+        if impl == "engine":
+            continue
+        other = frames[impl]
+        same_keys = len(other) == len(engine) and other[keys].equals(engine[keys])
+        result: dict[str, Any] = {"same_hits": same_keys}
+        if same_keys:
+            bad = 0
+            for col in ("v1", "v2", "v3", "pc"):
+                close = np.isclose(other[col], engine[col], rtol=1e-6, atol=1e-9, equal_nan=True)
+                bad += int((~close).sum())
+            result["values_differing"] = bad
+            result["agree"] = bad == 0
+        else:
+            left = set(map(tuple, engine[keys].itertuples(index=False)))
+            right = set(map(tuple, other[keys].itertuples(index=False)))
+            result |= {"engine_only": len(left - right), f"{impl}_only": len(right - left)}
+            result["agree"] = False
+        out[impl] = result
+    return out
+
+
+def _ratios(summary: dict[str, Any]) -> dict[str, float | None]:
+    def median(impl: str) -> float | None:
+        value = summary.get(impl, {}).get("median_seconds")
+        return None if value is None else float(value)
+
+    engine, sql, pandas = median("engine"), median("sql"), median("pandas")
+    return {
+        "engine_over_sql": round(engine / sql, 2) if engine and sql else None,
+        "pandas_over_engine": round(pandas / engine, 2) if engine and pandas else None,
+        "pandas_over_sql": round(pandas / sql, 2) if sql and pandas else None,
+    }
+
+
+def _targets(summary: dict[str, Any]) -> dict[str, Any]:
+    ratios = _ratios(summary)
+    engine = summary.get("engine", {})
+
+    def check(value: float | None, limit: float, at_most: bool) -> dict[str, Any]:
+        if value is None:
+            return {"value": None, "limit": limit, "met": None}
+        return {
+            "value": value,
+            "limit": limit,
+            "met": value <= limit if at_most else value >= limit,
+        }
+
+    return {
+        "engine_seconds": check(engine.get("median_seconds"), TARGETS["engine_seconds_max"], True),
+        "engine_over_sql": check(ratios["engine_over_sql"], TARGETS["engine_over_sql_max"], True),
+        "pandas_over_engine": check(
+            ratios["pandas_over_engine"], TARGETS["pandas_over_engine_min"], False
+        ),
+        "engine_peak_gb": check(engine.get("peak_rss_gb"), TARGETS["engine_peak_gb_max"], True),
+    }
+
+
+def machine() -> dict[str, Any]:
+    cpu = ""
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    mem_total = 0
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal:"):
+            mem_total = int(line.split()[1]) * 1024
+    versions: dict[str, str | None] = {}
+    for pkg in ("duckdb", "ibis-framework", "sqlglot", "pandas", "pyarrow", "numpy"):
+        try:
+            versions[pkg] = importlib.metadata.version(pkg)
+        except importlib.metadata.PackageNotFoundError:
+            versions[pkg] = None
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--", "src"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    return {
+        "nproc": os.cpu_count(),
+        "cpus_usable": len(os.sched_getaffinity(0)),
+        "cpu": cpu,
+        "memory_gb": round(mem_total / 1e9, 1),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "versions": versions,
+        "commit": commit + ("+uncommitted src/ changes" if dirty else ""),
+    }
+
+
+# --- the report ---------------------------------------------------------------------------------
+
+
+def _fmt(value: float | None, spec: str = ".2f", suffix: str = "") -> str:
+    return "–" if value is None else f"{value:{spec}}{suffix}"
+
+
+def _cell(impl: dict[str, Any], key: str, spec: str = ".2f") -> str:
+    if "skipped" in impl:
+        return "skipped"
+    if "failed" in impl:
+        return "failed"
+    return _fmt(impl.get(key), spec)
+
+
+def write_markdown() -> Path:
+    order = {name: i for i, name in enumerate(SIZES)}
+    results = sorted(
+        (json.loads(p.read_text()) for p in RESULTS.glob("screening-*.json")),
+        key=lambda d: (order.get(d["size"], 99), d["households"]),
+    )
+    lines = [
+        "# Screening benchmark",
+        "",
+        "Written by `bench/screening.py` (how and what: bench/README.md). Each figure is the",
+        "median wall time of the screening call in a fresh subprocess; peak memory is that",
+        "subprocess's maximum RSS. Rows = households + department feed rows of the cycle.",
+        "",
+        "| size | households | feed rows | engine s | SQL s | pandas s | engine / SQL | pandas / engine "
+        "| engine peak GB | SQL peak GB | pandas peak GB | engine rows/s | same hits |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for d in results:
+        impl = d["implementations"]
+        eng, sql, pds = (impl.get(k, {"skipped": "not run"}) for k in IMPLS)
+        agree = d.get("agreement", {})
+        same = ", ".join(
+            f"{k}: {'yes' if v.get('agree') else 'NO'}" for k, v in agree.items() if k in IMPLS
+        )
+        lines.append(
+            f"| {d['size']} | {d['households']:,} | {d['feed_rows']:,} "
+            f"| {_cell(eng, 'median_seconds')} | {_cell(sql, 'median_seconds')} "
+            f"| {_cell(pds, 'median_seconds')} "
+            f"| {_fmt(d['ratios']['engine_over_sql'], '.2f', '×')} "
+            f"| {_fmt(d['ratios']['pandas_over_engine'], '.2f', '×')} "
+            f"| {_cell(eng, 'peak_rss_gb')} | {_cell(sql, 'peak_rss_gb')} | {_cell(pds, 'peak_rss_gb')} "
+            f"| {_fmt(eng.get('rows_per_second'), ',.0f')} | {same} |"
+        )
+    lines += ["", "Runs per implementation (seconds):", ""]
+    for d in results:
+        for k in IMPLS:
+            impl = d["implementations"].get(k, {})
+            if "seconds" in impl:
+                lines.append(f"- {d['size']} {k}: {impl['seconds']}")
+            elif "skipped" in impl or "failed" in impl:
+                lines.append(f"- {d['size']} {k}: {impl.get('skipped') or impl.get('failed')}")
+    lines += _targets_markdown(results)
+    if results:
+        m = results[-1]["machine"]
+        lines += [
+            "",
+            "## Machine",
+            "",
+            f"{m['cpu']}, {m['nproc']} CPUs ({m['cpus_usable']} usable), {m['memory_gb']} GB, "
+            f"Linux {m['kernel']}, Python {m['python']}; "
+            + ", ".join(f"{k} {v}" for k, v in m["versions"].items())
+            + f"; commit {m['commit']}.",
+            "",
+            "Data: " + "; ".join(_sources(results)) + ".",
+        ]
+    out = RESULTS / "screening.md"
+    out.write_text("\n".join(lines) + "\n")
+    return out
+
+
+def _sources(results: list[dict[str, Any]]) -> list[str]:
+    """'county, city: <how the feeds were made>' for each distinct way."""
+    by_source: dict[str, list[str]] = {}
+    for d in results:
+        by_source.setdefault(d["data"]["feeds"]["source"], []).append(d["size"])
+    return [f"{', '.join(sizes)}: {source}" for source, sizes in by_source.items()]
+
+
+def _targets_markdown(results: list[dict[str, Any]]) -> list[str]:
+    if not results:
+        return []
+    d = max(results, key=lambda r: r["households"])
+    names = {
+        "engine_seconds": "engine screening time, all rules (s) ≤",
+        "engine_over_sql": "engine / hand-written SQL ≤",
+        "pandas_over_engine": "pandas / engine ≥",
+        "engine_peak_gb": "engine peak memory (GB) ≤",
+    }
+    lines = [
+        "",
+        f"## Targets (set for the province; largest size run: {d['size']}, "
+        f"{d['households']:,} households)",
+        "",
+        "| target | limit | measured | met |",
+        "|---|---:|---:|---|",
+    ]
+    for key, t in d["targets"].items():
+        met = "–" if t["met"] is None else ("yes" if t["met"] else "**no**")
+        lines.append(f"| {names[key]} | {t['limit']} | {_fmt(t['value'])} | {met} |")
+    return lines
+
+
+# --- command line -----------------------------------------------------------------------------
+
+
+def _households(pairs: list[str]) -> dict[str, int]:
+    out = {}
+    for pair in pairs:
+        name, _, value = pair.partition("=")
+        if name not in SIZES or not value.replace("_", "").isdigit():
+            raise SystemExit(f"--households takes SIZE=N with SIZE in {list(SIZES)}, got {pair!r}")
+        out[name] = int(value.replace("_", ""))
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in ("_prepare", "_run"):
+        _internal(argv)
+        return
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", nargs="+", choices=list(SIZES), default=["county"])
+    parser.add_argument(
+        "--households",
+        nargs="*",
+        default=[],
+        metavar="SIZE=N",
+        help="override household counts, e.g. county=20000",
+    )
+    parser.add_argument("--impls", nargs="+", choices=IMPLS, default=list(IMPLS))
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="runs per implementation (fewer when one takes over 60 s)",
+    )
+    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--cycle", default=CYCLE)
+    parser.add_argument(
+        "--timeout", type=float, default=3600.0, help="seconds before a subprocess is killed"
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep bench/work/<size> (data and hits)"
+    )
+    parser.add_argument(
+        "--reuse", action="store_true", help="reuse data already in bench/work/<size>"
+    )
+    args = parser.parse_args(argv)
+    overrides = _households(args.households)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    for name in args.sizes:
+        base = SIZES[name]
+        size = Size(name, base.scope, overrides.get(name, base.households))
+        work = WORK / name
+        result = benchmark(size, work, args.impls, args)
+        path = RESULTS / f"screening-{name}.json"
+        path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+        say(f"{name}: wrote {path.relative_to(ROOT)}; ratios {result['ratios']}")
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+        write_markdown()
+    if not args.keep and WORK.exists() and not any(WORK.iterdir()):
+        WORK.rmdir()
+    say(f"wrote {(RESULTS / 'screening.md').relative_to(ROOT)}")
+
+
+def _internal(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("command")
+    parser.add_argument("what")
+    parser.add_argument("--work", type=Path, required=True)
+    parser.add_argument("--cycle", default=CYCLE)
+    parser.add_argument("--households", type=int)
+    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--out", type=Path)
+    parser.add_argument("--hits", type=Path)
+    args = parser.parse_args(argv)
+    if args.command == "_prepare":
+        size = Size(args.what, SIZES[args.what].scope, args.households)
+        data = prepare(size, args.work, args.seed, args.cycle)
+        (args.work / "prepare.json").write_text(json.dumps(data, indent=2))
+    else:
+        data = run_one(args.what, args.work, args.cycle, args.hits)
+        args.out.write_text(json.dumps(data))
+
+
+if __name__ == "__main__":
+    main()
