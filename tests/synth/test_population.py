@@ -224,3 +224,16 @@ def test_write_snapshot_round_trips(county_pop: Population, tmp_path: Path) -> N
 def test_future_year_is_refused() -> None:
     with pytest.raises(ValueError, match="future"):
         generate_population(counties=[COUNTY], households=10, seed=1, year=dt.date.today().year + 1)
+
+
+@pytest.mark.parametrize("fixture", ["county_pop", "province_pop"])
+def test_region_codes_are_unique_and_parents_exist(
+    fixture: str, request: pytest.FixtureRequest
+) -> None:
+    regions = request.getfixturevalue(fixture).tables["regions"].to_pylist()
+    codes = [r["code"] for r in regions]
+    assert len(codes) == len(set(codes))
+    assert all(r["parent_code"] in set(codes) for r in regions if r["parent_code"] is not None)
+    villages = {r["code"] for r in regions if r["level"] == "village"}
+    households = request.getfixturevalue(fixture).tables["households"]
+    assert set(households["village_code"].to_pylist()) <= villages

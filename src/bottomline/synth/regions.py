@@ -119,7 +119,8 @@ def _spread_villages(
     village_county = np.repeat(np.arange(len(villages_per_county)), villages_per_county)
     rank = _rank_in_group(village_county)
     first_town = np.concatenate([[0], np.cumsum(towns_per_county)[:-1]])
-    return first_town[village_county] + rank % towns_per_county[village_county]
+    # sorted, so each township's villages are one run (numbered 201, 202 … by _rank_in_group)
+    return np.sort(first_town[village_county] + rank % towns_per_county[village_county])
 
 
 def _rank_in_group(group: np.ndarray) -> np.ndarray:
