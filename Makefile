@@ -1,0 +1,26 @@
+# Two commands do everything on a fresh machine: `make demo` and `make test`.
+SHELL := /bin/bash
+UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+
+.PHONY: setup demo test lint bench
+
+setup:
+	@command -v uv >/dev/null 2>&1 || [ -x "$(UV)" ] || python3 -m pip install --user --quiet "uv>=0.5"
+	@$(UV) sync --frozen --quiet
+
+demo: setup
+	@$(UV) run --frozen bottomline demo
+
+lint: setup
+	$(UV) run --frozen ruff check src tests bench
+	$(UV) run --frozen ruff format --check src tests bench
+	$(UV) run --frozen lint-imports
+
+# Starts a private PostgreSQL (installed from Debian's packages when missing) so the suite runs
+# against SQLite and PostgreSQL both.
+test: lint
+	BOTTOMLINE_TEST_PG_URL="$$(scripts/pg-test-server | tail -n 1)" && export BOTTOMLINE_TEST_PG_URL && \
+	$(UV) run --frozen pytest -p no:cacheprovider
+
+bench: setup
+	$(UV) run --frozen python bench/screening.py --sizes county city province

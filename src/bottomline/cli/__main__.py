@@ -1,0 +1,3 @@
+from bottomline.cli.main import main
+
+main()

@@ -1,0 +1,351 @@
+"""The ``bottomline`` command line: thin, every step a domain call.
+
+A user mistake (missing file, bad policy, unknown region, wrong period) prints what is wrong
+and how to fix it, with exit code 2 — never a traceback.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import click
+import pyarrow as pa
+import pyarrow.parquet as pq
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from bottomline.config import get_settings
+from bottomline.errors import BottomlineError
+from bottomline.ingest.catalogue import period_index, period_of
+from bottomline.ingest.stage import StageReport, parse_period, stage_feed
+from bottomline.policy import load_directory, resolve
+from bottomline.registry.divisions import division
+from bottomline.screening.engine import ScreeningResult
+from bottomline.screening.enums import Category, RiskType
+from bottomline.screening.explain import explain
+
+app = typer.Typer(
+    help="bottomline — 防止返贫致贫动态监测 / monitoring against (return to) poverty.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+policy_app = typer.Typer(
+    help="监测标准 / monitoring standards (policy as data).", no_args_is_help=True
+)
+app.add_typer(policy_app, name="policy")
+console = Console()
+
+DEMO_COUNTY = "532328000000"  # 元谋县, Yunnan
+DEFAULT_POLICIES = Path("policies")
+
+PoliciesOpt = Annotated[Path, typer.Option("--policies", help="Directory of policy TOML files.")]
+
+
+def _say(message: str) -> None:
+    console.print(f"[dim]· {message}[/dim]")
+
+
+def _step(title: str) -> float:
+    console.print(f"[bold cyan]▶ {title}[/bold cyan]")
+    return time.perf_counter()
+
+
+def _done(start: float, detail: str = "") -> None:
+    console.print(f"  [green]✓[/green] {detail} [dim]({time.perf_counter() - start:.1f} s)[/dim]")
+
+
+def _generate(
+    scope: str, households: int, seed: int, cycle: str, months: int, out: Path
+) -> tuple[object, list[Path], Path]:
+    from bottomline.synth import population_for, simulate_panel, write_feeds, write_snapshot
+
+    year = int(cycle[:4])
+    start = _step(f"生成模拟人口 / generating a synthetic population of {households:,} households")
+    pop = population_for(scope=scope, households=households, seed=seed, year=year)
+    snapshot = out / "synthetic-snapshot"
+    write_snapshot(pop, snapshot)
+    n_members = pop.tables["members"].num_rows
+    _done(
+        start,
+        f"{households:,} households, {n_members:,} people in {len(pop.county_codes)} county(ies)",
+    )
+    start = _step(f"模拟部门数据 / simulating {months} month(s) of department data up to {cycle}")
+    first = period_of(period_index(cycle) - months + 1)
+    panel = simulate_panel(pop, first_period=first, months=months, seed=seed)
+    files = write_feeds(panel, pop, out / "feeds" / "raw")
+    _done(start, f"{len(files)} department files")
+    return pop, files, snapshot
+
+
+def _stage_all(files: list[Path], members: pa.Table, staged: Path) -> list[StageReport]:
+    start = _step("导入部门数据 / staging department files (validate, match by ID number)")
+    reports = []
+    for path in files:
+        reports.append(
+            stage_feed(
+                path, feed=path.stem, period=path.parent.name, members=members, out_dir=staged
+            )
+        )
+    rows_in = sum(r.rows_in for r in reports)
+    accepted = sum(r.accepted for r in reports)
+    rejected = sum(r.rejected for r in reports)
+    unmatched = sum(r.unmatched for r in reports)
+    _done(
+        start,
+        f"{rows_in:,} rows in = {accepted:,} accepted + {rejected:,} rejected + {unmatched:,} not in the registry",
+    )
+    return reports
+
+
+def _village_names(snapshot: Path) -> dict[str, str]:
+    regions = pq.read_table(snapshot / "regions.parquet", columns=["code", "name"])
+    return dict(zip(regions["code"].to_pylist(), regions["name"].to_pylist(), strict=True))
+
+
+def _summary(result: ScreeningResult) -> None:
+    leads = result.leads.to_pylist()
+    table = Table(title=f"监测线索汇总 / leads of cycle {result.cycle}", show_lines=False)
+    table.add_column("类型 / category")
+    table.add_column("线索 / leads", justify="right")
+    for cat in Category:
+        table.add_row(cat.label, f"{sum(1 for lead in leads if lead['category'] == cat.value):,}")
+    table.add_row("[bold]合计 / total[/bold]", f"[bold]{len(leads):,}[/bold]")
+    console.print(table)
+    risks = Table(title="风险类型 / risk types (a lead may have several)")
+    risks.add_column("风险类型 / risk type")
+    risks.add_column("国家代码 / code")
+    risks.add_column("线索 / leads", justify="right")
+    counts: dict[str, int] = {}
+    for lead in leads:
+        for risk in lead["risk_types"]:
+            counts[risk] = counts.get(risk, 0) + 1
+    for risk, n in sorted(counts.items(), key=lambda kv: -kv[1]):
+        rt = RiskType(risk)
+        risks.add_row(rt.label, rt.national_code or "—", f"{n:,}")
+    console.print(risks)
+    rules = Table(title="规则命中 / hits by rule")
+    rules.add_column("规则 / rule")
+    rules.add_column("命中 / hits", justify="right")
+    for rule, n in sorted(result.hits_by_rule().items(), key=lambda kv: -kv[1]):
+        rules.add_row(rule, f"{n:,}")
+    console.print(rules)
+
+
+def _top_leads(result: ScreeningResult, snapshot: Path, limit: int) -> None:
+    names = _village_names(snapshot)
+    households = pq.read_table(
+        snapshot / "households.parquet", columns=["household_id", "household_no"]
+    )
+    numbers = dict(
+        zip(
+            households["household_id"].to_pylist(),
+            households["household_no"].to_pylist(),
+            strict=True,
+        )
+    )
+    hits: dict[int, list[tuple[str, list[float | None]]]] = {}
+    for row in result.hits.to_pylist():
+        hits.setdefault(row["household_id"], []).append(
+            (row["rule_id"], [row["v1"], row["v2"], row["v3"]])
+        )
+    table = Table(title=f"重点线索 / top {limit} leads with their reasons", show_lines=True)
+    table.add_column("户编号 / household", no_wrap=True)
+    table.add_column("村 / village", no_wrap=True)
+    table.add_column("类型 / category", no_wrap=True)
+    table.add_column("理由 / reasons", overflow="fold", min_width=30)
+    for lead in result.leads.to_pylist()[:limit]:
+        hid = lead["household_id"]
+        reasons = "\n".join(f"• {explain(rule, slots)}" for rule, slots in hits[hid])
+        table.add_row(
+            numbers.get(hid, str(hid)),
+            names.get(lead["village_code"], lead["village_code"]),
+            Category(lead["category"]).zh,
+            reasons,
+        )
+    console.print(table)
+
+
+@app.command()
+def demo(
+    households: Annotated[
+        int, typer.Option(min=100, help="Households in the synthetic county.")
+    ] = 100_000,
+    cycle: Annotated[str, typer.Option(help="Screening month, YYYY-MM.")] = "2025-10",
+    months: Annotated[
+        int, typer.Option(min=1, max=24, help="Months of department data to simulate.")
+    ] = 3,
+    seed: Annotated[int, typer.Option(help="Seed of the synthetic data.")] = 20251023,
+    top: Annotated[int, typer.Option(min=0, help="Leads to show with their reasons.")] = 10,
+    policies: PoliciesOpt = DEFAULT_POLICIES,
+) -> None:
+    """演示 / Screen a fresh synthetic county (元谋县) under its monitoring policy."""
+    from bottomline.db import make_engine, upgrade
+    from bottomline.registry.actions import load_snapshot_tables
+    from bottomline.screening.cycle import run_cycle
+
+    t0 = time.perf_counter()
+    cycle = parse_period(cycle)
+    documents = load_directory(policies)
+    resolve(documents, DEMO_COUNTY, int(cycle[:4]))  # fail early on an incomplete policy
+    demo_dir = get_settings().data_dir / "demo"
+    if demo_dir.exists():
+        shutil.rmtree(demo_dir)  # the demo always starts from a fresh store
+    demo_dir.mkdir(parents=True)
+    console.print(
+        f"[bold]bottomline demo[/bold] — {division(DEMO_COUNTY).name} ({DEMO_COUNTY}), cycle {cycle}, data in {demo_dir}"
+    )
+    pop, files, _synthetic = _generate(DEMO_COUNTY, households, seed, cycle, months, demo_dir)
+    start = _step("建立登记库 / loading the registry into the store (SQLite)")
+    engine = make_engine(f"sqlite:///{(demo_dir / 'bottomline.db').resolve()}")
+    upgrade(engine)
+    counts = load_snapshot_tables(engine=engine, tables=pop.tables)  # type: ignore[attr-defined]
+    _done(start, ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+    members = pop.tables["members"].select(["id_number", "member_id", "household_id"])  # type: ignore[attr-defined]
+    staged = demo_dir / "feeds" / "staged"
+    _stage_all(files, members, staged)
+    start = _step(f"筛查 / screening cycle {cycle} with {len(documents)} policy documents")
+    outcome = run_cycle(
+        engine=engine,
+        data_dir=demo_dir,
+        cycle=cycle,
+        scope_code=DEMO_COUNTY,
+        documents=documents,
+        staged_dir=staged,
+        progress=_say,
+    )
+    res = outcome.result
+    _done(
+        start,
+        f"{res.households:,} households → {res.hits.num_rows:,} hits → {res.leads.num_rows:,} leads ({res.suppressed:,} already covered)",
+    )
+    _summary(res)
+    if top:
+        _top_leads(res, outcome.results_dir / "snapshot", top)
+    console.print(
+        f"results: {outcome.results_dir} · store: {demo_dir / 'bottomline.db'} · run #{outcome.run_id} · total {time.perf_counter() - t0:.1f} s"
+    )
+
+
+@app.command()
+def generate(
+    scope: Annotated[
+        str, typer.Option(help="12-digit county, city or province code.")
+    ] = DEMO_COUNTY,
+    households: Annotated[int, typer.Option(min=100)] = 100_000,
+    cycle: Annotated[str, typer.Option(help="Last month of the panel, YYYY-MM.")] = "2025-10",
+    months: Annotated[int, typer.Option(min=1, max=24)] = 3,
+    seed: Annotated[int, typer.Option()] = 20251023,
+    out: Annotated[Path, typer.Option(help="Output directory.")] = Path("data/synthetic"),
+    line: Annotated[float, typer.Option(help="Income line for the ground truth, yuan.")] = 8700.0,
+) -> None:
+    """生成 / Write a synthetic snapshot, department files (raw and staged) and ground truth."""
+    from bottomline.synth import write_truth
+
+    cycle = parse_period(cycle)
+    division(scope)
+    pop, files, snapshot = _generate(scope, households, seed, cycle, months, out)
+    members = pop.tables["members"].select(["id_number", "member_id", "household_id"])  # type: ignore[attr-defined]
+    _stage_all(files, members, out / "feeds" / "staged")
+    from bottomline.synth import simulate_panel
+
+    panel = simulate_panel(
+        pop, first_period=period_of(period_index(cycle) - months + 1), months=months, seed=seed
+    )  # type: ignore[arg-type]
+    write_truth(panel, pop, out / "truth" / "truth.parquet", line=line)  # type: ignore[arg-type]
+    console.print(
+        f"snapshot: {snapshot}\nfeeds: {out / 'feeds'}\nground truth (never read by screening): {out / 'truth'}"
+    )
+
+
+@app.command()
+def screen(
+    snapshot: Annotated[
+        Path, typer.Option(help="Registry snapshot directory (five Parquet files).")
+    ],
+    cycle: Annotated[str, typer.Option(help="Screening month, YYYY-MM.")],
+    staged: Annotated[Path | None, typer.Option(help="Staged feeds directory.")] = None,
+    policies: PoliciesOpt = DEFAULT_POLICIES,
+    out: Annotated[Path, typer.Option(help="Where hits.parquet and leads.parquet go.")] = Path(
+        "data/results"
+    ),
+    top: Annotated[int, typer.Option(min=0)] = 10,
+) -> None:
+    """筛查 / Screen a registry snapshot and staged feeds for one cycle."""
+    from bottomline.screening.cycle import village_policies
+    from bottomline.screening.engine import screen as run_screen
+
+    cycle = parse_period(cycle)
+    documents = load_directory(policies)
+    table, _used = village_policies(snapshot, documents, int(cycle[:4]))
+    start = _step(f"筛查 / screening {snapshot} for {cycle}")
+    result = run_screen(
+        snapshot_dir=snapshot, staged_dir=staged, policy=table, cycle=cycle, progress=_say
+    )
+    _done(start, f"{result.households:,} households → {result.leads.num_rows:,} leads")
+    out.mkdir(parents=True, exist_ok=True)
+    pq.write_table(result.hits, out / "hits.parquet")
+    pq.write_table(result.leads, out / "leads.parquet")
+    _summary(result)
+    if top:
+        _top_leads(result, snapshot, top)
+    console.print(f"results: {out}")
+
+
+@policy_app.command("validate")
+def policy_validate(
+    path: Annotated[Path, typer.Argument(help="A policy file or directory.")] = DEFAULT_POLICIES,
+) -> None:
+    """检查 / Check policy files; lists every problem with the fix."""
+    from bottomline.policy import load_document
+
+    documents = load_directory(path) if path.is_dir() else [load_document(path)]
+    for doc in documents:
+        console.print(f"[green]✓[/green] {doc.source_path}  {doc.region} {doc.year}  {doc.title}")
+    console.print(f"{len(documents)} document(s) valid")
+
+
+@policy_app.command("show")
+def policy_show(
+    region: Annotated[str, typer.Argument(help="12-digit region code, e.g. 532328000000.")],
+    year: Annotated[int, typer.Option(help="Policy year.")],
+    policies: PoliciesOpt = DEFAULT_POLICIES,
+) -> None:
+    """显示 / Show the effective policy of a region and year, with where each value comes from."""
+    effective = resolve(load_directory(policies), region, year)
+    table = Table(title=f"{region} · {year} · ref {effective.ref}")
+    table.add_column("key")
+    table.add_column("value", justify="right")
+    table.add_column("from")
+    for key, value in effective.flat().items():
+        table.add_row(
+            key,
+            "—" if value is None else str(value),
+            str(effective.provenance.get(key, ""))
+            if isinstance(effective.provenance, dict)
+            else "",
+        )
+    console.print(table)
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=False)
+    except BottomlineError as err:
+        console.print(f"[bold red]错误 / error:[/bold red] {err.message}")
+        if err.hint:
+            console.print(f"  → {err.hint}")
+        sys.exit(2)
+    except click.ClickException as err:
+        err.show()
+        sys.exit(err.exit_code)
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        console.print("aborted")
+        sys.exit(130)
+    except click.exceptions.Exit as err:
+        sys.exit(err.exit_code)

@@ -1,0 +1,96 @@
+"""The CLI as a user runs it: the demo at a small size, and clear errors for mistakes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from sqlalchemy import func, select
+
+from bottomline.db import make_engine, session_scope
+from bottomline.screening.models import Lead, LeadHit, ScreeningRun
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def run(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
+    env = os.environ | {"BOTTOMLINE_DATA_DIR": str(data_dir), "COLUMNS": "160"}
+    return subprocess.run(
+        [sys.executable, "-m", "bottomline.cli", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
+    data = tmp_path_factory.mktemp("data")
+    return run("demo", "--households", "3000", "--top", "3", data_dir=data), data
+
+
+def test_demo_screens_a_county_and_records_leads(
+    demo: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    proc, data = demo
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "元谋县" in proc.stdout
+    assert "边缘易致贫户" in proc.stdout
+    leads = pq.read_table(data / "demo" / "results" / "2025-10" / "leads.parquet")
+    assert leads.num_rows > 0
+    engine = make_engine(f"sqlite:///{data / 'demo' / 'bottomline.db'}")
+    with session_scope(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Lead)) == leads.num_rows
+        assert session.scalar(select(func.count()).select_from(LeadHit)) >= leads.num_rows
+        run_row = session.scalars(select(ScreeningRun)).one()
+        assert run_row.households_screened == 3000
+        assert run_row.policies  # every run records the policies it used
+
+
+def test_demo_output_has_no_id_numbers_or_phones(
+    demo: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    proc, data = demo
+    members = pq.read_table(
+        data / "demo" / "results" / "2025-10" / "snapshot" / "members.parquet",
+        columns=["id_number"],
+    )
+    households = pq.read_table(
+        data / "demo" / "results" / "2025-10" / "snapshot" / "households.parquet", columns=["phone"]
+    )
+    text = proc.stdout + proc.stderr
+    assert not any(i in text for i in members["id_number"].to_pylist()[:2000])
+    assert not any(p and p in text for p in households["phone"].to_pylist())
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("demo", "--cycle", "2025-13"), "YYYY-MM"),
+        (("demo", "--policies", "no/such/dir"), "no/such/dir"),
+        (("policy", "show", "999999999999", "--year", "2025"), "999999999999"),
+        (("policy", "validate", "no-such.toml"), "no-such.toml"),
+        (("screen", "--snapshot", "nowhere", "--cycle", "2025-10"), "snapshot"),
+        (("generate", "--scope", "123"), "123"),
+    ],
+)
+def test_user_mistakes_give_a_message_not_a_traceback(
+    tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
+    proc = run(*args, data_dir=tmp_path)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr
+    assert message in proc.stdout + proc.stderr
+
+
+def test_policy_show_resolves_the_demo_county(tmp_path: Path) -> None:
+    proc = run("policy", "show", "532328000000", "--year", "2025", data_dir=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "8700" in proc.stdout
