@@ -74,24 +74,14 @@ def say(message: str) -> None:
 # --- preparing the data (runs in a subprocess) ------------------------------------------------
 
 
-def _synth_feeds() -> tuple[Any, Any] | None:
-    """synth's ``simulate_panel`` and ``write_feeds``, if they exist yet."""
-    try:
-        panel = importlib.import_module("bottomline.synth.panel")
-        feeds = importlib.import_module("bottomline.synth.feeds")
-    except ImportError:
-        return None
-    if hasattr(panel, "simulate_panel") and hasattr(feeds, "write_feeds"):
-        return panel.simulate_panel, feeds.write_feeds
-    return None
-
-
 def prepare(size: Size, work: Path, seed: int, cycle: str) -> dict[str, Any]:
     """Population → snapshot, one cycle of feeds → staged Parquet, policy → policy.parquet."""
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     from bottomline.policy import load_directory, policy_table
+    from bottomline.synth.feeds import write_feeds
+    from bottomline.synth.panel import simulate_panel
     from bottomline.synth.population import population_for, write_snapshot
 
     timings: dict[str, float] = {}
@@ -103,14 +93,13 @@ def prepare(size: Size, work: Path, seed: int, cycle: str) -> dict[str, Any]:
     timings["population"] = time.perf_counter() - t0
     counts = {name: table.num_rows for name, table in pop.tables.items()}
     villages = pc.unique(pop.tables["households"]["village_code"]).to_pylist()
-    synth = _synth_feeds()
     t0 = time.perf_counter()
-    files = _department_files(*synth, pop, work / "department", seed, cycle) if synth else []
+    files = _department_files(simulate_panel, write_feeds, pop, work / "department", seed, cycle)
     timings["department_files"] = time.perf_counter() - t0
     del pop  # staging reads the members back from the snapshot: one large thing at a time
     gc.collect()
     t0 = time.perf_counter()
-    feeds = _stage(files, work, seed, cycle) if synth else _fallback(work, seed, cycle)
+    feeds = _stage(files, work, seed, cycle)
     timings["staging"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     policy = policy_table(load_directory(ROOT / "policies"), int(cycle[:4]), villages)
@@ -126,18 +115,6 @@ def prepare(size: Size, work: Path, seed: int, cycle: str) -> dict[str, Any]:
         "feed_rows": sum(feeds["rows"].values()),
         "feeds": feeds,
         "seconds": {k: round(v, 2) for k, v in timings.items()},
-    }
-
-
-def _fallback(work: Path, seed: int, cycle: str) -> dict[str, Any]:
-    sys.path.insert(0, str(BENCH))
-    from fallback_feeds import write_fallback_feeds
-
-    rows = write_fallback_feeds(work / "snap", work / "staged", cycle, seed=seed)
-    return {
-        "source": "bench/fallback_feeds.py (bottomline.synth could not simulate feeds yet): "
-        "staged rows written directly with pyarrow, not through ingest.stage",
-        "rows": rows,
     }
 
 
