@@ -94,3 +94,34 @@ def test_policy_show_resolves_the_demo_county(tmp_path: Path) -> None:
     proc = run("policy", "show", "532328000000", "--year", "2025", data_dir=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "8700" in proc.stdout
+
+
+def test_generate_then_screen_from_files(tmp_path: Path) -> None:
+    out = tmp_path / "synthetic"
+    gen = run(
+        "generate", "--households", "2000", "--months", "2", "--out", str(out), data_dir=tmp_path
+    )
+    assert gen.returncode == 0, gen.stdout + gen.stderr
+    truth = pq.read_table(out / "truth" / "truth.parquet")
+    assert truth.num_rows == 2000
+    staged = out / "feeds" / "staged"
+    assert (staged / "medical" / "2025-10.parquet").is_file()
+    res = tmp_path / "results"
+    scr = run(
+        "screen",
+        "--snapshot",
+        str(out / "synthetic-snapshot"),
+        "--staged",
+        str(staged),
+        "--cycle",
+        "2025-10",
+        "--out",
+        str(res),
+        "--top",
+        "0",
+        data_dir=tmp_path,
+    )
+    assert scr.returncode == 0, scr.stdout + scr.stderr
+    leads = pq.read_table(res / "leads.parquet")
+    assert 0 < leads.num_rows < 2000
+    assert set(leads["category"].to_pylist()) <= {"unstable", "marginal", "sudden"}

@@ -10,7 +10,7 @@ import shutil
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import click
 import pyarrow as pa
@@ -62,7 +62,7 @@ def _done(start: float, detail: str = "") -> None:
 
 def _generate(
     scope: str, households: int, seed: int, cycle: str, months: int, out: Path
-) -> tuple[object, list[Path], Path]:
+) -> tuple[Any, Any, list[Path], Path]:
     from bottomline.synth import population_for, simulate_panel, write_feeds, write_snapshot
 
     year = int(cycle[:4])
@@ -80,7 +80,7 @@ def _generate(
     panel = simulate_panel(pop, first_period=first, months=months, seed=seed)
     files = write_feeds(panel, pop, out / "feeds" / "raw")
     _done(start, f"{len(files)} department files")
-    return pop, files, snapshot
+    return pop, panel, files, snapshot
 
 
 def _stage_all(files: list[Path], members: pa.Table, staged: Path) -> list[StageReport]:
@@ -200,13 +200,15 @@ def demo(
     console.print(
         f"[bold]bottomline demo[/bold] — {division(DEMO_COUNTY).name} ({DEMO_COUNTY}), cycle {cycle}, data in {demo_dir}"
     )
-    pop, files, _synthetic = _generate(DEMO_COUNTY, households, seed, cycle, months, demo_dir)
+    pop, _panel, files, _synthetic = _generate(
+        DEMO_COUNTY, households, seed, cycle, months, demo_dir
+    )
     start = _step("建立登记库 / loading the registry into the store (SQLite)")
     engine = make_engine(f"sqlite:///{(demo_dir / 'bottomline.db').resolve()}")
     upgrade(engine)
-    counts = load_snapshot_tables(engine=engine, tables=pop.tables)  # type: ignore[attr-defined]
+    counts = load_snapshot_tables(engine=engine, tables=pop.tables)
     _done(start, ", ".join(f"{k} {v:,}" for k, v in counts.items()))
-    members = pop.tables["members"].select(["id_number", "member_id", "household_id"])  # type: ignore[attr-defined]
+    members = pop.tables["members"].select(["id_number", "member_id", "household_id"])
     staged = demo_dir / "feeds" / "staged"
     _stage_all(files, members, staged)
     start = _step(f"筛查 / screening cycle {cycle} with {len(documents)} policy documents")
@@ -249,15 +251,10 @@ def generate(
 
     cycle = parse_period(cycle)
     division(scope)
-    pop, files, snapshot = _generate(scope, households, seed, cycle, months, out)
-    members = pop.tables["members"].select(["id_number", "member_id", "household_id"])  # type: ignore[attr-defined]
+    pop, panel, files, snapshot = _generate(scope, households, seed, cycle, months, out)
+    members = pop.tables["members"].select(["id_number", "member_id", "household_id"])
     _stage_all(files, members, out / "feeds" / "staged")
-    from bottomline.synth import simulate_panel
-
-    panel = simulate_panel(
-        pop, first_period=period_of(period_index(cycle) - months + 1), months=months, seed=seed
-    )  # type: ignore[arg-type]
-    write_truth(panel, pop, out / "truth" / "truth.parquet", line=line)  # type: ignore[arg-type]
+    write_truth(panel, pop, out / "truth" / "truth.parquet", line=line)
     console.print(
         f"snapshot: {snapshot}\nfeeds: {out / 'feeds'}\nground truth (never read by screening): {out / 'truth'}"
     )

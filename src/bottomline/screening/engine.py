@@ -22,8 +22,9 @@ import ibis.expr.types as ir
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from bottomline.config import get_settings
 from bottomline.errors import InputFileError, IntegrityError
-from bottomline.ingest.catalogue import FEEDS, staged_schema
+from bottomline.ingest.catalogue import FEEDS, period_index, staged_schema
 from bottomline.registry.columns import SNAPSHOT_TABLES
 from bottomline.screening.rules import RULES, Rule, compile_rule
 from bottomline.screening.views import MAX_WINDOW, Cycle, feed_views, household_view
@@ -53,7 +54,13 @@ class ScreeningResult:
 
 
 def connect(*, threads: int | None = None, memory_limit: str | None = None) -> ibis.BaseBackend:
-    """An in-process DuckDB backend with no extension downloads."""
+    """An in-process DuckDB backend with no extension downloads.
+
+    ``None`` takes the settings ``BOTTOMLINE_DUCKDB_THREADS`` / ``..._MEMORY_LIMIT``.
+    """
+    settings = get_settings()
+    threads = threads or settings.duckdb_threads
+    memory_limit = memory_limit or settings.duckdb_memory_limit
     config: dict[str, object] = {
         "autoinstall_known_extensions": False,
         "autoload_known_extensions": False,
@@ -94,8 +101,6 @@ def staged_files(staged_dir: Path | None, feed: str, first: int, last: int) -> l
     """Staged Parquet files of one feed whose period index lies in [first, last]."""
     if staged_dir is None or not (staged_dir / feed).is_dir():
         return []
-    from bottomline.ingest.catalogue import period_index
-
     out = []
     for path in sorted((staged_dir / feed).glob("*.parquet")):
         try:
