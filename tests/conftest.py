@@ -15,9 +15,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine
 
 from bottomline.db import make_engine, upgrade
+
+# Tests never assert wall-clock time (benchmarks do, in bench/): no per-example deadline, so a
+# loaded CI machine cannot fail a property test for being slow.
+hypothesis_settings.register_profile("bottomline", deadline=None)
+hypothesis_settings.load_profile("bottomline")
 
 PG_URL_VARIABLE = "BOTTOMLINE_TEST_PG_URL"
 

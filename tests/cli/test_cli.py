@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bottomline.db import make_engine, session_scope
+from bottomline.policy.models import PolicyDocument
 from bottomline.screening.models import Lead, LeadHit, ScreeningRun
 
 REPO = Path(__file__).resolve().parents[2]
@@ -52,6 +53,11 @@ def test_demo_screens_a_county_and_records_leads(
         run_row = session.scalars(select(ScreeningRun)).one()
         assert run_row.households_screened == 3000
         assert run_row.policies  # every run records the policies it used
+        kept = session.scalars(select(PolicyDocument)).all()
+        assert {(d.region_code, d.year) for d in kept} >= {
+            ("530000000000", 2025),
+            ("000000000000", 2021),
+        }
 
 
 def test_demo_output_has_no_id_numbers_or_phones(

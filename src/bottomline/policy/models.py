@@ -24,7 +24,9 @@ class PolicyDocument(Base):
     # loaded before (or without) that region's households.
     region_code: Mapped[str] = mapped_column(String(12))
     year: Mapped[int] = mapped_column(SmallInteger)
-    content_hash: Mapped[str] = mapped_column(String(64))  # sha256 hex of the file's bytes
+    content_hash: Mapped[str] = mapped_column(
+        String(64)
+    )  # sha256 of canonical JSON of meta + values
     title: Mapped[str] = mapped_column(String(300))
     source: Mapped[str] = mapped_column(Text)  # citation: issuer, document number, date
     source_path: Mapped[str] = mapped_column(Text)  # where it was loaded from

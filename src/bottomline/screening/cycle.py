@@ -20,6 +20,7 @@ from sqlalchemy import Engine, insert, select
 from bottomline.db import session_scope
 from bottomline.errors import InputFileError, UserError
 from bottomline.policy import PolicyDocument, effective_policies, policy_table
+from bottomline.policy.actions import store_documents
 from bottomline.registry.snapshot import export_snapshot
 from bottomline.screening.engine import COVERED_SCHEMA, ScreeningResult, screen
 from bottomline.screening.explain import evidence_dict
@@ -73,8 +74,9 @@ def record_run(
     result: ScreeningResult,
     scope_code: str,
     policies: dict[str, dict[str, object]],
+    documents: list[PolicyDocument],
 ) -> int:
-    """Store the run, its leads and every hit behind them; returns the run id."""
+    """Store the run, its leads, every hit behind them and the policy documents (kept once each)."""
     leads = result.leads.to_pylist()
     hits_by_household: dict[int, list[dict[str, object]]] = {}
     for hit in result.hits.to_pylist():
@@ -94,6 +96,7 @@ def record_run(
             finished_at=dt.datetime.now(dt.UTC),
         )
         session.add(run)
+        store_documents(session=session, documents=documents)
         session.flush()
         for lead_row in leads:
             lead = Lead(
@@ -155,7 +158,9 @@ def run_cycle(
         progress=say,
     )
     say("recording leads")
-    run_id = record_run(engine=engine, result=result, scope_code=scope_code, policies=used)
+    run_id = record_run(
+        engine=engine, result=result, scope_code=scope_code, policies=used, documents=documents
+    )
     pq.write_table(result.hits, results_dir / "hits.parquet")
     pq.write_table(result.leads, results_dir / "leads.parquet")
     return CycleOutcome(run_id=run_id, result=result, results_dir=results_dir)
