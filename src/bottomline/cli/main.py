@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import click
-import pyarrow as pa
 import pyarrow.parquet as pq
 import typer
 from rich.console import Console
@@ -83,7 +82,8 @@ def _generate(
     return pop, panel, files, snapshot
 
 
-def _stage_all(files: list[Path], members: pa.Table, staged: Path) -> list[StageReport]:
+def _stage_all(files: list[Path], pop: Any, staged: Path) -> list[StageReport]:
+    members = pop.tables["members"].select(["id_number", "member_id", "household_id"])
     start = _step("导入部门数据 / staging department files (validate, match by ID number)")
     reports = []
     for path in files:
@@ -208,9 +208,8 @@ def demo(
     upgrade(engine)
     counts = load_snapshot_tables(engine=engine, tables=pop.tables)
     _done(start, ", ".join(f"{k} {v:,}" for k, v in counts.items()))
-    members = pop.tables["members"].select(["id_number", "member_id", "household_id"])
     staged = demo_dir / "feeds" / "staged"
-    _stage_all(files, members, staged)
+    _stage_all(files, pop, staged)
     start = _step(f"筛查 / screening cycle {cycle} with {len(documents)} policy documents")
     outcome = run_cycle(
         engine=engine,
@@ -252,8 +251,7 @@ def generate(
     cycle = parse_period(cycle)
     division(scope)
     pop, panel, files, snapshot = _generate(scope, households, seed, cycle, months, out)
-    members = pop.tables["members"].select(["id_number", "member_id", "household_id"])
-    _stage_all(files, members, out / "feeds" / "staged")
+    _stage_all(files, pop, out / "feeds" / "staged")
     write_truth(panel, pop, out / "truth" / "truth.parquet", line=line)
     console.print(
         f"snapshot: {snapshot}\nfeeds: {out / 'feeds'}\nground truth (never read by screening): {out / 'truth'}"

@@ -27,7 +27,7 @@ from bottomline.errors import InputFileError, IntegrityError
 from bottomline.ingest.catalogue import FEEDS, period_index, staged_schema
 from bottomline.registry.columns import SNAPSHOT_TABLES
 from bottomline.screening.rules import RULES, Rule, compile_rule
-from bottomline.screening.views import MAX_WINDOW, Cycle, feed_views, household_view
+from bottomline.screening.views import FEED_WINDOWS, Cycle, feed_views, household_view
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +117,8 @@ def _feed_tables(
 ) -> dict[str, ir.Table]:
     tables = {}
     for name, feed in FEEDS.items():
-        files = staged_files(staged_dir, name, cycle.index - MAX_WINDOW + 1, cycle.index)
+        first = cycle.index - FEED_WINDOWS.get(name, 1) + 1
+        files = staged_files(staged_dir, name, first, cycle.index)
         if files:
             tables[name] = con.read_parquet([str(p) for p in files], table_name=f"feed_{name}")
         else:

@@ -24,6 +24,10 @@ COMPULSORY_AGES = (6, 15)  # ages of compulsory schooling (义务教育) used fo
 EDUCATION_COST_WINDOW = 12  # months of non-compulsory school costs summed (yearly feed)
 MAX_WINDOW = 36  # the longest window a policy may set (policy validation bounds)
 
+# Months of staged rows each feed's views can read (the cycle and the months before it);
+# feeds not listed are read for the cycle's month only.
+FEED_WINDOWS = {"medical": MAX_WINDOW, "education": EDUCATION_COST_WINDOW}
+
 DAMAGE_RANK = {"none": 0, "minor": 1, "severe": 2, "collapsed": 3}
 GRADE_RANK = {"A": 1, "B": 2, "C": 3, "D": 4}
 
