@@ -48,6 +48,12 @@ _PROBLEM_LABELS = {
 }
 
 
+def problem_label(problem: IdProblem) -> tuple[str, str]:
+    """What is wrong with a number, in Chinese and in English."""
+    zh, _, en = _PROBLEM_LABELS[problem].partition(" / ")
+    return zh, en
+
+
 def check_char(body17: str) -> str:
     """The GB 11643 check character for 17 digits."""
     total = sum(int(c) * w for c, w in zip(body17, WEIGHTS, strict=True))

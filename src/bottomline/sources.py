@@ -1,0 +1,714 @@
+"""Read the files departments and the national system send: CSV, XLSX and Parquet, streamed.
+
+:func:`open_source` looks at a file once (format, encoding, where the header is) and returns a
+:class:`Source` whose :meth:`Source.chunks` yields the data rows in bounded pieces, every cell
+as text, each row with the number a spreadsheet program shows for it. Nothing here knows
+about feeds or the registry: callers pass the header names they expect.
+
+What is handled, as departments' systems export it:
+
+* CSV in UTF-8, UTF-8 with a BOM, GB18030 (and so GBK/GB2312) or UTF-16 with a BOM; the
+  encoding is detected or stated, and a file that is neither is refused, never mis-decoded.
+  Comma, tab, semicolon or vertical-bar separated.
+* Title rows above the header (``2025年10月医保结算明细``), in CSV and XLSX alike: the header
+  is the first of the first rows that holds enough known header names.
+* A header spread over two rows, as merged cells leave it (``费用`` over ``总费用 | 自付``): the
+  lower row's names are used where it has them.
+* XLSX with several sheets: every sheet with the header is read; sheets without it (notes,
+  summaries) are listed in :attr:`Source.skipped_sheets`.
+* Parquet with typed columns (dates, numbers) turned into the same text form.
+
+Row numbers count records as a spreadsheet shows them (the header row included), so a cell
+with a line break inside does not shift them. A CSV record with the wrong number of fields is
+not dropped: it comes out in :attr:`SourceChunk.malformed` with its row number.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import hashlib
+import io
+import re
+from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
+import pyarrow.parquet as pq
+
+from bottomline.errors import InputFileError
+
+Format = Literal["csv", "xlsx", "parquet", "arrow"]
+
+BLOCK_BYTES = 16 << 20  # CSV is parsed in blocks of this size; a larger record is refused
+HEADER_SCAN_ROWS = 10
+ENCODINGS = ("utf-8", "utf-8-sig", "gb18030", "gbk", "gb2312", "utf-16")
+_SNIFF_BYTES = 1 << 16
+_DELIMITERS = (",", "\t", ";", "|")
+_UNIT_SUFFIX = re.compile(r"[（(][^）)]{1,6}[）)]$")
+_SPACE = re.compile(r"\s+")
+
+
+def normalise_header(name: object) -> str:
+    """A header cell as compared with known names: no spaces, BOM, line breaks or unit suffix.
+
+    ``" 医疗总费用\\n（元）"`` → ``"医疗总费用"``.
+    """
+    text = _SPACE.sub("", str(name or "")).lstrip("\ufeff")
+    return _UNIT_SUFFIX.sub("", text)
+
+
+@dataclass(slots=True)
+class Malformed:
+    row: int
+    reason_zh: str
+    reason_en: str
+    text: str  # the start of the record as read (callers mask or drop it)
+    full_text: str = field(default="", repr=False)  # the whole record, for checks only
+
+
+@dataclass(slots=True)
+class SourceChunk:
+    table: pa.Table  # every column pa.string(), "" for empty cells, named by the header
+    row_numbers: np.ndarray  # int64: each row's number as a spreadsheet shows it
+    sheet: str | None = None
+    malformed: list[Malformed] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return self.table.num_rows + len(self.malformed)
+
+
+@dataclass(slots=True)
+class Source:
+    path: Path | None
+    name: str
+    format: Format
+    header: list[str]
+    encoding: str | None = None
+    delimiter: str = ","
+    header_rows: int = 1  # rows the header takes (2 for a merged two-row header)
+    data_start: int = 2  # row number of the first data row
+    skipped_sheets: list[str] = field(default_factory=list)
+    size_bytes: int = 0
+    _table: pa.Table | None = None
+    _sha256: str | None = None
+
+    @property
+    def sha256(self) -> str:
+        """Hex SHA-256 of the content (the file's bytes; an Arrow table's IPC stream)."""
+        if self._sha256 is None:
+            self._sha256 = _hash_file(self.path) if self.path else _hash_table(self._table)
+        return self._sha256
+
+    def chunks(self, rows: int = 65_536) -> Iterator[SourceChunk]:
+        """The data rows in pieces of about ``rows`` rows (CSV: about 16 MB)."""
+        if self.format == "csv":
+            assert self.path is not None
+            yield from _csv_chunks(self)
+        elif self.format == "xlsx":
+            yield from _xlsx_chunks(self, rows)
+        elif self.format == "parquet":
+            assert self.path is not None
+            for i, batch in enumerate(pq.ParquetFile(self.path).iter_batches(batch_size=rows)):
+                yield _typed_chunk(pa.Table.from_batches([batch]), i * rows, self.header)
+        else:
+            assert self._table is not None
+            for i, batch in enumerate(self._table.to_batches(max_chunksize=rows)):
+                yield _typed_chunk(pa.Table.from_batches([batch]), i * rows, self.header)
+
+
+def open_source(
+    path: Path,
+    *,
+    known_headers: Collection[str],
+    min_known: int = 2,
+    encoding: str | None = None,
+) -> Source:
+    """Look at ``path`` and say how to read it; InputFileError with a fix when it cannot be."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputFileError(f"file not found: {path}", hint="check the path and try again")
+    size = path.stat().st_size
+    if size == 0:
+        raise InputFileError(
+            f"{path.name} is empty (0 bytes)", hint="send the file again with a header row"
+        )
+    with path.open("rb") as fh:
+        head = fh.read(_SNIFF_BYTES)
+    known = {normalise_header(h) for h in known_headers}
+    kind = _kind(path, head)
+    if kind == "xlsx":
+        source = _open_xlsx(path, known, min_known)
+    elif kind == "parquet":
+        source = _open_parquet(path)
+    else:
+        source = _open_csv(path, head, known, min_known, encoding)
+    source.size_bytes = size
+    return source
+
+
+def source_from_table(table: pa.Table, *, name: str) -> Source:
+    """A source over an Arrow table pushed by a program (the department push API)."""
+    return Source(
+        path=None,
+        name=name,
+        format="arrow",
+        header=list(table.column_names),
+        data_start=1,
+        size_bytes=table.nbytes,
+        _table=table,
+    )
+
+
+# ---------------------------------------------------------------- format and encoding
+
+
+def _kind(path: Path, head: bytes) -> Literal["csv", "xlsx", "parquet"]:
+    suffix = path.suffix.lower()
+    if head.startswith(b"PK\x03\x04"):
+        if suffix not in (".xlsx", ".xlsm", ""):
+            raise _unsupported(path, "a ZIP archive (not an .xlsx workbook)")
+        return "xlsx"
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise InputFileError(
+            f"{path.name} is an old Excel 97-2003 (.xls) workbook",
+            hint="open it in Excel or WPS and save it as .xlsx (or CSV UTF-8), then import that",
+        )
+    if suffix in (".xlsx", ".parquet", ".xls"):
+        raise _unsupported(path, f"not a real {suffix} file (its content does not match)")
+    return "csv"
+
+
+def _unsupported(path: Path, what: str) -> InputFileError:
+    return InputFileError(
+        f"{path.name} is {what}",
+        hint="send CSV (UTF-8 or GB18030), XLSX or Parquet",
+    )
+
+
+def sniff_encoding(head: bytes, *, at_end: bool) -> str:
+    """The encoding of a CSV file from its first bytes; InputFileError for binary data."""
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if b"\x00" in head:
+        raise InputFileError(
+            "the file is not text (it holds binary data)",
+            hint="send CSV, XLSX or Parquet as the department's system exports it",
+        )
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            head.decode(encoding)
+        except UnicodeDecodeError as err:
+            if not at_end and err.start >= len(head) - 4:
+                return encoding  # only a character cut at the sample's end
+            continue
+        return encoding
+    raise InputFileError(
+        "the file's text is neither UTF-8 nor GB18030",
+        hint="save it as CSV UTF-8 (Excel: 另存为 → CSV UTF-8) or state --encoding",
+    )
+
+
+def _check_encoding(encoding: str) -> str:
+    name = encoding.lower().replace("_", "-")
+    if name in ("utf8", "utf-8"):
+        return "utf-8"
+    if name not in ENCODINGS:
+        raise InputFileError(
+            f"unknown encoding {encoding!r}", hint=f"use one of: {', '.join(ENCODINGS)}"
+        )
+    return name
+
+
+# ---------------------------------------------------------------- CSV
+
+
+def _open_csv(
+    path: Path, head: bytes, known: set[str], min_known: int, encoding: str | None
+) -> Source:
+    at_end = path.stat().st_size <= len(head)
+    encoding = _check_encoding(encoding) if encoding else sniff_encoding(head, at_end=at_end)
+    text = _decode_head(path, head, encoding, at_end)
+    delimiter = max(_DELIMITERS, key=lambda d: _find_header(_head_records(text, d), known)[3])
+    records = _head_records(text, delimiter)
+    at, rows, header, score = _find_header(records, known)
+    if at is None or score < min_known:
+        raise _no_header(path, known)
+    return Source(
+        path=path,
+        name=path.name,
+        format="csv",
+        header=_unique(header),
+        encoding=encoding,
+        delimiter=delimiter,
+        header_rows=rows,
+        data_start=at + rows + 1,
+    )
+
+
+def _decode_head(path: Path, head: bytes, encoding: str, at_end: bool) -> str:
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    try:
+        return decoder.decode(head, final=at_end).lstrip("\ufeff")
+    except UnicodeDecodeError:
+        raise InputFileError(
+            f"{path.name} is not valid {encoding} text",
+            hint="state the right encoding with --encoding (utf-8, gb18030 or utf-16)",
+        ) from None
+
+
+def _head_records(text: str, delimiter: str) -> list[list[str]]:
+    """The first records of the file's text, split as Arrow splits them (CR, LF or CRLF ends a
+    record, quotes may hold line breaks); a head that does not parse with this delimiter has none.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    records: list[list[str]] = []
+    try:
+        for record in reader:
+            records.append(record)
+            if len(records) > HEADER_SCAN_ROWS:
+                break
+    except csv.Error:
+        return records
+    return records
+
+
+def _known_count(names: Sequence[object], known: set[str]) -> int:
+    return len({normalise_header(v) for v in names} & known)
+
+
+def _find_header(
+    rows: Sequence[Sequence[object]], known: set[str]
+) -> tuple[int | None, int, list[str], int]:
+    """Where the header is: (first row index, rows it spans, names, known names it holds).
+
+    The header is the row holding the most known names, or two rows read together when a
+    merged cell above leaves a group name in the upper row and the column names in the lower
+    one (either row may hold more of the known names). None when no row holds any.
+    """
+    best: tuple[int | None, int, list[str], int] = (None, 1, [], 0)
+    head = rows[:HEADER_SCAN_ROWS]
+    for i, row in enumerate(head):
+        single = [normalise_header(v) for v in row]
+        score = _known_count(single, known)
+        if score > best[3]:
+            best = (i, 1, single, score)
+        if i + 1 < len(head):
+            merged = _merged(single, [normalise_header(v) for v in head[i + 1]])
+            both = _known_count(merged, known)
+            lower = _known_count(head[i + 1], known)
+            if both > max(score, lower, best[3]) and lower and score:
+                best = (i, 2, merged, both)
+    return best
+
+
+def _merged(upper: list[str], lower: list[str]) -> list[str]:
+    width = max(len(upper), len(lower))
+    upper, lower = upper + [""] * (width - len(upper)), lower + [""] * (width - len(lower))
+    return [lo or up for up, lo in zip(upper, lower, strict=True)]
+
+
+def _unique(header: list[str]) -> list[str]:
+    """Header names made distinct: empty ones become ``_col<i>``, repeats get ``#2``, ``#3``."""
+    seen: dict[str, int] = {}
+    out = []
+    for i, name in enumerate(header):
+        name = name or f"_col{i + 1}"
+        seen[name] = seen.get(name, 0) + 1
+        out.append(name if seen[name] == 1 else f"{name}#{seen[name]}")
+    return out
+
+
+def _no_header(path: Path, known: set[str]) -> InputFileError:
+    names = sorted(known, key=lambda h: (h.isascii(), h))[:6]  # the Chinese headers first
+    return InputFileError(
+        f"{path.name}: no header row found in its first {HEADER_SCAN_ROWS} rows",
+        hint="the header row names the columns, e.g. " + "、".join(names),
+    )
+
+
+def _not_text(source: Source) -> InputFileError:
+    return InputFileError(
+        f"{source.name} is not valid {source.encoding} text throughout: the file mixes "
+        "encodings or holds binary data",
+        hint="save it again as CSV UTF-8 from Excel or WPS, or state the encoding with --encoding",
+    )
+
+
+def _csv_chunks(source: Source) -> Iterator[SourceChunk]:
+    """Arrow's streaming CSV reader, with every record's row number kept exact.
+
+    The reader runs on one thread so it reports the number of each record it cannot take
+    (wrong number of fields, or a blank line, which it is told not to skip); valid rows take
+    the numbers in between. Arrow keeps quotes right: a quoted cell may hold line breaks and
+    delimiters, and a quote inside an unquoted cell is text.
+    """
+    names = source.header
+    invalid: list[tuple[int, str, int]] = []
+
+    def handle(row: pcsv.InvalidRow) -> str:
+        invalid.append((row.number or 0, row.text or "", row.actual_columns))
+        return "skip"
+
+    reader = _open_reader(source, handle)
+    numbers = _RowNumbers(source.data_start, source.delimiter)
+    last: SourceChunk | None = None
+    try:
+        for batch in reader:
+            if last is not None:
+                yield last
+            last = numbers.chunk(pa.Table.from_batches([batch]), invalid, len(names))
+    except (pa.ArrowInvalid, UnicodeDecodeError) as err:
+        raise _csv_error(source, err) from None
+    finally:
+        reader.close()
+    rest = numbers.rest(invalid, names)
+    _refuse_unclosed_quote(source, rest or last)
+    yield from (chunk for chunk in (last, rest) if chunk is not None)
+
+
+def _refuse_unclosed_quote(source: Source, final: SourceChunk | None) -> None:
+    """A quote never closed makes a cell swallow the rest of the file: refuse that.
+
+    Arrow reads such a quote as a cell that runs to the end of the file. So the file is refused
+    when its last record is malformed with an odd number of quotes in its text, or when a cell
+    of its last row holds a line break and is the very end of the file (a cell whose quote was
+    closed is followed by that quote).
+    """
+    if final is None:
+        return
+    last = final.malformed[-1] if final.malformed else None
+    if last is not None and (final.row_numbers.size == 0 or last.row > final.row_numbers[-1]):
+        swallowed = last.full_text.count('"') % 2 == 1
+        row = last.row
+    elif final.table.num_rows:
+        cells = final.table.slice(final.table.num_rows - 1).to_pylist()[0].values()
+        tail = _file_tail(source)
+        swallowed = any(("\n" in c or "\r" in c) and tail.endswith(c[-2000:]) for c in cells)
+        row = int(final.row_numbers[-1])
+    else:
+        return
+    if swallowed:
+        raise InputFileError(
+            f'{source.name}: a quote " opened in row {row} is never closed; the rows after it '
+            "would be read as one cell",
+            hint='close the quoted cell, or write a quote inside a cell twice ("")',
+        )
+
+
+def _file_tail(source: Source) -> str:
+    """The last few thousand characters of the file as text (for the unclosed-quote check)."""
+    assert source.path is not None
+    with source.path.open("rb") as fh:
+        fh.seek(max(source.size_bytes - 8192, 0) & ~1)  # even: UTF-16 stays aligned
+        return fh.read().decode(source.encoding or "utf-8", errors="ignore")
+
+
+def _open_reader(
+    source: Source, handle: Callable[[pcsv.InvalidRow], str]
+) -> pcsv.CSVStreamingReader:
+    encoding = source.encoding or "utf-8"
+    arrow_encoding = "utf8" if encoding in ("utf-8", "utf-8-sig") else encoding
+    try:
+        return pcsv.open_csv(
+            source.path,
+            read_options=pcsv.ReadOptions(
+                use_threads=False,  # row numbers of invalid records need the serial reader
+                block_size=BLOCK_BYTES,
+                skip_rows=source.data_start - 1,
+                column_names=source.header,
+                encoding=arrow_encoding,
+            ),
+            parse_options=pcsv.ParseOptions(
+                delimiter=source.delimiter,
+                newlines_in_values=True,
+                ignore_empty_lines=False,  # blank lines keep their row number
+                invalid_row_handler=handle,
+            ),
+            convert_options=pcsv.ConvertOptions(
+                column_types=dict.fromkeys(source.header, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError) as err:
+        raise _csv_error(source, err) from None
+
+
+def _csv_error(source: Source, err: Exception) -> InputFileError:
+    text = str(err)
+    if isinstance(err, UnicodeDecodeError) or "UTF8" in text or "utf8" in text.lower():
+        return _not_text(source)
+    if "straddling" in text or "block size" in text:
+        return InputFileError(
+            f'{source.name}: a row is larger than {BLOCK_BYTES >> 20} MB, or a quote " is '
+            "never closed",
+            hint="check the file for an unclosed quote or a huge cell",
+        )
+    return InputFileError(
+        f"{source.name} cannot be read as CSV: {text.splitlines()[0][:200]}",
+        hint='check for a quote " that is never closed; a quote inside a quoted cell is written twice ("")',
+    )
+
+
+class _RowNumbers:
+    """Numbers valid rows between the numbers the reader gave to records it could not take."""
+
+    def __init__(self, first: int, delimiter: str) -> None:
+        self.next = first
+        self.delimiter = delimiter
+
+    def chunk(
+        self, table: pa.Table, invalid: list[tuple[int, str, int]], width: int
+    ) -> SourceChunk:
+        n = table.num_rows
+        bad = np.asarray(sorted(number for number, _, _ in invalid), dtype=np.int64)
+        candidates = np.arange(self.next, self.next + n + len(bad), dtype=np.int64)
+        rows = candidates[~np.isin(candidates, bad)][:n]
+        last = int(rows[-1]) if n else self.next - 1
+        taken = [item for item in invalid if item[0] <= last]
+        invalid[:] = [item for item in invalid if item[0] > last]
+        self.next = last + 1
+        blank = _blank_rows(table)
+        if blank.any():  # blank lines: not rows, but they keep their numbers
+            table, rows = table.filter(pa.array(~blank)), rows[~blank]
+        malformed = _malformed_rows(taken, width, self.delimiter)
+        return SourceChunk(table=table, row_numbers=rows, malformed=malformed)
+
+    def rest(self, invalid: list[tuple[int, str, int]], names: list[str]) -> SourceChunk | None:
+        """Records the reader could not take after the last valid row (None if none)."""
+        taken = _malformed_rows(sorted(invalid), len(names), self.delimiter)
+        invalid.clear()
+        if not taken:
+            return None
+        empty = pa.table({name: pa.array([], pa.string()) for name in names})
+        return SourceChunk(table=empty, row_numbers=np.empty(0, dtype=np.int64), malformed=taken)
+
+
+def _blank_rows(table: pa.Table) -> np.ndarray:
+    """Rows whose every cell is empty (a blank line reads as one)."""
+    blank = np.ones(table.num_rows, dtype=bool)
+    for column in table.columns:
+        blank &= pc.equal(pc.binary_length(column), 0).to_numpy(zero_copy_only=False)
+        if not blank.any():
+            break
+    return blank
+
+
+def _malformed_rows(
+    invalid: list[tuple[int, str, int]], width: int, delimiter: str
+) -> list[Malformed]:
+    """Records with the wrong number of fields; blank lines and lines of only delimiters are
+    not rows and are dropped (they keep their numbers)."""
+    return [
+        _malformed(number, fields, width, text)
+        for number, text, fields in sorted(invalid)
+        if text.strip(f'{delimiter}" \t\r\n')
+    ]
+
+
+def _malformed(row: int, fields: int, width: int, text: str) -> Malformed:
+    return Malformed(
+        row=row,
+        reason_zh=f"列数不符：应为 {width} 列，实为 {fields} 列",
+        reason_en=f"wrong number of fields: {fields} instead of {width}",
+        text=text[:200],
+        full_text=text,
+    )
+
+
+# ---------------------------------------------------------------- XLSX
+
+
+def _open_xlsx(path: Path, known: set[str], min_known: int) -> Source:
+    header: list[str] | None = None
+    skipped: list[str] = []
+    data_start = 2
+    header_rows = 1
+    with _workbook(path) as workbook:
+        for sheet in workbook.worksheets:
+            found = _sheet_header(sheet, known, min_known)
+            if found is None:
+                skipped.append(sheet.title)
+                continue
+            names, start, rows = found
+            if header is None:
+                header, data_start, header_rows = names, start, rows
+            elif set(names) != set(header):
+                raise InputFileError(
+                    f"{path.name}: sheet {sheet.title!r} has different columns from the first "
+                    "sheet with data",
+                    hint="give every sheet the same header, or send one sheet per file",
+                )
+    if header is None:
+        raise _no_header(path, known)
+    return Source(
+        path=path,
+        name=path.name,
+        format="xlsx",
+        header=header,
+        header_rows=header_rows,
+        data_start=data_start,
+        skipped_sheets=skipped,
+    )
+
+
+@contextmanager
+def _workbook(path: Path) -> Iterator[Any]:
+    """openpyxl's streaming reader, closed on exit; an unreadable workbook is a user error."""
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as err:  # openpyxl raises many kinds for a damaged file
+        raise InputFileError(
+            f"{path.name} cannot be opened as an Excel workbook ({type(err).__name__})",
+            hint="open it in Excel or WPS, save it again as .xlsx, and import that",
+        ) from None
+    try:
+        yield book
+    finally:
+        book.close()
+
+
+def _sheet_header(
+    sheet: object, known: set[str], min_known: int
+) -> tuple[list[str], int, int] | None:
+    head = [list(r) for r in sheet.iter_rows(max_row=HEADER_SCAN_ROWS + 1, values_only=True)]  # type: ignore[attr-defined]
+    at, rows, header, score = _find_header(head, known)
+    if at is None or score < min_known:
+        return None
+    return _unique(header), at + rows + 1, rows
+
+
+def _xlsx_chunks(source: Source, size: int) -> Iterator[SourceChunk]:
+    assert source.path is not None
+    known = set(source.header)
+    with _workbook(source.path) as workbook:
+        for sheet in workbook.worksheets:
+            if sheet.title in source.skipped_sheets:
+                continue
+            found = _sheet_header(sheet, known, 1)
+            assert found is not None
+            names, start, _rows = found
+            order = [names.index(h) if h in names else None for h in source.header]
+            rows: list[list[str]] = []
+            numbers: list[int] = []
+            for number, values in enumerate(
+                sheet.iter_rows(min_row=start, values_only=True), start=start
+            ):
+                cells = [
+                    _cell(values[i]) if i is not None and i < len(values) else "" for i in order
+                ]
+                if not any(cells):
+                    continue
+                rows.append(cells)
+                numbers.append(number)
+                if len(rows) >= size:
+                    yield _rows_chunk(rows, numbers, source.header, sheet.title)
+                    rows, numbers = [], []
+            if rows:
+                yield _rows_chunk(rows, numbers, source.header, sheet.title)
+
+
+def _rows_chunk(
+    rows: list[list[str]], numbers: list[int], header: list[str], sheet: str
+) -> SourceChunk:
+    columns = list(zip(*rows, strict=True))
+    table = pa.table(
+        {name: pa.array(col, pa.string()) for name, col in zip(header, columns, strict=True)}
+    )
+    return SourceChunk(table=table, row_numbers=np.asarray(numbers, dtype=np.int64), sheet=sheet)
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        # Above 15 digits a spreadsheet number has lost digits (an ID number typed as a number):
+        # give it as the number it is, which no ID check accepts, rather than invent digits.
+        return str(int(value)) if abs(value) < 1e15 else repr(value)
+    return str(value).strip()
+
+
+# ---------------------------------------------------------------- Parquet and Arrow
+
+
+def _open_parquet(path: Path) -> Source:
+    try:
+        schema = pq.read_schema(path)
+    except (pa.ArrowInvalid, OSError) as err:
+        raise InputFileError(
+            f"{path.name} cannot be read as Parquet: {str(err).splitlines()[0]}",
+            hint="send the file again; it may be cut short",
+        ) from None
+    return Source(
+        path=path,
+        name=path.name,
+        format="parquet",
+        header=_unique([normalise_header(n) for n in schema.names]),
+        data_start=1,
+    )
+
+
+def _typed_chunk(table: pa.Table, offset: int, header: list[str]) -> SourceChunk:
+    """Typed columns as the text a CSV would hold: dates ISO, numbers plain, nulls empty."""
+    columns = [_as_text(table.column(i)) for i in range(table.num_columns)]
+    text = pa.table(dict(zip(header, columns, strict=True)))
+    rows = np.arange(offset + 1, offset + 1 + table.num_rows, dtype=np.int64)
+    return SourceChunk(table=text, row_numbers=rows)
+
+
+def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    kind = column.type
+    if pa.types.is_timestamp(kind):
+        column = pc.cast(column, pa.date32())
+    elif pa.types.is_boolean(kind):
+        column = pc.if_else(column, "是", "否")
+    elif pa.types.is_dictionary(kind):
+        column = pc.cast(column, kind.value_type)
+    if not pa.types.is_string(column.type):
+        column = pc.cast(column, pa.string())
+    return pc.fill_null(column, "")
+
+
+def _hash_file(path: Path | None) -> str:
+    assert path is not None
+    with path.open("rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def _hash_table(table: pa.Table | None) -> str:
+    assert table is not None
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return hashlib.sha256(sink.getvalue().to_pybytes()).hexdigest()
+
+
+__all__ = [
+    "Malformed",
+    "Source",
+    "SourceChunk",
+    "normalise_header",
+    "open_source",
+    "source_from_table",
+]
