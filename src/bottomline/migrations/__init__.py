@@ -15,7 +15,9 @@ from sqlalchemy import MetaData
 
 def target_metadata() -> MetaData:
     """The metadata of every table the migrations manage (imports all model modules)."""
+    import bottomline.ingest.models
     import bottomline.policy.models
+    import bottomline.quality.models
     import bottomline.registry.models
     import bottomline.screening.models  # noqa: F401
     from bottomline.db import Base

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     Date,
@@ -19,6 +21,8 @@ from sqlalchemy import (
     Numeric,
     SmallInteger,
     String,
+    Text,
+    false,
     orm,
 )
 from sqlalchemy.ext.hybrid import hybrid_property
@@ -54,6 +58,8 @@ class Household(Base):
     poverty_exit_year: Mapped[int | None] = mapped_column(SmallInteger)
     relocated: Mapped[bool] = mapped_column(Boolean)  # 易地扶贫搬迁
     no_labour_household: Mapped[bool] = mapped_column(Boolean)  # 整户无劳动力
+    # Set when a registry import no longer lists the household; kept for history and leads.
+    removed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
@@ -86,6 +92,10 @@ class Member(Base):
     insured_pension: Mapped[bool] = mapped_column(Boolean)
     dibao: Mapped[bool] = mapped_column(Boolean)
     tekun: Mapped[bool] = mapped_column(Boolean)
+    # 公益岗位: holds a public-welfare job (store only; not in the snapshot layout).
+    public_welfare_job: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    # Set when a registry import no longer lists the person in any household.
+    removed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
 
     household: Mapped[Household] = orm.relationship(back_populates="members")
 
@@ -148,3 +158,23 @@ class HouseholdGuarantee(Base):
     food_clothing_insecure: Mapped[bool] = mapped_column(Boolean)  # 吃穿不愁有问题
     housing_unsafe: Mapped[bool] = mapped_column(Boolean)  # 住房安全有问题
     water_unsafe: Mapped[bool] = mapped_column(Boolean)  # 饮水安全有问题
+
+
+class RegistryImport(Base):
+    """One import of the national monitoring system's export, with its reconciliation and diff."""
+
+    __tablename__ = "registry_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_name: Mapped[str] = mapped_column(String(255))
+    content_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(16))  # committed, failed, unchanged
+    rows_in: Mapped[int] = mapped_column(BigInteger, default=0)
+    accepted: Mapped[int] = mapped_column(BigInteger, default=0)
+    rejected: Mapped[int] = mapped_column(BigInteger, default=0)
+    # {"households": {"new": n, "changed": n, "removed": n, "unchanged": n}, "members": {...}}
+    diff: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    report_dir: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
