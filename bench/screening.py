@@ -18,7 +18,6 @@ import argparse
 import gc
 import importlib
 import importlib.metadata
-import itertools
 import json
 import os
 import platform
@@ -29,7 +28,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,7 +41,6 @@ IMPLS = ("engine", "sql", "pandas")
 SEED = 20251
 CYCLE = "2025-09"  # a school-term and flood-season month: every feed has rows
 REPEAT_UNDER_SECONDS = 60.0  # repeat a run only while one takes less than this
-STAGE_PART_BYTES = 256 << 20  # stage_feed reads a whole file: stage big CSVs in parts
 MEMORY_HEADROOM = 0.85  # skip a run whose expected peak exceeds this share of available memory
 
 
@@ -127,96 +125,48 @@ def _department_files(
 
 
 def _stage(files: list[Path], work: Path, seed: int, cycle: str) -> dict[str, Any]:
-    """Stage every department file with ``ingest.stage.stage_feed`` (large CSVs in parts)."""
+    """Import every department file as a batch (``ingest.actions.import_feed``) into work/staged."""
     import pyarrow.parquet as pq
 
-    members = pq.read_table(
-        work / "snap" / "members.parquet", columns=["id_number", "member_id", "household_id"]
+    from bottomline.db import make_engine, upgrade
+    from bottomline.ingest.actions import import_feed, open_feed_file
+    from bottomline.ingest.match import MemberIndex
+
+    members = MemberIndex(
+        pq.read_table(
+            work / "snap" / "members.parquet",
+            columns=["id_number", "member_id", "household_id", "name", "birth_date"],
+        )
     )
+    engine = make_engine(f"sqlite:///{(work / 'batches.db').resolve()}")
+    upgrade(engine)
     rows: dict[str, int] = {}
     sizes: dict[str, int] = {}
     rows_in, not_accepted = 0, 0
     for path in files:
         sizes[f"{path.stem}{path.suffix}"] = path.stat().st_size
-        counts = _stage_file(path, members, work)
-        rows[path.stem] = rows.get(path.stem, 0) + counts[1]
-        rows_in += counts[0]
-        not_accepted += counts[2]
+        r = import_feed(
+            open_feed_file(path, feed=path.stem),
+            engine=engine,
+            feed=path.stem,
+            period=path.parent.name,
+            members=members,
+            feeds_dir=work / "staged",
+            reports_dir=work / "reports",
+        )
+        rows[path.stem] = rows.get(path.stem, 0) + r.accepted
+        rows_in += r.rows_in
+        not_accepted += r.rejected + r.unmatched
+    engine.dispose()
     shutil.rmtree(work / "department", ignore_errors=True)
     return {
         "source": "bottomline.synth (simulate_panel, write_feeds: department CSV/XLSX files), "
-        "staged with bottomline.ingest.stage.stage_feed",
+        "imported with bottomline.ingest.actions.import_feed",
         "rows": rows,
         "department_rows": rows_in,
         "rejected_or_unmatched": not_accepted,
         "department_file_bytes": sizes,
     }
-
-
-def _stage_file(path: Path, members: Any, work: Path) -> tuple[int, int, int]:
-    """(rows in, accepted, rejected or unmatched) of staging one department file.
-
-    ``stage_feed`` holds a whole file in memory; a CSV over ``STAGE_PART_BYTES`` is staged in
-    parts of whole lines (each with the header) and the parts' outputs are concatenated into
-    the one staged file, with ``source_row`` and ``source_file`` as for the whole file.
-    """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    import pyarrow.parquet as pq
-
-    from bottomline.ingest.stage import stage_feed
-
-    feed, period, staged = path.stem, path.parent.name, work / "staged"
-    if path.suffix != ".csv" or path.stat().st_size <= STAGE_PART_BYTES:
-        r = stage_feed(path, feed=feed, period=period, members=members, out_dir=staged)
-        return r.rows_in, r.accepted, r.rejected + r.unmatched
-    parts_dir = work / "parts"
-    target = staged / feed / f"{period}.parquet"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    totals = [0, 0, 0]
-    writer = None
-    for part in _split_csv(path, parts_dir):
-        r = stage_feed(part, feed=feed, period=period, members=members, out_dir=parts_dir)
-        assert r.output is not None
-        table = pq.read_table(r.output)
-        schema = table.schema
-        rows = pc.add(table["source_row"], totals[0])
-        table = table.set_column(table.schema.get_field_index("source_row"), "source_row", rows)
-        name = pa.array([path.name] * table.num_rows, pa.string())
-        table = table.set_column(
-            table.schema.get_field_index("source_file"), "source_file", name
-        ).cast(schema)
-        writer = writer or pq.ParquetWriter(target, table.schema)
-        writer.write_table(table)
-        totals = [
-            totals[0] + r.rows_in,
-            totals[1] + r.accepted,
-            totals[2] + r.rejected + r.unmatched,
-        ]
-        part.unlink()
-        r.output.unlink()
-    if writer is not None:
-        writer.close()
-    shutil.rmtree(parts_dir, ignore_errors=True)
-    return totals[0], totals[1], totals[2]
-
-
-def _split_csv(path: Path, out_dir: Path) -> Iterator[Path]:
-    """Parts of a CSV file of whole lines, each starting with the file's header line."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with path.open("rb") as src:
-        header = src.readline()
-        for i in itertools.count():
-            block = src.read(STAGE_PART_BYTES)
-            if not block:
-                return
-            block += src.readline()
-            part = out_dir / f"{path.stem}-{i:03d}.csv"
-            part.write_bytes(header + block)
-            yield part
-
-
-# --- one timed run (runs in a subprocess) ------------------------------------------------------
 
 
 def _max_rss_bytes() -> int:

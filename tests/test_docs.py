@@ -20,3 +20,24 @@ def test_every_setting_is_documented() -> None:
     text = (DOCS / "configuration.md").read_text(encoding="utf-8")
     missing = [n for n in Settings.model_fields if f"BOTTOMLINE_{n.upper()}" not in text]
     assert not missing, f"document these settings in docs/configuration.md: {missing}"
+
+
+def test_every_feed_column_is_documented() -> None:
+    from bottomline.ingest.catalogue import FEEDS
+
+    text = (DOCS / "feeds.md").read_text(encoding="utf-8")
+    missing = [
+        f"{feed.name}.{col.name} ({col.header})"
+        for feed in FEEDS.values()
+        for col in feed.columns
+        if f"`{feed.name}`" not in text or col.header not in text
+    ]
+    assert not missing, f"document these feed columns in docs/feeds.md: {missing}"
+
+
+def test_every_reject_reason_is_documented() -> None:
+    from bottomline.ingest.enums import RejectReason, Unmatched
+
+    text = (DOCS / "feeds.md").read_text(encoding="utf-8")
+    missing = [r.value for r in (*RejectReason, *Unmatched) if f"`{r.value}`" not in text]
+    assert not missing, f"document these reasons in docs/feeds.md: {missing}"

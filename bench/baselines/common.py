@@ -42,23 +42,28 @@ def cycle_index(cycle: str) -> int:
 
 
 def feed_files(staged_dir: Path | None, feed: str, cycle: str) -> list[Path]:
-    """The staged Parquet files of ``feed`` whose period lies in the longest window of the cycle.
+    """The imported Parquet files of ``feed`` whose period lies in the longest window of the cycle.
 
-    Same selection as the engine: ``<staged_dir>/<feed>/<YYYY-MM>.parquet`` with the period
-    in [cycle - MAX_WINDOW + 1, cycle]; other files are ignored.
+    The feed store's layout, ``<staged_dir>/<feed>/period=<YYYY-MM>/batch-<id>.parquet``, with
+    the period in [cycle - MAX_WINDOW + 1, cycle]; other files are ignored.
     """
     if staged_dir is None or not (staged_dir / feed).is_dir():
         return []
     last = period_index(cycle)
     out = []
-    for path in sorted((staged_dir / feed).glob("*.parquet")):
+    for part in sorted((staged_dir / feed).glob("period=*")):
         try:
-            idx = period_index(path.stem)
+            idx = period_index(part.name.removeprefix("period="))
         except ValueError:
             continue
         if last - MAX_WINDOW + 1 <= idx <= last:
-            out.append(path)
+            out.extend(sorted(part.glob("batch-*.parquet")))
     return out
+
+
+def period_of_file(path: Path) -> int:
+    """Period index of an imported file (``.../period=2025-10/batch-7.parquet``)."""
+    return period_index(path.parent.name.removeprefix("period="))
 
 
 def feed_schema(feed: str) -> pa.Schema:

@@ -17,8 +17,14 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from baselines.common import HITS_SCHEMA, cycle_index, feed_files, feed_schema, rule_version
-from bottomline.ingest.catalogue import period_index
+from baselines.common import (
+    HITS_SCHEMA,
+    cycle_index,
+    feed_files,
+    feed_schema,
+    period_of_file,
+    rule_version,
+)
 from bottomline.registry.columns import INCOME_COLUMNS
 from bottomline.screening.views import (
     CAN_WORK,
@@ -93,7 +99,7 @@ def _feed_source(
 ) -> str:
     """A FROM-clause source for the feed's files of the last ``months`` months (or no rows)."""
     first = cycle_index(cycle) - months + 1
-    files = [f for f in feed_files(staged_dir, feed, cycle) if period_index(f.stem) >= first]
+    files = [f for f in feed_files(staged_dir, feed, cycle) if period_of_file(f) >= first]
     if files:
         return "read_parquet([" + ", ".join(_quote(str(f)) for f in files) + "])"
     name = f"bl_empty_{feed}"

@@ -110,8 +110,8 @@ def test_generate_then_screen_from_files(tmp_path: Path) -> None:
     assert gen.returncode == 0, gen.stdout + gen.stderr
     truth = pq.read_table(out / "truth" / "truth.parquet")
     assert truth.num_rows == 2000
-    staged = out / "feeds" / "staged"
-    assert (staged / "medical" / "2025-10.parquet").is_file()
+    staged = out / "feeds"
+    assert list((staged / "medical" / "period=2025-10").glob("batch-*.parquet"))
     res = tmp_path / "results"
     scr = run(
         "screen",

@@ -10,6 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from bottomline.ingest.catalogue import FEEDS, period_index, staged_schema
+from bottomline.ingest.store import staged_path
 from bottomline.registry.columns import SNAPSHOT_TABLES
 
 VILLAGE = "532328101201"
@@ -231,11 +232,13 @@ def write_feed(staged_dir: Path, feed: str, period: str, rows: list[dict[str, ob
         base |= {
             "period": period,
             "period_index": period_index(period),
+            "batch_id": 1,
             "source_file": "test.csv",
-            "source_row": i,
+            "source_row": i + 1,
+            "source_ordinal": i - 1,
         }
         full.append(base | row)
-    (staged_dir / feed).mkdir(parents=True, exist_ok=True)
-    path = staged_dir / feed / f"{period}.parquet"
+    path = staged_path(staged_dir, feed, period, batch_id=1)
+    path.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(pa.Table.from_pylist(full, schema=schema), path)
     return path

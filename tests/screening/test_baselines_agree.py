@@ -694,12 +694,23 @@ def _synthetic_feeds(pop: Population, staged_dir: Path) -> Path | None:
         from bottomline.synth.panel import simulate_panel
     except ImportError:
         return None
-    from bottomline.ingest.stage import stage_feed
+    from bottomline.db import make_engine, upgrade
+    from bottomline.ingest.actions import import_feed, open_feed_file
+    from bottomline.ingest.match import MemberIndex
 
     panel = simulate_panel(pop, first_period="2024-09", months=13, seed=7)
-    members = pop.tables["members"].select(["id_number", "member_id", "household_id"])
+    members = MemberIndex(pop.tables["members"])
+    engine = make_engine(f"sqlite:///{staged_dir.parent / 'batches.db'}")
+    upgrade(engine)
     for path in write_feeds(panel, pop, staged_dir.parent / "department"):
-        stage_feed(
-            path, feed=path.stem, period=path.parent.name, members=members, out_dir=staged_dir
+        import_feed(
+            open_feed_file(path, feed=path.stem),
+            engine=engine,
+            feed=path.stem,
+            period=path.parent.name,
+            members=members,
+            feeds_dir=staged_dir,
+            reports_dir=staged_dir.parent / "reports",
         )
+    engine.dispose()
     return staged_dir

@@ -9,9 +9,11 @@ import pyarrow.csv as pcsv
 import pytest
 from openpyxl import load_workbook
 
+from bottomline.db import make_engine, upgrade
 from bottomline.ids import person_number_problem, valid_id_mask
+from bottomline.ingest.actions import import_feed, open_feed_file
 from bottomline.ingest.catalogue import FEEDS, Feed
-from bottomline.ingest.stage import stage_feed
+from bottomline.ingest.match import MemberIndex
 from bottomline.synth.feeds import write_feeds
 from bottomline.synth.panel import Panel, simulate_panel
 from bottomline.synth.population import Population
@@ -153,20 +155,28 @@ def test_civil_affairs_roll_lists_current_recipients(
     assert len(set(on_roll.id_number) - listed) <= 0.02 * len(on_roll)  # only the few who died
 
 
-def test_every_file_stages_without_rejects(
+def test_every_file_imports_without_rejects(
     feed_dir: Path, county_pop: Population, tmp_path: Path
 ) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'batches.db'}")
+    upgrade(engine)
+    members = MemberIndex(county_pop.tables["members"])
     for feed in FEEDS.values():
         path = _path(feed_dir, "2026-08", feed)
-        report = stage_feed(
-            path,
+        report = import_feed(
+            open_feed_file(path, feed=feed.name),
+            engine=engine,
             feed=feed.name,
             period="2026-08",
-            members=county_pop.tables["members"],
-            out_dir=tmp_path,
+            members=members,
+            feeds_dir=tmp_path / "feeds",
+            reports_dir=tmp_path / "reports",
         )
         assert report.balanced
-        assert report.rejected == 0, (feed.name, dict(report.reasons))
+        assert report.rejected == 0, (
+            feed.name,
+            [(r.code, r.column, r.rows) for r in report.reasons],
+        )
 
 
 def test_same_seed_writes_identical_files(county_pop: Population, tmp_path: Path) -> None:

@@ -15,13 +15,24 @@ from typing import Annotated, Any
 import click
 import pyarrow.parquet as pq
 import typer
-from rich.console import Console
 from rich.table import Table
+from sqlalchemy import Engine
 
+from bottomline.cli import check_cmd, feeds_cmd, registry_cmd
+from bottomline.cli.ui import console
+from bottomline.cli.ui import done as _done
+from bottomline.cli.ui import say as _say
+from bottomline.cli.ui import step as _step
 from bottomline.config import get_settings
-from bottomline.errors import BottomlineError
-from bottomline.ingest.catalogue import period_index, period_of
-from bottomline.ingest.stage import StageReport, parse_period, stage_feed
+from bottomline.errors import BottomlineError, UserError
+from bottomline.ingest.actions import (
+    ImportReport,
+    import_feed,
+    open_feed_file,
+    parse_period,
+    registry_members,
+)
+from bottomline.ingest.catalogue import period_end, period_index, period_of
 from bottomline.policy import load_directory, resolve
 from bottomline.registry.divisions import division
 from bottomline.screening.engine import ScreeningResult
@@ -38,25 +49,16 @@ policy_app = typer.Typer(
     help="监测标准 / monitoring standards (policy as data).", no_args_is_help=True
 )
 app.add_typer(policy_app, name="policy")
-console = Console()
+import_app = typer.Typer(
+    help="导入 / import department feeds and the registry (every row accounted for).",
+    no_args_is_help=True,
+)
+app.add_typer(import_app, name="import")
 
 DEMO_COUNTY = "532328000000"  # 元谋县, Yunnan
 DEFAULT_POLICIES = Path("policies")
 
 PoliciesOpt = Annotated[Path, typer.Option("--policies", help="Directory of policy TOML files.")]
-
-
-def _say(message: str) -> None:
-    console.print(f"[dim]· {message}[/dim]")
-
-
-def _step(title: str) -> float:
-    console.print(f"[bold cyan]▶ {title}[/bold cyan]")
-    return time.perf_counter()
-
-
-def _done(start: float, detail: str = "") -> None:
-    console.print(f"  [green]✓[/green] {detail} [dim]({time.perf_counter() - start:.1f} s)[/dim]")
 
 
 def _generate(
@@ -77,19 +79,27 @@ def _generate(
     start = _step(f"模拟部门数据 / simulating {months} month(s) of department data up to {cycle}")
     first = period_of(period_index(cycle) - months + 1)
     panel = simulate_panel(pop, first_period=first, months=months, seed=seed)
-    files = write_feeds(panel, pop, out / "feeds" / "raw")
+    files = write_feeds(panel, pop, out / "raw")
     _done(start, f"{len(files)} department files")
     return pop, panel, files, snapshot
 
 
-def _stage_all(files: list[Path], pop: Any, staged: Path) -> list[StageReport]:
-    members = pop.tables["members"].select(["id_number", "member_id", "household_id"])
-    start = _step("导入部门数据 / staging department files (validate, match by ID number)")
+def _import_all(files: list[Path], engine: Engine, store: Path) -> list[ImportReport]:
+    """Import every department file as a batch into ``<store>/feeds``, reports in ``<store>/reports``."""
+    start = _step("导入部门数据 / importing department files (validate, match by ID number)")
+    members = registry_members(engine)
     reports = []
     for path in files:
+        source = open_feed_file(path, feed=path.stem)
         reports.append(
-            stage_feed(
-                path, feed=path.stem, period=path.parent.name, members=members, out_dir=staged
+            import_feed(
+                source,
+                engine=engine,
+                feed=path.stem,
+                period=path.parent.name,
+                members=members,
+                feeds_dir=store / "feeds",
+                reports_dir=store / "reports",
             )
         )
     rows_in = sum(r.rows_in for r in reports)
@@ -98,9 +108,21 @@ def _stage_all(files: list[Path], pop: Any, staged: Path) -> list[StageReport]:
     unmatched = sum(r.unmatched for r in reports)
     _done(
         start,
-        f"{rows_in:,} rows in = {accepted:,} accepted + {rejected:,} rejected + {unmatched:,} not in the registry",
+        f"{len(reports)} batches: {rows_in:,} rows in = {accepted:,} accepted + {rejected:,} rejected + {unmatched:,} not in the registry",
     )
     return reports
+
+
+def _load_store(path: Path, pop: Any) -> Engine:
+    from bottomline.db import make_engine, upgrade
+    from bottomline.registry.actions import load_snapshot_tables
+
+    start = _step("建立登记库 / loading the registry into the store (SQLite)")
+    engine = make_engine(f"sqlite:///{path.resolve()}")
+    upgrade(engine)
+    counts = load_snapshot_tables(engine=engine, tables=pop.tables)
+    _done(start, ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+    return engine
 
 
 def _village_names(snapshot: Path) -> dict[str, str]:
@@ -185,8 +207,6 @@ def demo(
     policies: PoliciesOpt = DEFAULT_POLICIES,
 ) -> None:
     """演示 / Screen a fresh synthetic county (元谋县) under its monitoring policy."""
-    from bottomline.db import make_engine, upgrade
-    from bottomline.registry.actions import load_snapshot_tables
     from bottomline.screening.cycle import run_cycle
 
     t0 = time.perf_counter()
@@ -203,13 +223,8 @@ def demo(
     pop, _panel, files, _synthetic = _generate(
         DEMO_COUNTY, households, seed, cycle, months, demo_dir
     )
-    start = _step("建立登记库 / loading the registry into the store (SQLite)")
-    engine = make_engine(f"sqlite:///{(demo_dir / 'bottomline.db').resolve()}")
-    upgrade(engine)
-    counts = load_snapshot_tables(engine=engine, tables=pop.tables)
-    _done(start, ", ".join(f"{k} {v:,}" for k, v in counts.items()))
-    staged = demo_dir / "feeds" / "staged"
-    _stage_all(files, pop, staged)
+    engine = _load_store(demo_dir / "bottomline.db", pop)
+    _import_all(files, engine, demo_dir)
     start = _step(f"筛查 / screening cycle {cycle} with {len(documents)} policy documents")
     outcome = run_cycle(
         engine=engine,
@@ -217,7 +232,7 @@ def demo(
         cycle=cycle,
         scope_code=DEMO_COUNTY,
         documents=documents,
-        staged_dir=staged,
+        staged_dir=demo_dir / "feeds",
         progress=_say,
     )
     res = outcome.result
@@ -228,6 +243,12 @@ def demo(
     _summary(res)
     if top:
         _top_leads(res, outcome.results_dir / "snapshot", top)
+    start = _step("检查问题数据 / checking data quality (the problem-data queue)")
+    quality = check_cmd.run_with_progress(
+        engine, DEMO_COUNTY, demo_dir / "feeds", period_end(cycle)
+    )
+    _done(start, f"{len(quality.rules)} rules → {quality.open:,} open issues")
+    check_cmd.print_rules(quality, only_found=True)
     console.print(
         f"results: {outcome.results_dir} · store: {demo_dir / 'bottomline.db'} · run #{outcome.run_id} · total {time.perf_counter() - t0:.1f} s"
     )
@@ -250,11 +271,18 @@ def generate(
 
     cycle = parse_period(cycle)
     division(scope)
+    if (out / "bottomline.db").exists() or (out / "feeds").exists():
+        raise UserError(
+            f"{out} already holds generated data",
+            hint="choose another --out directory or delete this one",
+        )
     pop, panel, files, snapshot = _generate(scope, households, seed, cycle, months, out)
-    _stage_all(files, pop, out / "feeds" / "staged")
+    engine = _load_store(out / "bottomline.db", pop)
+    _import_all(files, engine, out)
     write_truth(panel, pop, out / "truth" / "truth.parquet", line=line)
     console.print(
-        f"snapshot: {snapshot}\nfeeds: {out / 'feeds'}\nground truth (never read by screening): {out / 'truth'}"
+        f"snapshot: {snapshot}\nstore: {out / 'bottomline.db'}\ndepartment files: {out / 'raw'}\n"
+        f"imported feeds: {out / 'feeds'}\nground truth (never read by screening): {out / 'truth'}"
     )
 
 
@@ -264,7 +292,9 @@ def screen(
         Path, typer.Option(help="Registry snapshot directory (five Parquet files).")
     ],
     cycle: Annotated[str, typer.Option(help="Screening month, YYYY-MM.")],
-    staged: Annotated[Path | None, typer.Option(help="Staged feeds directory.")] = None,
+    staged: Annotated[
+        Path | None, typer.Option(help="Feed store: the feeds directory imports write to.")
+    ] = None,
     policies: PoliciesOpt = DEFAULT_POLICIES,
     out: Annotated[Path, typer.Option(help="Where hits.parquet and leads.parquet go.")] = Path(
         "data/results"
@@ -326,6 +356,11 @@ def policy_show(
             else "",
         )
     console.print(table)
+
+
+check_cmd.register(app, import_app)
+feeds_cmd.register(app, import_app)
+registry_cmd.register(app, import_app)
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ importer maps ``header`` or any alias back to the canonical name.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -27,6 +28,8 @@ class FeedColumn:
     aliases: tuple[str, ...] = ()
     codes: dict[str, str] = field(default_factory=dict)  # department wording -> our code
     personal: bool = False  # personal data: masked in logs, lists and exports
+    maximum: float | None = None  # numbers: the largest plausible value (yuan for money)
+    max_length: int = 100  # text: longer values are refused as not what the column holds
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,11 +46,25 @@ class Feed:
     def label(self) -> str:
         return f"{self.zh} / {self.en}"
 
+    @property
+    def known_headers(self) -> list[str]:
+        """Every header a department may use for a column of this feed."""
+        return [h for c in self.columns for h in (c.header, *c.aliases, c.name)]
+
     def column(self, name: str) -> FeedColumn:
         for col in self.columns:
             if col.name == name:
                 return col
         raise KeyError(name)
+
+
+# The largest plausible amounts (yuan): above them a value is a unit or typing mistake (fen
+# for yuan, a digit too many), not a fact. Generous on purpose: they catch mistakes, not cases.
+MEDICAL_MAX = 5_000_000.0  # one settlement
+ASSISTANCE_MAX = 20_000.0  # one month of 低保/特困/temporary assistance for one person
+SCHOOL_MAX = 500_000.0  # a year of non-compulsory schooling costs
+LOSS_MAX = 20_000_000.0  # one household's direct disaster loss
+EARLIEST_DATE = "1950-01-01"  # dates before this are typing mistakes in every feed
 
 
 def _id(header: str = "身份证号") -> FeedColumn:
@@ -78,11 +95,19 @@ MEDICAL = Feed(
                 "门诊慢特病": "chronic_outpatient",
             },
         ),
-        FeedColumn("total_cost", "医疗总费用", "float", aliases=("总费用",)),
-        FeedColumn("basic_paid", "基本医保支付", "float", aliases=("统筹基金支付",)),
-        FeedColumn("serious_paid", "大病保险支付", "float"),
-        FeedColumn("assistance_paid", "医疗救助支付", "float"),
-        FeedColumn("self_pay", "个人自付", "float", aliases=("个人负担", "个人自付金额")),
+        FeedColumn("total_cost", "医疗总费用", "float", aliases=("总费用",), maximum=MEDICAL_MAX),
+        FeedColumn(
+            "basic_paid", "基本医保支付", "float", aliases=("统筹基金支付",), maximum=MEDICAL_MAX
+        ),
+        FeedColumn("serious_paid", "大病保险支付", "float", maximum=MEDICAL_MAX),
+        FeedColumn("assistance_paid", "医疗救助支付", "float", maximum=MEDICAL_MAX),
+        FeedColumn(
+            "self_pay",
+            "个人自付",
+            "float",
+            aliases=("个人负担", "个人自付金额"),
+            maximum=MEDICAL_MAX,
+        ),
         FeedColumn("institution", "定点医疗机构", required=False),
     ),
     "csv-utf8",
@@ -105,7 +130,7 @@ CIVIL_AFFAIRS = Feed(
             "change", "变动类型", codes={"新增": "new", "续保": "continuing", "停保": "stopped"}
         ),
         FeedColumn("start_date", "起始日期", "date"),
-        FeedColumn("amount", "月救助金额", "float", aliases=("救助金额",)),
+        FeedColumn("amount", "月救助金额", "float", aliases=("救助金额",), maximum=ASSISTANCE_MAX),
     ),
     "csv-gb18030",
 )
@@ -132,7 +157,7 @@ EDUCATION = Feed(
         ),
         FeedColumn("event", "状态", codes={"辍学": "dropout", "在读": "enrolled"}),
         FeedColumn("event_date", "日期", "date"),
-        FeedColumn("self_pay", "自付费用", "float", required=False),
+        FeedColumn("self_pay", "自付费用", "float", required=False, maximum=SCHOOL_MAX),
     ),
     "xlsx",
 )
@@ -181,7 +206,7 @@ EMERGENCY = Feed(
             },
         ),
         FeedColumn("event_date", "受灾日期", "date"),
-        FeedColumn("loss", "直接经济损失", "float"),
+        FeedColumn("loss", "直接经济损失", "float", maximum=LOSS_MAX),
         FeedColumn(
             "house_damage",
             "房屋损毁",
@@ -300,8 +325,12 @@ STAGED_EXTRA: tuple[pa.Field, ...] = (
     pa.field("member_id", pa.int64(), nullable=False),
     pa.field("period", pa.string(), nullable=False),  # "YYYY-MM" the batch is for
     pa.field("period_index", pa.int32(), nullable=False),  # year * 12 + month - 1
+    pa.field("batch_id", pa.int64(), nullable=False),  # ingest_batches.id: lineage to the file
     pa.field("source_file", pa.string(), nullable=False),
-    pa.field("source_row", pa.int64(), nullable=False),  # 1-based data row in the source file
+    pa.field("source_sheet", pa.string()),  # the XLSX sheet; null for other formats
+    pa.field("source_row", pa.int64(), nullable=False),  # row number as a spreadsheet shows it
+    # Position among the file's data rows (0-based): with batch_id, the row's unique key.
+    pa.field("source_ordinal", pa.int64(), nullable=False),
 )
 
 _ARROW_TYPES: dict[str, pa.DataType] = {
@@ -322,6 +351,12 @@ def period_index(period: str) -> int:
     """``"2025-10"`` → 2025 * 12 + 9; the inverse of :func:`period_of`."""
     year, month = period.split("-")
     return int(year) * 12 + int(month) - 1
+
+
+def period_end(period: str) -> dt.date:
+    """The last day of a ``YYYY-MM`` period."""
+    index = period_index(period) + 1
+    return dt.date(index // 12, index % 12 + 1, 1) - dt.timedelta(days=1)
 
 
 def period_of(index: int) -> str:

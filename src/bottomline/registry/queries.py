@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+import pyarrow as pa
+from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
 from bottomline.errors import UnknownRegionError
@@ -18,14 +19,19 @@ def get_household(*, session: Session, household_id: int) -> Household | None:
 
 
 def household_size(*, session: Session, household_id: int) -> int:
-    """Number of members registered in the household."""
-    stmt = select(func.count()).select_from(Member).where(Member.household_id == household_id)
+    """Number of members registered in the household (not those an import removed)."""
+    stmt = (
+        select(func.count())
+        .select_from(Member)
+        .where(Member.household_id == household_id, Member.removed_at.is_(None))
+    )
     return session.scalar(stmt) or 0
 
 
 def count_households(*, session: Session, region_code: str | None = None) -> int:
-    """Households in the region's subtree (all of them for None or the national code)."""
-    stmt = select(func.count()).select_from(Household)
+    """Households in the region's subtree (all of them for None or the national code), not
+    counting those a registry import marked removed."""
+    stmt = select(func.count()).select_from(Household).where(Household.removed_at.is_(None))
     if region_code is not None and region_code != NATIONAL_CODE:
         low, high = village_code_range(session=session, region_code=region_code)
         stmt = stmt.where(Household.village_code.between(low, high))
@@ -44,3 +50,39 @@ def village_code_range(*, session: Session, region_code: str) -> tuple[str, str]
     digits = PREFIX_DIGITS[region.level]
     prefix = region_code[:digits]
     return prefix + "0" * (12 - digits), prefix + "9" * (12 - digits)
+
+
+def member_index(*, connection: Connection) -> pa.Table:
+    """Registry members that department rows can match: the registry's people, not removed.
+
+    Columns ``id_number``, ``member_id``, ``household_id``, ``name``, ``birth_date``. Read in
+    chunks with the database's own cursor so a province (17M people) stays within memory.
+    """
+    stmt = (
+        select(Member.id_number, Member.id, Member.household_id, Member.name, Member.birth_date)
+        .join(Household, Household.id == Member.household_id)
+        .where(Member.removed_at.is_(None), Household.removed_at.is_(None))
+    )
+    batches = [
+        pa.RecordBatch.from_arrays(
+            [
+                pa.array(col, type=f.type)
+                for col, f in zip(zip(*rows, strict=True), MEMBER_INDEX, strict=True)
+            ],
+            schema=MEMBER_INDEX,
+        )
+        for rows in connection.execute(stmt.execution_options(yield_per=200_000)).partitions()
+        if rows
+    ]
+    return pa.Table.from_batches(batches, schema=MEMBER_INDEX)
+
+
+MEMBER_INDEX = pa.schema(
+    [
+        pa.field("id_number", pa.string(), nullable=False),
+        pa.field("member_id", pa.int64(), nullable=False),
+        pa.field("household_id", pa.int64(), nullable=False),
+        pa.field("name", pa.string()),
+        pa.field("birth_date", pa.date32()),
+    ]
+)

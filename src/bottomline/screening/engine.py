@@ -24,7 +24,8 @@ import pyarrow.parquet as pq
 
 from bottomline.config import get_settings
 from bottomline.errors import InputFileError, IntegrityError
-from bottomline.ingest.catalogue import FEEDS, period_index, staged_schema
+from bottomline.ingest.catalogue import FEEDS, staged_schema
+from bottomline.ingest.store import staged_files
 from bottomline.registry.columns import SNAPSHOT_TABLES
 from bottomline.screening.rules import RULES, Rule, compile_rule
 from bottomline.screening.views import FEED_WINDOWS, Cycle, feed_views, household_view
@@ -95,21 +96,6 @@ def _snapshot_tables(con: ibis.BaseBackend, snapshot_dir: Path) -> dict[str, ir.
             )
         tables[name] = con.read_parquet(path, table_name=f"snap_{name}")
     return tables
-
-
-def staged_files(staged_dir: Path | None, feed: str, first: int, last: int) -> list[Path]:
-    """Staged Parquet files of one feed whose period index lies in [first, last]."""
-    if staged_dir is None or not (staged_dir / feed).is_dir():
-        return []
-    out = []
-    for path in sorted((staged_dir / feed).glob("*.parquet")):
-        try:
-            idx = period_index(path.stem)
-        except ValueError:
-            continue
-        if first <= idx <= last:
-            out.append(path)
-    return out
 
 
 def _feed_tables(

@@ -1,0 +1,168 @@
+"""``bottomline import feed`` and ``bottomline import batches``: department data in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from bottomline.cli.ui import console, done, progress_bar, step
+from bottomline.config import get_settings
+from bottomline.errors import UserError
+from bottomline.ingest.actions import (
+    ImportReport,
+    feed_named,
+    import_feed,
+    open_feed_file,
+    parse_period,
+    registry_members,
+)
+from bottomline.ingest.catalogue import FEEDS
+from bottomline.ingest.enums import BatchStatus
+
+
+def store_engine() -> Engine:
+    """The operational store of the settings, migrated to the current schema."""
+    from bottomline.db import make_engine, upgrade
+
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.resolved_database_url())
+    upgrade(engine)
+    return engine
+
+
+def import_one(
+    path: Path, *, engine: Engine, feed: str, period: str, encoding: str | None, store: Path
+) -> ImportReport:
+    """Import one file with a progress bar; the members index is read from the store."""
+    from bottomline.registry.models import Member
+
+    with Session(engine) as session:
+        if not session.scalar(select(func.count()).select_from(Member)):
+            raise UserError(
+                "the registry is empty: department rows would match nobody",
+                hint="import the registry first: bottomline import registry FILE",
+            )
+    source = open_feed_file(path, feed=feed, encoding=encoding)
+    members = registry_members(engine)
+    with progress_bar() as bar:
+        task = bar.add_task(f"{feed} {period} {path.name}", total=None)
+        return import_feed(
+            source,
+            engine=engine,
+            feed=feed,
+            period=period,
+            members=members,
+            feeds_dir=store / "feeds",
+            reports_dir=store / "reports",
+            progress=lambda rows: bar.update(task, completed=rows),
+        )
+
+
+def print_report(report: ImportReport) -> None:
+    """The reconciliation, the reasons and where the reports are."""
+    if report.status == "already_imported":
+        console.print(
+            f"[yellow]该文件已导入过 / already imported[/yellow] as batch {report.batch_id} "
+            f"({report.feed} {report.period}): nothing changed"
+        )
+    console.print(
+        f"[bold]{report.rows_in:,}[/bold] rows in = [green]{report.accepted:,} accepted[/green] "
+        f"+ [red]{report.rejected:,} rejected[/red] + [yellow]{report.unmatched:,} not in the "
+        f"registry[/yellow] (of which {report.needs_confirmation:,} need confirmation)"
+    )
+    if report.reasons:
+        table = Table(title="退回原因 / why rows were rejected")
+        for title in ("列 / column", "原因", "reason", "行 / rows"):
+            table.add_column(title, justify="right" if title.startswith("行") else "left")
+        for reason in report.reasons[:12]:
+            table.add_row(reason.column or "—", reason.zh, reason.en, f"{reason.rows:,}")
+        console.print(table)
+    for warning in report.warnings:
+        console.print(f"[yellow]! {warning}[/yellow]")
+    if report.ignored_columns:
+        console.print(
+            f"[dim]未使用的列 / columns not used: {'、'.join(report.ignored_columns)}[/dim]"
+        )
+    if report.skipped_sheets:
+        console.print(
+            f"[dim]跳过的工作表 / sheets without the header: {'、'.join(report.skipped_sheets)}[/dim]"
+        )
+    for label, path in (("rejects", report.rejects), ("unmatched", report.unmatched_report)):
+        if path is not None:
+            console.print(f"{label}: {path}")
+
+
+def register(app: typer.Typer, import_app: typer.Typer) -> None:
+    @import_app.command("feed")
+    def import_feed_command(
+        file: Annotated[Path, typer.Argument(help="The department's CSV, XLSX or Parquet file.")],
+        feed: Annotated[str, typer.Option(help=f"Feed: {', '.join(FEEDS)}.")],
+        period: Annotated[str, typer.Option(help="The month the data is for, YYYY-MM.")],
+        encoding: Annotated[
+            str | None,
+            typer.Option(help="CSV encoding if detection is wrong: utf-8, gb18030, utf-16."),
+        ] = None,
+    ) -> None:
+        """部门数据 / Import one department file as a batch: validated, matched, reconciled."""
+        spec, period = feed_named(feed), parse_period(period)
+        engine = store_engine()
+        start = step(f"导入 / importing {file.name} as {spec.label}, {period}")
+        report = import_one(
+            file,
+            engine=engine,
+            feed=feed,
+            period=period,
+            encoding=encoding,
+            store=get_settings().data_dir,
+        )
+        done(start, f"batch {report.batch_id}")
+        print_report(report)
+
+    @import_app.command("batches")
+    def batches_command(
+        feed: Annotated[str | None, typer.Option(help="Only this feed.")] = None,
+        period: Annotated[str | None, typer.Option(help="Only this month, YYYY-MM.")] = None,
+        limit: Annotated[int, typer.Option(min=1)] = 30,
+    ) -> None:
+        """批次 / List import batches, newest first, with their reconciliation."""
+        from bottomline.ingest.queries import list_batches
+
+        if feed is not None:
+            feed_named(feed)
+        with Session(store_engine()) as session:
+            batches = list_batches(
+                session=session, feed=feed, period=period and parse_period(period), limit=limit
+            )
+            table = Table(title="导入批次 / import batches")
+            for title in (
+                "id",
+                "feed",
+                "period",
+                "status",
+                "file",
+                "in",
+                "accepted",
+                "rejected",
+                "unmatched",
+            ):
+                table.add_column(title)
+            for b in batches:
+                status = BatchStatus(b.status)
+                table.add_row(
+                    str(b.id),
+                    b.feed,
+                    b.period,
+                    status.zh,
+                    b.source_name,
+                    f"{b.rows_in:,}",
+                    f"{b.accepted:,}",
+                    f"{b.rejected:,}",
+                    f"{b.unmatched:,}",
+                )
+        console.print(table)

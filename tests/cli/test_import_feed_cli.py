@@ -1,0 +1,268 @@
+"""``bottomline import feed`` as a clerk runs it: the reconciliation, idempotency, clear refusals."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import shutil
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from bottomline.db import make_engine, upgrade
+from bottomline.ids import check_char
+from bottomline.registry.actions import load_snapshot_tables
+from bottomline.synth import population_for
+from tests.cli.test_cli import run
+
+HEADER = ["身份证号", "姓名", "救助类型", "变动类型", "起始日期", "月救助金额"]
+FULL_ID = re.compile(r"\d{17}[\dXx]")
+
+
+def outsider_id() -> str:
+    body = "53232819800101999"  # a valid number no synthetic member has (checked below)
+    return body + check_char(body)
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
+    """A data dir whose store holds a small synthetic registry, and its members' ID numbers."""
+    data = tmp_path_factory.mktemp("registry")
+    pop = population_for(scope="532328000000", households=300, seed=1, year=2025)
+    engine = make_engine(f"sqlite:///{(data / 'bottomline.db').resolve()}")
+    try:
+        upgrade(engine)
+        load_snapshot_tables(engine=engine, tables=pop.tables)
+    finally:
+        engine.dispose()
+    ids = pop.tables["members"]["id_number"].to_pylist()
+    assert outsider_id() not in ids
+    return data, ids
+
+
+@pytest.fixture
+def data_dir(registry: tuple[Path, list[str]], tmp_path: Path) -> Path:
+    """A fresh copy of the registry's data dir for one test."""
+    return Path(shutil.copytree(registry[0], tmp_path / "data"))
+
+
+def wrong_check(id_number: str) -> str:
+    """``id_number`` with another check character: 18 characters, not a valid number."""
+    return id_number[:17] + ("0" if id_number[17] != "0" else "1")
+
+
+def feed_rows(ids: list[str]) -> list[list[str]]:
+    """11 rows: 4 accepted, 1 not in the registry, 5 bad values, 1 duplicate (6 rejected)."""
+    good = [ids[0], "=1+2", "低保", "新增", "2025-10-01", "650"]
+    return [
+        good,  # row 3 (row 1 is the title, row 2 the header)
+        [ids[1], "张三", "特困供养", "续保", "2025/09/15", "1,200.50"],  # 4
+        [ids[2], "", "临时救助", "停保", "20251003", "0"],  # 5
+        [ids[3], "李四", "低保", "新增", "2025-10-31", "20000"],  # 6
+        [outsider_id(), "王五", "低保", "新增", "2025-10-01", "650"],  # 7: not in the registry
+        [ids[4], "赵六", "=1+2", "新增", "2025-10-01", "650"],  # 8: bad code, a formula
+        [ids[5], "钱七", "低保", "+1", "2025-10-01", "650"],  # 9: bad code, a formula
+        [ids[6], "孙八", "低保", "新增", "@x", "650"],  # 10: bad date, a formula
+        [ids[7], "周九", "低保", "新增", "2025-10-01", "-3"],  # 11: negative, a formula
+        [wrong_check(ids[8]), "吴十", "低保", "新增", "2025-10-01", "1"],  # 12: bad ID
+        good,  # 13: duplicate of row 3
+    ]
+
+
+def write_feed(path: Path, rows: list[list[str]], header: list[str] = HEADER) -> Path:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows([["2025年10月民政救助名单"], header, *rows])
+    path.write_bytes(out.getvalue().encode("gb18030"))
+    return path
+
+
+def import_feed_cli(path: Path, data_dir: Path, *extra: str) -> tuple[int, str]:
+    proc = run(
+        "import",
+        "feed",
+        str(path),
+        "--feed",
+        "civil_affairs",
+        "--period",
+        "2025-10",
+        *extra,
+        data_dir=data_dir,
+    )
+    output = proc.stdout + proc.stderr
+    assert "Traceback" not in output
+    return proc.returncode, output
+
+
+def staged_files(data_dir: Path) -> list[str]:
+    period = data_dir / "feeds" / "civil_affairs" / "period=2025-10"
+    return sorted(p.name for p in period.glob("*.parquet"))
+
+
+@pytest.fixture(scope="module")
+def imported(
+    registry: tuple[Path, list[str]], tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, Path, int, str]:
+    """One import of the 11-row file: (data dir, the file, exit code, output)."""
+    work = tmp_path_factory.mktemp("imported")
+    data_dir = Path(shutil.copytree(registry[0], work / "data"))
+    path = write_feed(work / "民政.csv", feed_rows(registry[1]))
+    code, output = import_feed_cli(path, data_dir)
+    return data_dir, path, code, output
+
+
+def test_import_prints_the_reconciliation_and_stages_the_batch(
+    imported: tuple[Path, Path, int, str],
+) -> None:
+    data_dir, _path, code, output = imported
+    assert code == 0, output
+    assert "11 rows in = 4 accepted + 6 rejected + 1 not in the registry" in output
+    assert "(of which 0 need confirmation)" in output
+    assert re.search(r"✓ batch 1 \(", output), output
+    assert staged_files(data_dir) == ["batch-1.parquet"]
+    staged = pq.read_table(
+        data_dir / "feeds" / "civil_affairs" / "period=2025-10" / "batch-1.parquet"
+    )
+    assert sorted(staged["source_row"].to_pylist()) == [3, 4, 5, 6]
+    assert set(staged["batch_id"].to_pylist()) == {1}
+
+
+def test_the_rejects_report_defuses_formulas_and_masks_id_numbers(
+    registry: tuple[Path, list[str]], imported: tuple[Path, Path, int, str]
+) -> None:
+    ids = registry[1]
+    data_dir, _path, code, output = imported
+    assert code == 0, output
+    rejects = data_dir / "reports" / "batch-1" / "rejects.csv"
+    assert f"rejects: {rejects}" in output
+    raw = rejects.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with a BOM: Excel and WPS open it right
+    text = raw.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][:3] == ["文件 file", "工作表 sheet", "行号 row"]
+    by_row = {int(r[2]): r for r in rows[1:]}
+    assert sorted(by_row) == [8, 9, 10, 11, 12, 13]
+    assert [by_row[n][3:6] for n in (8, 9, 10, 11)] == [
+        ["救助类型", "'=1+2", "bad_code"],
+        ["变动类型", "'+1", "bad_code"],
+        ["起始日期", "'@x", "bad_date"],
+        ["月救助金额", "'-3", "bad_number"],
+    ]
+    masked = ids[8][:4] + "*" * 12 + wrong_check(ids[8])[-2:]
+    assert by_row[12][3:6] == ["身份证号", masked, "bad_id"]
+    assert by_row[13][5:7] == ["duplicate", "与前面某行完全重复（第 3 行）"]
+    assert not any(cell.startswith(("=", "+", "-", "@")) for r in rows for cell in r)
+    assert FULL_ID.search(text) is None
+    assert FULL_ID.search(output) is None  # nor on the screen
+    unmatched = data_dir / "reports" / "batch-1" / "unmatched.csv"
+    assert f"unmatched: {unmatched}" in output
+    assert FULL_ID.search(unmatched.read_text(encoding="utf-8-sig")) is None
+
+
+def test_the_same_file_again_is_already_imported(
+    imported: tuple[Path, Path, int, str], tmp_path: Path
+) -> None:
+    data_dir = Path(shutil.copytree(imported[0], tmp_path / "data"))
+    first, output = imported[2:]
+    assert first == 0, output
+    again, output = import_feed_cli(imported[1], data_dir)
+    assert again == 0, output
+    assert "already imported" in output
+    assert "as batch 1 (civil_affairs 2025-10): nothing changed" in output
+    assert "11 rows in = 4 accepted + 6 rejected + 1 not in the registry" in output
+    assert staged_files(data_dir) == ["batch-1.parquet"]
+    listed = run("import", "batches", data_dir=data_dir)
+    assert listed.returncode == 0, listed.stdout + listed.stderr
+    lines = [line for line in listed.stdout.splitlines() if "civil_affairs" in line]
+    assert len(lines) == 1, listed.stdout
+    assert re.search(
+        r"\b1\b.*civil_affairs.*2025-10.*已入库.*\b11\b.*\b4\b.*\b6\b.*\b1\b", lines[0]
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--feed", "nope", "--period", "2025-10"), "unknown feed 'nope'"),
+        (("--feed", "civil_affairs", "--period", "2025-13"), "period '2025-13' is not a month"),
+        (("--feed", "civil_affairs", "--period", "202510"), "period '202510' is not a month"),
+    ],
+)
+def test_a_wrong_feed_or_period_is_refused(
+    registry: tuple[Path, list[str]],
+    data_dir: Path,
+    tmp_path: Path,
+    args: tuple[str, ...],
+    message: str,
+) -> None:
+    path = write_feed(tmp_path / "民政.csv", feed_rows(registry[1]))
+    proc = run("import", "feed", str(path), *args, data_dir=data_dir)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 2, output
+    assert "Traceback" not in output
+    assert message in output
+    assert staged_files(data_dir) == []
+
+
+def test_a_missing_file_is_refused(data_dir: Path, tmp_path: Path) -> None:
+    code, output = import_feed_cli(tmp_path / "nowhere.csv", data_dir)
+    assert code == 2, output
+    assert "file not found" in output
+    assert "nowhere.csv" in output
+
+
+def test_binary_garbage_is_refused(data_dir: Path, tmp_path: Path) -> None:
+    path = tmp_path / "garbage.csv"
+    path.write_bytes(bytes(range(256)) * 20)
+    code, output = import_feed_cli(path, data_dir)
+    assert code == 2, output
+    assert "the file is not text (it holds binary data)" in output
+    assert staged_files(data_dir) == []
+
+
+def test_a_file_missing_a_required_column_is_refused(
+    registry: tuple[Path, list[str]], data_dir: Path, tmp_path: Path
+) -> None:
+    rows = [r[:5] for r in feed_rows(registry[1])]
+    path = write_feed(tmp_path / "民政.csv", rows, HEADER[:5])
+    code, output = import_feed_cli(path, data_dir)
+    assert code == 2, output
+    assert "needs the columns 月救助金额" in output.replace("\n", "")
+    assert staged_files(data_dir) == []
+
+
+def test_an_empty_registry_is_refused(registry: tuple[Path, list[str]], tmp_path: Path) -> None:
+    path = write_feed(tmp_path / "民政.csv", feed_rows(registry[1]))
+    empty = tmp_path / "empty"
+    code, output = import_feed_cli(path, empty)
+    assert code == 2, output
+    assert "the registry is empty" in output
+    assert "bottomline import registry FILE" in output
+    assert not (empty / "feeds").exists()
+
+
+def test_a_file_with_mixed_encodings_is_refused_without_a_traceback(
+    registry: tuple[Path, list[str]], data_dir: Path, tmp_path: Path
+) -> None:
+    ids = registry[1]
+    rows = [[ids[i % 900], "张三", "低保", "新增", "2025-10-01", "650"] for i in range(1500)]
+    out = io.StringIO()
+    csv.writer(out).writerows([HEADER, *rows])
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(
+        out.getvalue().encode() + "1,李四,低保,新增,2025-10-01,650\n".encode("gb18030")
+    )
+    proc = run(
+        "import",
+        "feed",
+        str(path),
+        "--feed",
+        "civil_affairs",
+        "--period",
+        "2025-10",
+        data_dir=data_dir,
+    )
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 2, output
+    assert "Traceback" not in output
