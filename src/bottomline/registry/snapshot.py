@@ -1,8 +1,9 @@
 """Registry snapshots: the store's registry as Parquet files with the ``registry.columns`` layout.
 
 ``export_snapshot`` writes one file per table from the store, streaming in chunks (bounded
-memory, one consistent read); ``read_snapshot`` reads a snapshot directory back and checks its
-layout; ``conform_table`` checks an in-memory table against the layout (the loader uses it too).
+memory, one consistent read), leaving out the households and members a registry import marked
+removed; ``read_snapshot`` reads a snapshot directory back and checks its layout;
+``conform_table`` checks an in-memory table against the layout (the loader uses it too).
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ from sqlalchemy import (
     Float,
     Numeric,
     Table,
+    and_,
     cast,
     func,
     select,
+    true,
 )
 
 from bottomline.db import Base
@@ -145,11 +148,14 @@ def _export_table(
 ) -> None:
     schema = SNAPSHOT_TABLES[table]
     columns = store_columns(table)
-    total = connection.scalar(select(func.count()).select_from(columns[0].table)) or 0
-    stmt = select(*(_exported(column) for column in columns)).order_by(
-        *(columns[schema.names.index(key)] for key in SNAPSHOT_KEYS[table])
+    live = _live(table)
+    total = connection.scalar(select(func.count()).select_from(columns[0].table).where(live)) or 0
+    stmt = (
+        select(*(_exported(column) for column in columns))
+        .where(live)
+        .order_by(*(columns[schema.names.index(key)] for key in SNAPSHOT_KEYS[table]))
     )
-    result = connection.execution_options(yield_per=EXPORT_CHUNK_ROWS).execute(stmt)
+    result = connection.execute(stmt.execution_options(yield_per=EXPORT_CHUNK_ROWS))
     partial = path.with_name(path.name + ".partial")
     done = 0
     with pq.ParquetWriter(partial, schema, compression="zstd") as writer:
@@ -159,6 +165,21 @@ def _export_table(
             if progress:
                 progress(table, done, total)
     os.replace(partial, path)
+
+
+def _live(table: str) -> ColumnElement[bool]:
+    """The rows a snapshot holds: households and members a registry import has not removed,
+    and the incomes and guarantees of those households."""
+    households = select(Household.id).where(Household.removed_at.is_(None))
+    if table == "households":
+        return Household.removed_at.is_(None)
+    if table == "members":
+        return and_(Member.removed_at.is_(None), Member.household_id.in_(households))
+    if table == "incomes":
+        return HouseholdIncome.household_id.in_(households)
+    if table == "guarantees":
+        return HouseholdGuarantee.household_id.in_(households)
+    return true()
 
 
 def _exported(column: Column[Any]) -> ColumnElement[Any]:

@@ -4,7 +4,9 @@ benchmarks. Deterministic by seed and vectorised; see docs/synth.md.
 - :func:`generate_population` / :func:`population_for` → :class:`Population` (registry snapshot
   tables), :func:`write_snapshot` writes them as Parquet;
 - :func:`simulate_panel` → :class:`Panel` (monthly shocks), :func:`write_feeds` writes the
-  department files, :func:`write_truth` the ground truth.
+  department files, :func:`write_truth` the ground truth;
+- :func:`write_registry_export` writes a population as the national monitoring system's
+  member export (what ``bottomline import registry`` reads).
 """
 
 from bottomline.synth.feeds import write_feeds
@@ -15,6 +17,7 @@ from bottomline.synth.population import (
     population_for,
     write_snapshot,
 )
+from bottomline.synth.registry_export import write_registry_export
 from bottomline.synth.truth import write_truth
 
 __all__ = [
@@ -24,6 +27,7 @@ __all__ = [
     "population_for",
     "simulate_panel",
     "write_feeds",
+    "write_registry_export",
     "write_snapshot",
     "write_truth",
 ]

@@ -1,0 +1,142 @@
+"""``bottomline import registry``: load the national monitoring system's export into the store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import TaskID
+from rich.table import Table
+
+from bottomline.cli.ui import console, done, progress_bar, step
+from bottomline.config import get_settings
+from bottomline.db import make_engine, upgrade
+from bottomline.registry.imports import RegistryImportReport, import_registry, reason_labels
+from bottomline.registry.national_export import COLUMNS
+
+STAGES = {
+    "read": "读取 / reading rows",
+    "households": "写入户 / writing households",
+    "members": "写入人 / writing members",
+}
+
+
+def register(app: typer.Typer, import_app: typer.Typer) -> None:
+    """Add this module's commands to the ``bottomline`` app and its ``import`` group."""
+    import_app.command("registry")(import_registry_command)
+
+
+def import_registry_command(
+    file: Annotated[
+        Path, typer.Argument(help="The export of 全国防返贫监测信息系统 (XLSX, CSV or Parquet).")
+    ],
+    encoding: Annotated[
+        str | None,
+        typer.Option(help="Text encoding of a CSV file (default: detected): utf-8, gb18030 …"),
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Check the file and show the diff; write nothing."),
+    ] = False,
+    reports: Annotated[
+        Path | None,
+        typer.Option(
+            help="Directory for the rejects and changes reports (default: DATA_DIR/reports)."
+        ),
+    ] = None,
+) -> None:
+    """登记库导入 / Import households and members from the national system's export.
+
+    Re-importing updates what changed and marks what the file no longer lists as removed.
+    """
+    settings = get_settings()
+    engine = make_engine(settings.resolved_database_url())
+    upgrade(engine)
+    start = step(
+        f"导入登记库 / importing the registry from {file.name}" + (" (dry run)" if dry_run else "")
+    )
+    with progress_bar() as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def progress(stage: str, done_rows: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(STAGES.get(stage, stage), total=total or None)
+            bar.update(tasks[stage], completed=done_rows, total=total or None)
+
+        try:
+            report = import_registry(
+                engine=engine,
+                path=file,
+                report_dir=reports or settings.data_dir / "reports",
+                encoding=encoding,
+                dry_run=dry_run,
+                progress=progress,
+            )
+        finally:
+            engine.dispose()
+    done(
+        start,
+        f"{report.rows_in:,} rows in = {report.accepted:,} accepted + {report.rejected:,} rejected",
+    )
+    if report.status == "unchanged":
+        console.print(
+            f"文件内容与第 {report.previous_import_id} 次导入相同，登记库未作修改 / "
+            f"same content as import #{report.previous_import_id}: nothing changed"
+        )
+        return
+    _print_reasons(report)
+    _print_diff(report)
+    if report.rejects_path is not None:
+        console.print(f"rejects: {report.rejects_path}")
+    if report.changes_path is not None:
+        console.print(f"changes: {report.changes_path}")
+    if dry_run:
+        console.print(
+            "[bold]试运行，未写入登记库 / dry run: nothing was written to the store[/bold]"
+        )
+    else:
+        console.print(
+            f"import #{report.import_id} committed · counties {', '.join(report.counties) or '—'}"
+        )
+
+
+def _print_reasons(report: RegistryImportReport) -> None:
+    if not report.reasons:
+        return
+    table = Table(title="拒收原因 / top reasons rows were rejected")
+    table.add_column("列 / column")
+    table.add_column("原因")
+    table.add_column("reason")
+    table.add_column("次数 / times", justify="right")
+    for code, column, count in report.top_reasons(10):
+        zh, en = reason_labels(code)
+        header = COLUMNS[column].header if column in COLUMNS else "—"
+        table.add_row(header, zh, en, f"{count:,}")
+    console.print(table)
+
+
+def _print_diff(report: RegistryImportReport) -> None:
+    table = Table(title="与登记库的差异 / diff against the registry")
+    table.add_column("")
+    for label in ("新增 new", "变更 changed", "移除 removed", "未变 unchanged"):
+        table.add_column(label, justify="right")
+    for label, count in (
+        ("户 households", report.diff.households),
+        ("人 members", report.diff.members),
+    ):
+        table.add_row(
+            label,
+            f"{count.new:,}",
+            f"{count.changed:,}",
+            f"{count.removed:,}",
+            f"{count.unchanged:,}",
+        )
+    console.print(table)
+    for label, count in (
+        ("户 households", report.diff.households),
+        ("人 members", report.diff.members),
+    ):
+        if count.fields:
+            fields = ", ".join(f"{name} {n:,}" for name, n in count.fields.most_common())
+            console.print(f"  变更字段 / changed fields ({label}): {fields}")

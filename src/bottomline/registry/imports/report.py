@@ -1,0 +1,119 @@
+"""The import's report: counts, reasons, the diff; the changes report on disk."""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from bottomline.registry.national_export import RejectCode, WarningCode
+from bottomline.spreadsheet import FORMULA_STARTS
+
+CHANGES_HEADER = (
+    "对象 kind",
+    "变动 change",
+    "户编号 household_no",
+    "证件号码 id_number",
+    "姓名 name",
+    "变更字段 fields",
+)
+
+
+def reason_labels(code: str) -> tuple[str, str]:
+    """Chinese and English wording of a reject or warning code."""
+    for codes in (RejectCode, WarningCode):
+        if code in codes.__members__:
+            return codes[code].zh, codes[code].en
+    return code, code
+
+
+@dataclass(slots=True)
+class DiffCount:
+    new: int = 0
+    changed: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    fields: Counter[str] = field(default_factory=Counter)  # changed records per field
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "new": self.new,
+            "changed": self.changed,
+            "removed": self.removed,
+            "unchanged": self.unchanged,
+            "fields": dict(self.fields.most_common()),
+        }
+
+
+@dataclass(slots=True)
+class RegistryDiff:
+    households: DiffCount = field(default_factory=DiffCount)
+    members: DiffCount = field(default_factory=DiffCount)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"households": self.households.as_dict(), "members": self.members.as_dict()}
+
+    @property
+    def empty(self) -> bool:
+        return not any(c.new or c.changed or c.removed for c in (self.households, self.members))
+
+
+@dataclass(slots=True)
+class RegistryImportReport:
+    source: str  # the file's name
+    content_sha256: str
+    status: str  # committed, unchanged (same content as the last committed import), dry_run
+    rows_in: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    reasons: Counter[tuple[str, str]] = field(default_factory=Counter)  # (code, column) -> n
+    warnings: Counter[tuple[str, str]] = field(default_factory=Counter)  # accepted, but odd
+    diff: RegistryDiff = field(default_factory=RegistryDiff)
+    counties: list[str] = field(default_factory=list)  # the counties the import reconciled
+    regions_created: int = 0
+    report_dir: Path | None = None
+    rejects_path: Path | None = None
+    changes_path: Path | None = None
+    import_id: int | None = None
+    previous_import_id: int | None = None  # for ``unchanged``: the import it repeats
+
+    @property
+    def balanced(self) -> bool:
+        return self.accepted + self.rejected == self.rows_in
+
+    def top_reasons(self, limit: int = 10) -> list[tuple[str, str, int]]:
+        """The commonest (code, column, problems), column as the catalogue's name or ""."""
+        return [(code, column, n) for (code, column), n in self.reasons.most_common(limit)]
+
+
+def write_changes(path: Path, changes: Sequence[tuple[str, ...]]) -> None:
+    """The changes report: like ``spreadsheet.ReportWriter`` (UTF-8 with a BOM, formula text
+    defused), written column-wise by Arrow because a first import lists every record."""
+    columns = list(zip(*changes, strict=True)) or [()] * len(CHANGES_HEADER)
+    table = pa.table(
+        {
+            header: _defused(pa.array(values, pa.string()))
+            for header, values in zip(CHANGES_HEADER, columns, strict=True)
+        }
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as fh:
+        fh.write(codecs.BOM_UTF8)
+        pacsv.write_csv(table, fh)
+
+
+_FORMULA = "^[" + re.escape("".join(FORMULA_STARTS)) + "]"
+
+
+def _defused(values: pa.Array) -> pa.Array:
+    """``spreadsheet.safe_cell`` for a whole column."""
+    formula = pc.match_substring_regex(values, _FORMULA)
+    return pc.if_else(formula, pc.binary_join_element_wise("'", values, ""), values)

@@ -1,0 +1,174 @@
+"""The import from start to end: read, check, compare, write, record (see the package)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from bottomline.db import utcnow
+from bottomline.errors import IntegrityError as StoreIntegrityError
+from bottomline.registry.imports.check import Checked, check_rows
+from bottomline.registry.imports.diff import plan_changes
+from bottomline.registry.imports.read import MIN_KNOWN_HEADERS, Rows, map_headers, read_rows
+from bottomline.registry.imports.record import (
+    error_text,
+    last_committed,
+    record_failure,
+    record_import,
+)
+from bottomline.registry.imports.rejects import write_rejects
+from bottomline.registry.imports.report import RegistryImportReport, write_changes
+from bottomline.registry.imports.store import load_state
+from bottomline.registry.imports.write import apply_plan, ensure_regions
+from bottomline.registry.national_export import known_headers
+from bottomline.registry.snapshot import Progress  # (stage, done, total or 0)
+from bottomline.sources import Source, open_source
+
+log = logging.getLogger(__name__)
+
+
+def import_registry(
+    *,
+    engine: Engine,
+    path: Path,
+    report_dir: Path,
+    encoding: str | None = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> RegistryImportReport:
+    """Import the national system's export at ``path``; see ``bottomline.registry.imports``.
+
+    Raises InputFileError when the file cannot be read or lacks required columns. A failure
+    while writing rolls everything back and is recorded as a ``failed`` import.
+    """
+    started = utcnow()
+    source = open_source(
+        Path(path), known_headers=known_headers(), min_known=MIN_KNOWN_HEADERS, encoding=encoding
+    )
+    report = RegistryImportReport(
+        source=source.name,
+        content_sha256=source.sha256,
+        status="dry_run" if dry_run else "committed",
+    )
+    try:
+        mapping = map_headers(source)
+        previous = last_committed(engine)
+        if previous is not None and previous[1] == report.content_sha256:
+            return _unchanged(engine, report, previous, started, dry_run)
+        report.report_dir = report_dir / _report_name(report, started, dry_run)
+        _import(engine, source, mapping, report, started, dry_run, progress)
+    except Exception as err:
+        if not dry_run:
+            record_failure(engine, report, started, err)
+        if isinstance(err, SQLAlchemyError):  # its text quotes the rows: personal data
+            raise _refused(report, err) from None
+        raise
+    _log_done(report)
+    return report
+
+
+def _report_name(report: RegistryImportReport, started: dt.datetime, dry_run: bool) -> str:
+    """The folder of the import's reports: when it started and what it read."""
+    out_dir = f"registry-{started:%Y%m%dT%H%M%S}-{report.content_sha256[:8]}"
+    return out_dir + ("-dry-run" if dry_run else "")
+
+
+def _refused(report: RegistryImportReport, err: SQLAlchemyError) -> StoreIntegrityError:
+    """The store's refusal as a domain error, without the rows the driver's message quotes."""
+    return StoreIntegrityError(
+        f"the store refused the registry import of {report.source}: {error_text(err)}",
+        hint="nothing was changed; the import is recorded as failed",
+    )
+
+
+def _log_done(report: RegistryImportReport) -> None:
+    log.info(
+        "registry import",
+        extra={
+            "import_id": report.import_id,
+            "status": report.status,
+            "rows_in": report.rows_in,
+            "accepted": report.accepted,
+            "rejected": report.rejected,
+            "diff": report.diff.as_dict(),
+        },
+    )
+
+
+def _import(
+    engine: Engine,
+    source: Source,
+    mapping: dict[str, str],
+    report: RegistryImportReport,
+    started: dt.datetime,
+    dry_run: bool,
+    progress: Progress | None,
+) -> None:
+    assert report.report_dir is not None
+    rows = read_rows(source, mapping, progress)
+    checked = check_rows(rows)
+    report.rows_in = rows.count + len(rows.malformed)
+    report.accepted = checked.accepted.num_rows
+    report.rejected = report.rows_in - report.accepted
+    report.reasons = checked.reasons
+    report.warnings = checked.warnings
+    report.counties = checked.counties
+    report.rejects_path = write_rejects(report.report_dir / "rejects.csv", source, rows, checked)
+    _reconcile(engine, rows, checked, report, started, dry_run, progress)
+
+
+def _reconcile(
+    engine: Engine,
+    rows: Rows,
+    checked: Checked,
+    report: RegistryImportReport,
+    started: dt.datetime,
+    dry_run: bool,
+    progress: Progress | None,
+) -> None:
+    assert report.report_dir is not None
+    path = report.report_dir / "changes.csv"
+    partial = path.with_name(path.name + ".partial")
+    try:
+        with engine.begin() as connection:
+            state = load_state(connection, checked)
+            report.diff, plan = plan_changes(checked, state, rows.headers)
+            write_changes(partial, plan.changes)
+            if not dry_run:
+                report.regions_created = ensure_regions(connection, checked)
+                apply_plan(connection, plan, progress)
+                report.import_id = record_import(connection, report, started, "committed")
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    os.replace(partial, path)
+    report.changes_path = path
+
+
+def _unchanged(
+    engine: Engine,
+    report: RegistryImportReport,
+    previous: tuple[int, str, dict[str, Any]],
+    started: dt.datetime,
+    dry_run: bool,
+) -> RegistryImportReport:
+    import_id, _sha, counts = previous
+    report.status = "unchanged"
+    report.rows_in = counts["rows_in"]
+    report.accepted = counts["accepted"]
+    report.rejected = counts["rejected"]
+    report.report_dir = Path(counts["report_dir"]) if counts["report_dir"] else None
+    report.previous_import_id = import_id
+    if not dry_run:
+        with engine.begin() as connection:
+            report.import_id = record_import(connection, report, started, "unchanged")
+    log.info(
+        "registry import unchanged", extra={"import_id": report.import_id, "previous": import_id}
+    )
+    return report
