@@ -1,0 +1,184 @@
+"""``bottomline check``: run the data-quality rules and show the "problem data" work queue."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from sqlalchemy import Engine
+
+from bottomline.cli.ui import console, done, progress_bar, step
+from bottomline.config import get_settings
+from bottomline.errors import InputFileError, UnknownRegionError
+from bottomline.quality.actions import QualityRunResult, run_checks
+from bottomline.quality.queries import QueueCount, breakdown_level, export_queue, queue_counts
+from bottomline.quality.rules import RULES_BY_CODE
+from bottomline.registry.enums import RegionLevel
+
+RegionOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--region", help="12-digit code of the region to check (default: the whole registry)."
+    ),
+]
+ExportOpt = Annotated[
+    Path | None, typer.Option("--export", help="Write the region's open issues to this CSV file.")
+]
+DateOpt = Annotated[
+    str | None,
+    typer.Option("--date", help="Check date for ages, YYYY-MM-DD (default: today in China)."),
+]
+FeedsOpt = Annotated[
+    Path | None,
+    typer.Option("--feeds", help="Department feed store (default: <BOTTOMLINE_DATA_DIR>/feeds)."),
+]
+
+
+def register(app: typer.Typer, import_app: typer.Typer) -> None:
+    """Add this module's commands to the ``bottomline`` app and its ``import`` group."""
+    app.command("check")(check)
+
+
+def check(
+    region: RegionOpt = None,
+    export: ExportOpt = None,
+    feeds: FeedsOpt = None,
+    date: DateOpt = None,
+) -> None:
+    """检查问题数据 / Check the registry's data quality and update the problem-data queue."""
+    from bottomline.db import make_engine, session_scope, upgrade
+
+    _check_region_code(region)
+    _check_export_path(export)
+    today = _check_date(date)
+    feeds_dir = _feeds_dir(feeds)
+    settings = get_settings()
+    engine = make_engine(settings.resolved_database_url())
+    upgrade(engine)
+    start = step(f"检查问题数据 / checking data quality of {region or 'the whole registry'}")
+    result = run_with_progress(engine, region, feeds_dir, today)
+    done(
+        start,
+        f"{result.households:,} households, {result.members:,} people → {result.open:,} open "
+        f"issues ({result.opened:,} new, {result.resolved:,} resolved) · run #{result.run_id}",
+    )
+    print_rules(result)
+    with session_scope(engine) as session:
+        level = breakdown_level(session=session, scope_code=region)
+        _print_regions(queue_counts(session=session, scope_code=region, level=level), level)
+        if export is not None:
+            written = export_queue(session=session, path=export, scope_code=region)
+            console.print(f"问题清单 / work queue: {written:,} open issues → {export}")
+
+
+def _check_region_code(region: str | None) -> None:
+    if region is not None and not re.fullmatch(r"\d{12}", region):
+        raise UnknownRegionError(
+            f"{region!r} is not a region code",
+            hint="use the 12-digit statistical division code, e.g. 532328000000 (元谋县)",
+        )
+
+
+def _check_export_path(export: Path | None) -> None:
+    if export is None:
+        return
+    if export.suffix.lower() != ".csv":
+        raise InputFileError(
+            f"the work queue is written as CSV, not to {export.name!r}",
+            hint="give a file name ending in .csv (it opens in Excel and WPS)",
+        )
+    if export.is_dir():
+        raise InputFileError(f"{export} is a directory", hint="give a file name ending in .csv")
+
+
+def _feeds_dir(feeds: Path | None) -> Path:
+    if feeds is None:
+        return get_settings().data_dir / "feeds"
+    if not feeds.is_dir():
+        raise InputFileError(
+            f"the feed store {feeds} does not exist",
+            hint="give the directory department feeds are imported into, or leave --feeds out",
+        )
+    return feeds
+
+
+def _check_date(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InputFileError(
+            f"{value!r} is not a date", hint="give the check date as YYYY-MM-DD, e.g. 2025-10-31"
+        ) from None
+
+
+def run_with_progress(
+    engine: Engine, region: str | None, feeds_dir: Path | None, today: dt.date | None
+) -> QualityRunResult:
+    """Run the checks with a progress bar over the rules."""
+    with progress_bar() as bar:
+        task = bar.add_task("rules", total=len(RULES_BY_CODE))
+
+        def progress(message: str, step_no: int, steps: int) -> None:
+            bar.update(task, description=message, completed=step_no, total=steps)
+
+        return run_checks(
+            engine=engine,
+            scope_code=region,
+            feeds_dir=feeds_dir,
+            today=today,
+            progress=progress,
+        )
+
+
+def print_rules(result: QualityRunResult, *, only_found: bool = False) -> None:
+    """The rules with their open, new and resolved issues (``only_found``: rules with any)."""
+    table = Table(title=f"问题数据 / problem data by rule (check date {result.today})")
+    table.add_column("规则 / rule", no_wrap=True)
+    table.add_column("问题 / problem", overflow="fold")
+    table.add_column("未整改 / open", justify="right")
+    table.add_column("本次新增 / new", justify="right")
+    table.add_column("本次整改 / resolved", justify="right")
+    for outcome in result.rules:
+        if only_found and not (outcome.open or outcome.opened or outcome.resolved):
+            continue
+        rule = RULES_BY_CODE[outcome.code]
+        problem = f"{rule.zh}\n[dim]{rule.en}[/dim]"
+        if outcome.skipped:
+            problem += f"\n[yellow]未检查 / not checked: {outcome.skipped}[/yellow]"
+        table.add_row(
+            rule.code, problem, f"{outcome.open:,}", f"{outcome.opened:,}", f"{outcome.resolved:,}"
+        )
+    table.add_row(
+        "[bold]合计 / total[/bold]",
+        "",
+        f"[bold]{result.open:,}[/bold]",
+        f"{result.opened:,}",
+        f"{result.resolved:,}",
+    )
+    console.print(table)
+
+
+def _print_regions(counts: list[QueueCount], level: str) -> None:
+    by_region: dict[tuple[str, str], dict[str, int]] = {}
+    for row in counts:
+        by_region.setdefault((row.region_code, row.region_name), {})[row.rule_code] = row.open
+    label = RegionLevel(level)
+    table = Table(title=f"按{label.zh}统计 / open issues by {label.en}")
+    table.add_column("区域 / region")
+    table.add_column("代码 / code", no_wrap=True)
+    table.add_column("未整改 / open", justify="right")
+    table.add_column("主要问题 / top rules")
+    for (code, name), rules in sorted(by_region.items(), key=lambda kv: -sum(kv[1].values())):
+        top = sorted(rules.items(), key=lambda kv: -kv[1])[:3]
+        table.add_row(
+            name, code, f"{sum(rules.values()):,}", ", ".join(f"{r} × {n:,}" for r, n in top)
+        )
+    if not by_region:
+        table.add_row("—", "", "0", "")
+    console.print(table)

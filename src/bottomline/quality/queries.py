@@ -1,0 +1,208 @@
+"""Reads of the "problem data" work queue: counts by rule and region, open issues, the export.
+
+Unscoped reads (like ``registry.queries``): a region code narrows them to its subtree; the
+actor's own scope is applied by the access layer of the delivery that calls them. ID numbers
+leave only masked (``ids.mask_id``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, aliased
+
+from bottomline.errors import UserError
+from bottomline.ids import mask_id
+from bottomline.quality.models import QualityIssue, QualityRun
+from bottomline.quality.rules import RULES_BY_CODE
+from bottomline.registry.divisions import NATIONAL_CODE
+from bottomline.registry.models import Household, Member, Region
+from bottomline.registry.queries import PREFIX_DIGITS, village_code_range
+from bottomline.spreadsheet import ReportWriter
+
+OPEN = "open"
+CHINA = ZoneInfo("Asia/Shanghai")  # first-seen dates are dates in China
+# The level a region's queue is broken down by: the level below it.
+CHILD_LEVEL = {
+    "province": "city",
+    "city": "county",
+    "county": "township",
+    "township": "village",
+    "village": "village",
+}
+EXPORT_HEADER = (
+    "户编号 household_no",
+    "村 village",
+    "村代码 village_code",
+    "规则 rule",
+    "级别 severity",
+    "问题",
+    "problem",
+    "整改要求",
+    "fix",
+    "成员证件号（脱敏） member ID (masked)",
+    "详情 detail",
+    "首次发现 first seen",
+)
+EXPORT_CHUNK_ROWS = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class QueueCount:
+    region_code: str
+    region_name: str
+    rule_code: str
+    open: int
+
+
+@dataclass(frozen=True, slots=True)
+class OpenIssue:
+    id: int
+    rule_code: str
+    household_id: int
+    household_no: str
+    member_id: int | None
+    masked_id: str  # "" for a household issue
+    village_code: str
+    village_name: str
+    detail: dict[str, Any]
+    first_seen: dt.datetime
+
+
+def breakdown_level(*, session: Session, scope_code: str | None) -> str:
+    """The level the queue of a scope is broken down by (counties for the whole registry)."""
+    if scope_code is None or scope_code == NATIONAL_CODE:
+        return "county"
+    village_code_range(session=session, region_code=scope_code)  # UnknownRegionError if unknown
+    return CHILD_LEVEL[session.get_one(Region, scope_code).level]
+
+
+def queue_counts(
+    *, session: Session, scope_code: str | None = None, level: str | None = None
+) -> list[QueueCount]:
+    """Open issues by region (at ``level``, default the level below the scope) and rule."""
+    level = level or breakdown_level(session=session, scope_code=scope_code)
+    if level not in PREFIX_DIGITS:
+        raise UserError(f"unknown region level {level!r}", hint=f"use one of {list(PREFIX_DIGITS)}")
+    prefix = func.substr(QualityIssue.village_code, 1, PREFIX_DIGITS[level]).label("prefix")
+    stmt = (
+        select(prefix, QualityIssue.rule_code, func.count())
+        .where(*_open_in(session, scope_code))
+        .group_by(prefix, QualityIssue.rule_code)
+        .order_by(prefix, QualityIssue.rule_code)
+    )
+    rows = [(p.ljust(12, "0"), rule, n) for p, rule, n in session.execute(stmt)]
+    names = _region_names(session, {code for code, _, _ in rows})
+    return [QueueCount(code, names.get(code, ""), rule, n) for code, rule, n in rows]
+
+
+def _open_in(session: Session, scope_code: str | None) -> list[Any]:
+    where: list[Any] = [QualityIssue.status == OPEN]
+    if scope_code is not None and scope_code != NATIONAL_CODE:
+        low, high = village_code_range(session=session, region_code=scope_code)
+        where.append(QualityIssue.village_code.between(low, high))
+    return where
+
+
+def _region_names(session: Session, codes: set[str]) -> dict[str, str]:
+    if not codes:
+        return {}
+    stmt = select(Region.code, Region.name).where(Region.code.in_(sorted(codes)))
+    return {code: name for code, name in session.execute(stmt)}
+
+
+def open_issues(
+    *, session: Session, scope_code: str | None = None, rule: str | None = None, limit: int = 100
+) -> list[OpenIssue]:
+    """Open issues of a scope (and rule), by village and household number."""
+    if rule is not None and rule not in RULES_BY_CODE:
+        raise UserError(f"unknown quality rule {rule!r}", hint=f"use one of {list(RULES_BY_CODE)}")
+    stmt = _issues(session, scope_code)
+    if rule is not None:
+        stmt = stmt.where(QualityIssue.rule_code == rule)
+    return [_open_issue(row) for row in session.execute(stmt.limit(limit))]
+
+
+def _issues(session: Session, scope_code: str | None) -> Select[Any]:
+    """Open issues with their household, member, village and first run, in queue order."""
+    village = aliased(Region)
+    return (
+        select(
+            QualityIssue.id,
+            QualityIssue.rule_code,
+            QualityIssue.household_id,
+            QualityIssue.member_id,
+            QualityIssue.village_code,
+            QualityIssue.detail,
+            Household.household_no,
+            Member.id_number,
+            func.coalesce(village.name, "").label("village_name"),
+            QualityRun.started_at,
+        )
+        .join(Household, Household.id == QualityIssue.household_id)
+        .outerjoin(Member, Member.id == QualityIssue.member_id)
+        .outerjoin(village, village.code == QualityIssue.village_code)
+        .join(QualityRun, QualityRun.id == QualityIssue.first_run_id)
+        .where(*_open_in(session, scope_code))
+        .order_by(
+            QualityIssue.village_code,
+            Household.household_no,
+            QualityIssue.rule_code,
+            QualityIssue.subject,
+        )
+    )
+
+
+def _open_issue(row: Any) -> OpenIssue:
+    return OpenIssue(
+        id=row.id,
+        rule_code=row.rule_code,
+        household_id=row.household_id,
+        household_no=row.household_no,
+        member_id=row.member_id,
+        masked_id=mask_id(row.id_number),
+        village_code=row.village_code,
+        village_name=row.village_name,
+        detail=dict(row.detail or {}),
+        first_seen=row.started_at,
+    )
+
+
+def export_queue(*, session: Session, path: Path, scope_code: str | None = None) -> int:
+    """Write the open issues of a scope as a CSV work queue; the number of issues written."""
+    with ReportWriter(path, EXPORT_HEADER) as writer:
+        for issue in _all_open(session, scope_code):
+            writer.write(export_row(issue))
+        return writer.rows
+
+
+def _all_open(session: Session, scope_code: str | None) -> Iterator[OpenIssue]:
+    stmt = _issues(session, scope_code).execution_options(yield_per=EXPORT_CHUNK_ROWS)
+    for row in session.execute(stmt):
+        yield _open_issue(row)
+
+
+def export_row(issue: OpenIssue) -> tuple[object, ...]:
+    rule = RULES_BY_CODE.get(issue.rule_code)
+    texts = (rule.severity.value, rule.zh, rule.en, rule.fix_zh, rule.fix_en) if rule else ("",) * 5
+    return (
+        issue.household_no,
+        issue.village_name,
+        issue.village_code,
+        issue.rule_code,
+        *texts,
+        issue.masked_id,
+        describe(issue.detail),
+        issue.first_seen.astimezone(CHINA).date().isoformat(),
+    )
+
+
+def describe(detail: dict[str, Any]) -> str:
+    """``key=value; key=value`` for a report cell."""
+    return "; ".join(f"{key}={value}" for key, value in detail.items())
