@@ -384,8 +384,8 @@ def _refuse_unclosed_quote(source: Source, final: SourceChunk | None) -> None:
 
     Arrow reads such a quote as a cell that runs to the end of the file. So the file is refused
     when its last record is malformed with an odd number of quotes in its text, or when a cell
-    of its last row holds a line break and is the very end of the file (a cell whose quote was
-    closed is followed by that quote).
+    of its last row runs over rows (a line break, then the delimiter) and is the very end of the
+    file (a cell whose quote was closed is followed by that quote).
     """
     if final is None:
         return
@@ -396,7 +396,9 @@ def _refuse_unclosed_quote(source: Source, final: SourceChunk | None) -> None:
     elif final.table.num_rows:
         cells = final.table.slice(final.table.num_rows - 1).to_pylist()[0].values()
         tail = _file_tail(source)
-        swallowed = any(("\n" in c or "\r" in c) and tail.endswith(c[-2000:]) for c in cells)
+        swallowed = any(
+            _runs_over_rows(c, source.delimiter) and tail.endswith(c[-2000:]) for c in cells
+        )
         row = int(final.row_numbers[-1])
     else:
         return
@@ -406,6 +408,12 @@ def _refuse_unclosed_quote(source: Source, final: SourceChunk | None) -> None:
             "would be read as one cell",
             hint='close the quoted cell, or write a quote inside a cell twice ("")',
         )
+
+
+def _runs_over_rows(cell: str, delimiter: str) -> bool:
+    """A cell with a line break followed later by the delimiter: rows a quote ran into."""
+    lines = cell.replace("\r", "\n")
+    return "\n" in lines and delimiter in lines.partition("\n")[2]
 
 
 def _file_tail(source: Source) -> str:
