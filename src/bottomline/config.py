@@ -28,11 +28,15 @@ class Settings(BaseSettings):
         ),
     )
     duckdb_threads: int | None = Field(
-        default=None, description="Threads DuckDB may use for screening (default: all cores)."
+        default=None,
+        description="Threads DuckDB may use for screening and imports (default: all cores).",
     )
     duckdb_memory_limit: str | None = Field(
         default=None,
-        description="DuckDB memory limit for screening, e.g. '8GB' (default: DuckDB's).",
+        description=(
+            "DuckDB memory limit, e.g. '8GB' (default: DuckDB's for screening, 2GB for the "
+            "end-of-import steps, which spill to disk beyond it)."
+        ),
     )
 
     def resolved_database_url(self) -> str:

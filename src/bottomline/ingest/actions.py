@@ -34,6 +34,7 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.exc import IntegrityError as DBIntegrityError
 from sqlalchemy.orm import Session
 
+from bottomline.config import get_settings
 from bottomline.db import utcnow
 from bottomline.errors import InputFileError, IntegrityError
 from bottomline.ids import id_problem, mask_id, problem_label
@@ -474,7 +475,7 @@ def _take_chunk(run: _Run, chunk: SourceChunk, latest: dt.date) -> None:
         return
     values = _subset(checked.values, valid)
     rows, ords = chunk.row_numbers[valid], ordinals[valid]
-    matches = run.members.match(values["id_number"])
+    matches = run.members.match(values["id_number"], checked=True)
     lineage = _lineage(run, chunk, rows, ords)
     _write_accepted(run, values, lineage, matches)
     _write_unmatched(run, values, lineage, matches)
@@ -588,6 +589,21 @@ def prefetched(chunks: Iterator[SourceChunk]) -> Iterator[SourceChunk]:
 # ---------------------------------------------------------------- end of batch
 
 
+DUCKDB_MEMORY = "2GB"  # the end-of-batch steps spill to the batch's work directory beyond this
+
+
+def _duckdb(work: Path) -> duckdb.DuckDBPyConnection:
+    """An in-process DuckDB for the end-of-batch steps, with bounded memory."""
+    settings = get_settings()
+    con = duckdb.connect()
+    con.execute(f"SET memory_limit = '{settings.duckdb_memory_limit or DUCKDB_MEMORY}'")
+    con.execute(f"SET temp_directory = '{work / 'spill'}'")
+    con.execute("SET preserve_insertion_order = false")
+    if settings.duckdb_threads:
+        con.execute(f"SET threads = {int(settings.duckdb_threads)}")
+    return con
+
+
 def _own_columns(spec: Feed) -> list[str]:
     return [c.name for c in spec.columns]
 
@@ -596,7 +612,7 @@ def _drop_duplicates(run: _Run) -> int:
     """Reject exact repeats of an earlier row (all the feed's columns equal); returns how many."""
     files = [str(run.work / "accepted.part"), str(run.work / "unmatched.part")]
     cols = ", ".join(f'"{c}"' for c in _own_columns(run.spec))
-    with duckdb.connect() as con:
+    with _duckdb(run.work) as con:
         # Two streaming scans, no shared CTE (DuckDB would materialise it): the first finds the
         # hashes seen more than once, the second compares only those rows, column by column.
         con.execute(
@@ -652,7 +668,7 @@ def _secondary_match(run: _Run) -> int:
     people = run.members.members
     if "name" not in people.column_names or "birth_date" not in people.column_names:
         return 0
-    with duckdb.connect() as con:
+    with _duckdb(run.work) as con:
         con.register("people", people.select(["name", "birth_date", "member_id", "household_id"]))
         not_found = Unmatched.not_in_registry.value
         con.execute(

@@ -83,8 +83,10 @@ class MemberIndex:
         self.members = members
         self.size = int(first.sum())
 
-    def match(self, ids: pa.Array) -> Matches:
-        keys = id_keys(ids)
+    def match(self, ids: pa.Array, *, checked: bool = False) -> Matches:
+        """Match ID numbers; ``checked``: they are valid 18-character IDs already (the ingest
+        validated them), so their keys are packed without checking them again."""
+        keys = _packed(ids) if checked and len(ids) else id_keys(ids)
         pos = self._lookup.get_indexer(keys)
         hit = (pos >= 0) & (keys != _NO_KEY)
         at = np.where(hit, pos, 0)

@@ -23,6 +23,7 @@ from bottomline.sources import Source, normalise_header
 
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d")
 _NUMBER = r"^\d+(\.\d+)?$"
+_NULL_TEXT = pa.scalar(None, pa.string())
 
 
 @dataclass(slots=True)
@@ -219,36 +220,17 @@ def _nulled(text: pa.Array, empty: np.ndarray) -> pa.Array:
 
 
 def _numbers(col: FeedColumn, text: pa.Array, empty: np.ndarray, checked: Checked) -> pa.Array:
-    kind = pa.float64() if col.type == "float" else pa.int64()
-    values, ok = _plain_numbers(text, empty, kind)
-    if values is None:  # some cells are not plain numbers: check each one
-        plain = pc.replace_substring(text, ",", "")  # 1,234.50 as spreadsheets format it
-        pattern = _NUMBER if col.type == "float" else r"^\d+$"
-        ok = pc.match_substring_regex(plain, pattern).to_numpy(zero_copy_only=False) | empty
-        values = pc.cast(
-            pc.if_else(pa.array(ok & ~empty), plain, pa.scalar(None, pa.string())), kind
-        )
+    """Plain non-negative numbers (``1234.5``, ``1,234.50``); each cell judged on its own."""
+    if pc.any(pc.match_substring(text, ",")).as_py():
+        text = pc.replace_substring(text, ",", "")  # 1,234.50 as spreadsheets format it
+    pattern = _NUMBER if col.type == "float" else r"^\d+$"
+    ok = pc.match_substring_regex(text, pattern).to_numpy(zero_copy_only=False)
     _add(checked, col, RejectReason.bad_number, ~ok & ~empty)
+    kind = pa.float64() if col.type == "float" else pa.int64()
+    values = pc.cast(text if ok.all() else pc.if_else(pa.array(ok), text, _NULL_TEXT), kind)
     if col.maximum is not None and (pc.max(values).as_py() or 0) > col.maximum:
         high = pc.fill_null(pc.greater(values, col.maximum), False).to_numpy(zero_copy_only=False)
         limit = f"{col.maximum:,.0f}"
         _add(checked, col, RejectReason.implausible, high, (f"不超过 {limit}", f"at most {limit}"))
         values = pc.if_else(pa.array(high), pa.scalar(None, kind), values)
     return values
-
-
-def _plain_numbers(
-    text: pa.Array, empty: np.ndarray, kind: pa.DataType
-) -> tuple[pa.Array | None, np.ndarray]:
-    """The fast path: cast the column at once; negative, NaN and infinite values are bad."""
-    try:
-        values = pc.cast(_nulled(text, empty), kind)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return None, empty
-    good = pc.greater_equal(values, 0)
-    if pa.types.is_floating(kind):
-        good = pc.and_(good, pc.is_finite(values))  # "nan" and "inf" cast, but are not amounts
-    bad_rows = ~pc.fill_null(good, True).to_numpy(zero_copy_only=False)
-    if bad_rows.any():
-        values = pc.if_else(pa.array(bad_rows), pa.scalar(None, kind), values)
-    return values, ~bad_rows
