@@ -3,8 +3,8 @@
 The index holds one 64-bit key per registry person: the first 18 characters of the member's
 number (a disability certificate number is the resident ID plus two or four characters, so it
 matches the person's resident ID too), 17 digits and the check character packed into an
-integer. Keys are sorted once; a chunk of rows is matched with one binary search. A key held by
-two members of different households is ambiguous and matches nobody: such rows need a person.
+integer, looked up in a hash table built once per import. A key held by two members of
+different households is ambiguous and matches nobody: such rows need a person.
 """
 
 from __future__ import annotations
