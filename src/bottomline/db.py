@@ -89,6 +89,20 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def open_store() -> Engine:
+    """The operational store of the settings, migrated to the current schema.
+
+    The data directory is created first, so the default SQLite file can be made there.
+    """
+    from bottomline.config import get_settings
+
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.resolved_database_url())
+    upgrade(engine)
+    return engine
+
+
 def make_engine(url: str) -> Engine:
     """An engine for a SQLite or PostgreSQL URL, checked by connecting once.
 

@@ -50,15 +50,13 @@ def check(
     date: DateOpt = None,
 ) -> None:
     """检查问题数据 / Check the registry's data quality and update the problem-data queue."""
-    from bottomline.db import make_engine, session_scope, upgrade
+    from bottomline.db import open_store, session_scope
 
     _check_region_code(region)
     _check_export_path(export)
     today = _check_date(date)
     feeds_dir = _feeds_dir(feeds)
-    settings = get_settings()
-    engine = make_engine(settings.resolved_database_url())
-    upgrade(engine)
+    engine = open_store()
     start = step(f"检查问题数据 / checking data quality of {region or 'the whole registry'}")
     result = run_with_progress(engine, region, feeds_dir, today)
     done(

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from bottomline.cli.ui import console, done, progress_bar, step
 from bottomline.config import get_settings
+from bottomline.db import open_store
 from bottomline.errors import UserError
 from bottomline.ingest.actions import (
     ImportReport,
@@ -23,17 +24,6 @@ from bottomline.ingest.actions import (
 )
 from bottomline.ingest.catalogue import FEEDS
 from bottomline.ingest.enums import BatchStatus
-
-
-def store_engine() -> Engine:
-    """The operational store of the settings, migrated to the current schema."""
-    from bottomline.db import make_engine, upgrade
-
-    settings = get_settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.resolved_database_url())
-    upgrade(engine)
-    return engine
 
 
 def import_one(
@@ -111,7 +101,7 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
     ) -> None:
         """部门数据 / Import one department file as a batch: validated, matched, reconciled."""
         spec, period = feed_named(feed), parse_period(period)
-        engine = store_engine()
+        engine = open_store()
         start = step(f"导入 / importing {file.name} as {spec.label}, {period}")
         report = import_one(
             file,
@@ -135,7 +125,7 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
 
         if feed is not None:
             feed_named(feed)
-        with Session(store_engine()) as session:
+        with Session(open_store()) as session:
             batches = list_batches(
                 session=session, feed=feed, period=period and parse_period(period), limit=limit
             )

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from bottomline.cli.ui import console, done, progress_bar, step
 from bottomline.config import get_settings
-from bottomline.db import make_engine, upgrade
+from bottomline.db import open_store
 from bottomline.registry.imports import RegistryImportReport, import_registry, reason_labels
 from bottomline.registry.national_export import COLUMNS
 
@@ -51,8 +51,7 @@ def import_registry_command(
     Re-importing updates what changed and marks what the file no longer lists as removed.
     """
     settings = get_settings()
-    engine = make_engine(settings.resolved_database_url())
-    upgrade(engine)
+    engine = open_store()
     start = step(
         f"导入登记库 / importing the registry from {file.name}" + (" (dry run)" if dry_run else "")
     )
