@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pyarrow as pa
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -13,6 +14,7 @@ from bottomline.ids import (
     check_char,
     id_problem,
     mask_id,
+    mask_name,
     person_number_problem,
     valid_id_mask,
 )
@@ -65,3 +67,12 @@ def test_known_number_and_problems() -> None:
     assert person_number_problem("11010519491231002X42") is None
     assert person_number_problem("11010519491231002X92") is IdProblem.DISABILITY_SUFFIX
     assert mask_id("11010519491231002X") == "1101************2X"
+
+
+@pytest.mark.parametrize(
+    ("name", "masked"), [("张三", "张*"), ("欧阳建国", "欧*"), ("", ""), (None, "")]
+)
+def test_a_masked_name_shows_one_character_and_not_the_length(
+    name: str | None, masked: str
+) -> None:
+    assert mask_name(name) == masked

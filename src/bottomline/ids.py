@@ -121,6 +121,11 @@ def mask_id(value: str | None) -> str:
     return value[:4] + "*" * (len(value) - 6) + value[-2:]
 
 
+def mask_name(value: str | None) -> str:
+    """Masked name for reports: the first character, then one ``*`` (the length is not shown)."""
+    return value[:1] + "*" if value else ""
+
+
 def mask_phone(value: str | None) -> str:
     """Masked phone number: first 3 and last 4 digits kept (138****5678)."""
     if not value:

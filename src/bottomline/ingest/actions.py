@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 from bottomline.config import get_settings
 from bottomline.db import utcnow
 from bottomline.errors import InputFileError, IntegrityError
-from bottomline.ids import id_problem, mask_id, problem_label
+from bottomline.ids import id_problem, mask_id, mask_name, problem_label
 from bottomline.ingest.catalogue import (
     FEEDS,
     Feed,
@@ -779,14 +779,13 @@ def _unmatched_report(run: _Run, report_dir: Path) -> Path:
         ):
             for row in batch.to_pylist():
                 reason = Unmatched(row["reason"])
-                name = row["name"] or ""
                 out.write(
                     [
                         run.source.name,
                         row["source_sheet"] or "",
                         row["source_row"],
                         mask_id(row["id_number"]),
-                        (name[:1] + "*" * (len(name) - 1)) if name else "",
+                        mask_name(row["name"]),
                         reason.value,
                         reason.zh,
                         reason.en,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bottomline.ids import mask_id, mask_phone
+from bottomline.ids import mask_id, mask_name, mask_phone
 from bottomline.registry.imports.check import Checked
 from bottomline.registry.imports.read import Problem, Rows
 from bottomline.registry.imports.report import reason_labels
@@ -55,7 +55,7 @@ def mask_value(column: ExportColumn, value: str) -> str:
     if column.personal == "phone":
         return mask_phone(value)
     if column.personal == "name":
-        return value[0] + "*"
+        return mask_name(value)
     return value[:4] + "*"
 
 
