@@ -46,6 +46,7 @@ NAMING_CONVENTION = {
 }
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+WRITE_OPTION = "bottomline_write"  # execution option: begin SQLite transactions IMMEDIATE
 PG_CONNECT_TIMEOUT_S = 10
 
 # A 64-bit key that autoincrements on both backends: SQLite only autoincrements a column
@@ -169,7 +170,10 @@ def _sqlite_engine(url: URL) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # A writer that read first and writes later must hold the write lock from the start
+        # (BEGIN IMMEDIATE), or two such writers deadlock and one fails with SQLITE_BUSY.
+        immediate = connection.get_execution_options().get(WRITE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
 
@@ -209,6 +213,19 @@ def _check_connection(engine: Engine) -> None:
 def session_scope(engine: Engine) -> Iterator[Session]:
     """A session in one transaction: committed when the block ends, rolled back on an error."""
     with Session(engine, expire_on_commit=False) as session, session.begin():
+        yield session
+
+
+@contextmanager
+def write_scope(engine: Engine) -> Iterator[Session]:
+    """Like :func:`session_scope` for an action that reads, decides and writes.
+
+    On SQLite the transaction takes the write lock when it begins, so concurrent actions queue
+    (up to the busy timeout) instead of failing; PostgreSQL needs nothing more, actions there
+    lock the rows they change (optimistic versions, the audit head).
+    """
+    bind = engine.execution_options(**{WRITE_OPTION: True})
+    with Session(bind, expire_on_commit=False) as session, session.begin():
         yield session
 
 

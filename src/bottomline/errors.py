@@ -8,7 +8,10 @@ domain code never prints. The tree::
     │   ├── InputFileError          a missing, unreadable or malformed input file
     │   ├── PolicyError             a policy file with missing or absurd values
     │   ├── UnknownRegionError      a region code that is not in the registry or code list
-    │   └── ConfigError             a bad setting (environment variable or option)
+    │   ├── ConfigError             a bad setting (environment variable or option)
+    │   ├── PermissionDenied        the acting user's role or region does not allow the action
+    │   ├── TransitionError         a case move the workflow does not allow, or whose guard fails
+    │   └── ConflictError           someone else changed the record first (optimistic locking)
     └── IntegrityError              the data contradicts itself (a bug or a tampered store)
 """
 
@@ -51,3 +54,15 @@ class ConfigError(UserError):
 
 class IntegrityError(BottomlineError):
     status_code = 500
+
+
+class PermissionDenied(UserError):  # noqa: N818 - reads as the HTTP status it maps to
+    status_code = 403
+
+
+class TransitionError(UserError):
+    status_code = 422
+
+
+class ConflictError(UserError):
+    status_code = 409

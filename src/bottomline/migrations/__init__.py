@@ -15,11 +15,15 @@ from sqlalchemy import MetaData
 
 def target_metadata() -> MetaData:
     """The metadata of every table the migrations manage (imports all model modules)."""
+    import bottomline.assistance.models
+    import bottomline.audit
+    import bottomline.cases.models
     import bottomline.ingest.models
     import bottomline.policy.models
     import bottomline.quality.models
     import bottomline.registry.models
-    import bottomline.screening.models  # noqa: F401
+    import bottomline.screening.models
+    import bottomline.users.models  # noqa: F401
     from bottomline.db import Base
 
     return Base.metadata

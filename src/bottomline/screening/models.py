@@ -9,7 +9,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, SmallInteger, String
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bottomline.db import Base, BigId, UtcDateTime, utcnow
@@ -37,8 +47,18 @@ class ScreeningRun(Base):
 
 
 class Lead(Base):
+    """A sign that a household may be at risk, from any channel (cases.enums.Channel).
+
+    ``status`` stays ``open`` while the lead waits or its case is under way (so screening does
+    not raise the same risk again) and becomes ``closed`` when the case ends; the case a lead
+    was merged into is recorded by the cases package (``case_leads``).
+    """
+
     __tablename__ = "leads"
-    __table_args__ = (Index("ix_leads_household_id_status", "household_id", "status"),)
+    __table_args__ = (
+        Index("ix_leads_household_id_status", "household_id", "status"),
+        UniqueConstraint("channel", "source_ref"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("screening_runs.id"), index=True)
@@ -47,11 +67,16 @@ class Lead(Base):
     channel: Mapped[str] = mapped_column(
         String(16), default="screening", server_default="screening"
     )
-    category: Mapped[str] = mapped_column(String(32))
+    category: Mapped[str | None] = mapped_column(String(32))
     risk_types: Mapped[list[str]] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(8), default="open", server_default="open")
-    policy_ref: Mapped[str] = mapped_column(String(64))
+    policy_ref: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    reported_on: Mapped[dt.date | None] = mapped_column(Date)  # when the lead reached us
+    reported_by: Mapped[str | None] = mapped_column(String(64))
+    # What the channel saw (never ID numbers, phones, bank accounts or health details).
+    evidence: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    source_ref: Mapped[str | None] = mapped_column(String(128))  # e.g. an ODK instance id
 
 
 class LeadHit(Base):

@@ -1,0 +1,1 @@
+"""Users and the acting user (actor) every write takes: role and region scope."""

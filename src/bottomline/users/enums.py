@@ -1,0 +1,29 @@
+"""Roles (DESIGN.md, "Who uses it"), with the region level each works at."""
+
+from __future__ import annotations
+
+from bottomline.labels import LabelledEnum
+
+
+class Role(LabelledEnum):
+    village = ("village", "村级（村干部、帮扶责任人）", "village cadre or helper")
+    township = ("township", "乡镇", "township officer")
+    county = ("county", "县级（乡村振兴部门）", "county bureau")
+    city = ("city", "市级", "city analyst")
+    province = ("province", "省级", "province analyst")
+    auditor = ("auditor", "审计督查（只读）", "auditor or inspector (read-only)")
+    system = ("system", "系统", "the system (screening, automation)")
+
+    @property
+    def level(self) -> str | None:
+        """The region level a user of this role must be placed at; None: any level."""
+        return _LEVELS.get(self)
+
+
+_LEVELS = {
+    Role.village: "village",
+    Role.township: "township",
+    Role.county: "county",
+    Role.city: "city",
+    Role.province: "province",
+}
