@@ -1,0 +1,33 @@
+"""Free text that officials type (reasons, evidence notes) and the day in China.
+
+Reasons and evidence are kept in case events and the audit log, so they must not carry ID
+numbers, phone numbers or bank accounts: such text is refused with a message, not stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from bottomline.cases.notices.redact import find_personal_data
+from bottomline.errors import UserError
+
+CHINA = ZoneInfo("Asia/Shanghai")
+
+
+def today_in_china() -> dt.date:
+    return dt.datetime.now(CHINA).date()
+
+
+def check_free_text(text: str | None) -> None:
+    """Refuse text holding an ID, phone or bank-account number."""
+    if not text:
+        return
+    found = [f for f in find_personal_data(text) if f.kind != "health"]
+    if found:
+        kinds = ", ".join(sorted({str(f.kind) for f in found}))
+        raise UserError(
+            f"the text contains personal data ({kinds}): {found[0].excerpt}",
+            hint="reasons and evidence are kept in the audit log; leave out ID, phone and "
+            "bank-account numbers",
+        )
