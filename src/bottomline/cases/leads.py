@@ -1,0 +1,416 @@
+"""Leads from every channel become cases: recorded, then merged per household.
+
+A lead from any channel (screening, a household's own declaration, a cadre's visit, an ODK
+submission, a department's push, a look-back) is stored as a ``Lead`` and taken in at once
+(screening leads: after each run, :func:`intake_leads`). Taking in merges a household's leads
+into its active case, or opens one in stage ``lead`` with the statutory clock started on the
+day of the first lead. A household whose last case ended with the risk eliminated gets a new
+case marked as re-opened from it: after elimination, a new sign of risk re-opens a lead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from bottomline import audit
+from bottomline.cases.enums import Channel, LeadStatus, Stage
+from bottomline.cases.guards import MAX_RISK_TYPES
+from bottomline.cases.models import Case, CaseEvent, CaseLead
+from bottomline.cases.procedure import Procedure, procedure_for
+from bottomline.cases.text import check_free_text, today_in_china
+from bottomline.errors import PermissionDenied, UserError
+from bottomline.policy.resolve import PolicyIndex
+from bottomline.registry.models import Household
+from bottomline.screening.enums import Category, RiskType
+from bottomline.screening.models import Lead
+from bottomline.users.actor import Actor, scope_prefix
+from bottomline.users.enums import Role
+
+REPORTERS = frozenset({Role.village, Role.township, Role.county, Role.system})
+
+
+@dataclass(frozen=True, slots=True)
+class NewLead:
+    household_id: int
+    channel: Channel
+    reported_on: dt.date
+    risk_types: tuple[RiskType, ...] = ()
+    category: Category | None = None
+    evidence: dict[str, Any] = field(default_factory=dict)
+    source_ref: str | None = None  # e.g. an ODK instance id: the same ref is taken once
+
+
+@dataclass(slots=True)
+class Intake:
+    leads: int = 0
+    cases_opened: int = 0
+    merged: int = 0  # leads added to a case already under way
+    reopened: int = 0  # cases opened for households whose risk had been eliminated
+    case_ids: list[int] = field(default_factory=list)
+
+
+def record_lead(
+    session: Session, new: NewLead, *, actor: Actor, policies: PolicyIndex
+) -> tuple[Lead, Case]:
+    """Store one lead and take it in; returns the lead and the case it joined."""
+    household = _household_in_scope(session, new.household_id, actor)
+    _check_new_lead(new)
+    lead = Lead(
+        household_id=household.id,
+        cycle=new.reported_on.strftime("%Y-%m"),
+        channel=new.channel.value,
+        category=new.category.value if new.category else None,
+        risk_types=sorted({r.value for r in new.risk_types}),
+        policy_ref=None,
+        reported_on=new.reported_on,
+        reported_by=actor.name,
+        evidence=audit.jsonable(new.evidence),
+        source_ref=new.source_ref,
+    )
+    session.add(lead)
+    session.flush()
+    case = _take_in(session, household, [lead], actor=actor, policies=policies, intake=Intake())
+    return lead, case
+
+
+def intake_leads(
+    session: Session, *, actor: Actor, policies: PolicyIndex, scope_code: str | None = None
+) -> Intake:
+    """Take in every open lead not yet in a case (e.g. a screening run's), household by household.
+
+    Set-based (a screening run raises thousands of leads): cases are opened with one bulk
+    insert, their opening events and lead links with two more, and the intake writes one audit
+    row with its counts and the cases it opened.
+    """
+    by_household = _pending(session, scope_code)
+    intake = Intake(leads=sum(len(leads) for leads in by_household.values()))
+    if not by_household:
+        return intake
+    ids = list(by_household)
+    active = _active_cases(session, ids)
+    households = _households(session, [i for i in ids if i not in active])
+    links: list[dict[str, int]] = []
+    for household_id, case in active.items():
+        _merge(case, by_household[household_id])
+        intake.merged += len(by_household[household_id])
+        links += [{"lead_id": lead.id, "case_id": case.id} for lead in by_household[household_id]]
+    opened = _open_cases(session, households, by_household, actor=actor, policies=policies)
+    for household_id, case_id in opened.items():
+        links += [{"lead_id": lead.id, "case_id": case_id} for lead in by_household[household_id]]
+    if links:
+        session.execute(insert(CaseLead), links)
+    intake.cases_opened = len(opened)
+    intake.reopened = _reopened_count(session, list(opened.values()))
+    intake.case_ids = sorted({*opened.values(), *(c.id for c in active.values())})
+    session.flush()
+    _audit_intake(session, intake, actor, scope_code)
+    return intake
+
+
+def _pending(session: Session, scope_code: str | None) -> dict[int, list[Lead]]:
+    pending = select(Lead).where(
+        Lead.status == LeadStatus.open.value,
+        ~Lead.id.in_(select(CaseLead.lead_id)),
+    )
+    if scope_code:
+        in_scope = select(Household.id).where(
+            Household.village_code.startswith(scope_prefix(scope_code))
+        )
+        pending = pending.where(Lead.household_id.in_(in_scope))
+    by_household: dict[int, list[Lead]] = defaultdict(list)
+    for lead in session.scalars(pending.order_by(Lead.household_id, Lead.id)):
+        by_household[lead.household_id].append(lead)
+    return by_household
+
+
+def _active_cases(session: Session, ids: list[int]) -> dict[int, Case]:
+    found: dict[int, Case] = {}
+    for start in range(0, len(ids), 5_000):
+        chunk = ids[start : start + 5_000]
+        found.update(
+            (c.household_id, c)
+            for c in session.scalars(select(Case).where(Case.household_id.in_(chunk), Case.active))
+        )
+    return found
+
+
+def _last_eliminated(session: Session, ids: list[int]) -> dict[int, int]:
+    ended = (Stage.eliminated.value, Stage.post_exit_watch.value)
+    found: dict[int, int] = {}
+    for start in range(0, len(ids), 5_000):
+        chunk = ids[start : start + 5_000]
+        rows = session.execute(
+            select(Case.household_id, func.max(Case.id))
+            .where(Case.household_id.in_(chunk), Case.stage.in_(ended))
+            .group_by(Case.household_id)
+        )
+        found.update((hid, cid) for hid, cid in rows)
+    return found
+
+
+def _open_cases(
+    session: Session,
+    households: dict[int, Household],
+    by_household: dict[int, list[Lead]],
+    *,
+    actor: Actor,
+    policies: PolicyIndex,
+) -> dict[int, int]:
+    """Open one case per household in one insert; household id -> case id."""
+    if not households:
+        return {}
+    previous = _last_eliminated(session, list(households))
+    procedures: dict[tuple[str, int], Procedure] = {}
+    rows = []
+    for household_id, household in households.items():
+        leads = by_household[household_id]
+        first = min(_lead_day(lead) for lead in leads)
+        key = (household.village_code, first.year)
+        if key not in procedures:
+            procedures[key] = procedure_for(policies, *key)
+        rows.append(_case_row(household, leads, first, procedures[key], previous.get(household_id)))
+    result = session.execute(insert(Case).returning(Case.id, Case.household_id), rows)
+    opened = {household_id: case_id for case_id, household_id in result}
+    session.execute(
+        insert(CaseEvent),
+        [
+            _opening_event(opened[r["household_id"]], r, by_household[r["household_id"]], actor)
+            for r in rows
+        ],
+    )
+    return opened
+
+
+def _case_row(
+    household: Household,
+    leads: list[Lead],
+    first: dt.date,
+    procedure: Procedure,
+    reopened_from: int | None,
+) -> dict[str, Any]:
+    deadline, provisional = procedure.deadline(first)
+    return {
+        "household_id": household.id,
+        "village_code": household.village_code,
+        "stage": Stage.lead.value,
+        "active": True,
+        "category": _suggested_category(leads),
+        "risk_types": _merged_risks([], leads),
+        "first_lead_on": first,
+        "deadline_on": deadline,
+        "deadline_provisional": provisional,
+        "policy_ref": procedure.policy_ref,
+        "notice_days": procedure.notice_days,
+        "deadline_days": procedure.deadline_days,
+        "day_count": procedure.day_count.value,
+        "stage_since": first,
+        "reopened_from_id": reopened_from,
+        "version": 1,
+    }
+
+
+def _opening_event(
+    case_id: int, row: dict[str, Any], leads: list[Lead], actor: Actor
+) -> dict[str, Any]:
+    return {
+        "case_id": case_id,
+        "occurred_on": row["first_lead_on"],
+        "from_stage": None,
+        "to_stage": Stage.lead.value,
+        "actor": actor.name,
+        "role": actor.role.value,
+        "reason": None,
+        "evidence": {"leads": [lead.id for lead in leads], "policy_ref": row["policy_ref"]},
+    }
+
+
+def _reopened_count(session: Session, case_ids: list[int]) -> int:
+    count = 0
+    for start in range(0, len(case_ids), 5_000):
+        chunk = case_ids[start : start + 5_000]
+        count += (
+            session.scalar(
+                select(func.count())
+                .select_from(Case)
+                .where(Case.id.in_(chunk), Case.reopened_from_id.is_not(None))
+            )
+            or 0
+        )
+    return count
+
+
+def _audit_intake(session: Session, intake: Intake, actor: Actor, scope_code: str | None) -> None:
+    change = audit.Change(
+        "case.intake",
+        "intake",
+        scope_code or "all",
+        region_code=scope_code,
+        after={
+            "leads": intake.leads,
+            "cases_opened": intake.cases_opened,
+            "merged": intake.merged,
+            "reopened": intake.reopened,
+            "cases": intake.case_ids,
+        },
+    )
+    audit.record(session, change, actor=actor.name, role=actor.role.value)
+
+
+def _take_in(
+    session: Session,
+    household: Household,
+    leads: list[Lead],
+    *,
+    actor: Actor,
+    policies: PolicyIndex,
+    intake: Intake,
+) -> Case:
+    intake.leads += len(leads)
+    case = _active_case(session, household.id)
+    if case is None:
+        case = _open_case(session, household, leads, actor=actor, policies=policies)
+        intake.cases_opened += 1
+        intake.reopened += case.reopened_from_id is not None
+    else:
+        _merge(case, leads)
+        intake.merged += len(leads)
+    session.add_all(CaseLead(lead_id=lead.id, case_id=case.id) for lead in leads)
+    session.flush()
+    intake.case_ids.append(case.id)
+    change = audit.Change(
+        "case.leads_taken_in",
+        "case",
+        case.id,
+        region_code=case.village_code,
+        after={"leads": [lead.id for lead in leads], "channels": _channels(leads)},
+    )
+    audit.record(session, change, actor=actor.name, role=actor.role.value)
+    return case
+
+
+def _open_case(
+    session: Session,
+    household: Household,
+    leads: list[Lead],
+    *,
+    actor: Actor,
+    policies: PolicyIndex,
+) -> Case:
+    first = min(_lead_day(lead) for lead in leads)
+    procedure = procedure_for(policies, household.village_code, first.year)
+    deadline, provisional = procedure.deadline(first)
+    case = Case(
+        household_id=household.id,
+        village_code=household.village_code,
+        stage=Stage.lead.value,
+        active=True,
+        category=_suggested_category(leads),
+        risk_types=_merged_risks([], leads),
+        first_lead_on=first,
+        deadline_on=deadline,
+        deadline_provisional=provisional,
+        policy_ref=procedure.policy_ref,
+        notice_days=procedure.notice_days,
+        deadline_days=procedure.deadline_days,
+        day_count=procedure.day_count.value,
+        stage_since=first,
+        reopened_from_id=_last_eliminated_case(session, household.id),
+    )
+    session.add(case)
+    session.flush()
+    session.add(
+        CaseEvent(
+            case_id=case.id,
+            occurred_on=first,
+            from_stage=None,
+            to_stage=Stage.lead.value,
+            actor=actor.name,
+            role=actor.role.value,
+            evidence={"leads": [lead.id for lead in leads], "policy_ref": procedure.policy_ref},
+        )
+    )
+    return case
+
+
+def _merge(case: Case, leads: list[Lead]) -> None:
+    if Stage(case.stage).identification:
+        case.risk_types = _merged_risks(case.risk_types, leads)
+        case.category = case.category or _suggested_category(leads)
+    # A lead dated before the case's first one (a paper report typed in late) does not move
+    # the clock back: the deadline was set when the case opened.
+
+
+def _merged_risks(current: list[str], leads: list[Lead]) -> list[str]:
+    """Suggested risk types (any number; the county decides 1 to 5 at approval)."""
+    return sorted({*current, *(r for lead in leads for r in lead.risk_types)})
+
+
+def _suggested_category(leads: list[Lead]) -> str | None:
+    return next((lead.category for lead in leads if lead.category), None)
+
+
+def _lead_day(lead: Lead) -> dt.date:
+    if lead.reported_on is not None:
+        return lead.reported_on
+    return lead.created_at.astimezone(dt.timezone(dt.timedelta(hours=8))).date()
+
+
+def _channels(leads: list[Lead]) -> list[str]:
+    return sorted({lead.channel for lead in leads})
+
+
+def _active_case(session: Session, household_id: int) -> Case | None:
+    return session.scalars(
+        select(Case).where(Case.household_id == household_id, Case.active)
+    ).one_or_none()
+
+
+def _last_eliminated_case(session: Session, household_id: int) -> int | None:
+    ended = (Stage.eliminated.value, Stage.post_exit_watch.value)
+    return session.scalar(
+        select(Case.id)
+        .where(Case.household_id == household_id, Case.stage.in_(ended))
+        .order_by(Case.id.desc())
+        .limit(1)
+    )
+
+
+def _households(session: Session, ids: list[int]) -> dict[int, Household]:
+    found: dict[int, Household] = {}
+    for start in range(0, len(ids), 5_000):
+        chunk = ids[start : start + 5_000]
+        found.update(
+            (h.id, h) for h in session.scalars(select(Household).where(Household.id.in_(chunk)))
+        )
+    return found
+
+
+def _household_in_scope(session: Session, household_id: int, actor: Actor) -> Household:
+    household = session.get(Household, household_id)
+    if household is None or household.removed_at is not None:
+        raise UserError(
+            f"no household {household_id} in the registry",
+            hint="look the household up by its number (户编号) with `bottomline case find`",
+        )
+    if actor.role not in REPORTERS or not actor.covers(household.village_code):
+        raise PermissionDenied(
+            f"{actor} cannot report a lead for a household in {household.village_code}",
+            hint="report leads for households in your own region",
+        )
+    return household
+
+
+def _check_new_lead(new: NewLead) -> None:
+    if new.reported_on > today_in_china():
+        raise UserError(f"{new.reported_on} is in the future", hint="give the day of the report")
+    if len(set(new.risk_types)) > MAX_RISK_TYPES:
+        raise UserError(f"a lead has at most {MAX_RISK_TYPES} risk types")
+    for value in new.evidence.values():
+        if isinstance(value, str):
+            check_free_text(value)

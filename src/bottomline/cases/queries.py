@@ -1,0 +1,221 @@
+"""Reads of cases: the lead queue, pipeline counts per stage and region, one case in full."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bottomline.assistance.checks import PlannedMeasure, PlanWarning, plan_warnings
+from bottomline.assistance.enums import MeasureStatus
+from bottomline.assistance.models import HelperAssignment, IncomeFollowUp, Measure
+from bottomline.assistance.queries import followups_of, helpers_of, measures_of
+from bottomline.cases.clock import Clock, clock_of
+from bottomline.cases.enums import Stage
+from bottomline.cases.models import Case, CaseEvent, CaseLead, Notice, NoticeCase, Objection, Visit
+from bottomline.errors import PermissionDenied, UserError
+from bottomline.registry.enums import LabourCapacity
+from bottomline.registry.models import Household, Member
+from bottomline.screening.enums import RiskType
+from bottomline.screening.models import Lead
+from bottomline.users.actor import Actor, scope_prefix
+
+LEVEL_DIGITS = {"county": 6, "township": 9, "village": 12}
+
+
+def access_case(session: Session, case_id: int, actor: Actor) -> Case:
+    """The case, if it exists and lies in the actor's region (the only way to read one)."""
+    case = session.get(Case, case_id)
+    if case is None:
+        raise UserError(f"no case {case_id}", hint="list cases with `bottomline case list`")
+    if not actor.covers(case.village_code):
+        raise PermissionDenied(f"case {case_id} is outside the region of {actor}")
+    return case
+
+
+def pipeline(
+    session: Session, scope_code: str, *, level: str = "township"
+) -> dict[str, dict[str, int]]:
+    """Cases per region (at ``level``) and stage: {region code: {stage: count}}."""
+    digits = LEVEL_DIGITS[level]
+    region = func.substr(Case.village_code, 1, digits)
+    rows = session.execute(
+        select(region, Case.stage, func.count())
+        .where(Case.village_code.startswith(scope_prefix(scope_code)))
+        .group_by(region, Case.stage)
+    )
+    table: dict[str, dict[str, int]] = defaultdict(dict)
+    for code, stage, count in rows:
+        table[str(code).ljust(12, "0")][stage] = int(count)
+    return dict(sorted(table.items()))
+
+
+@dataclass(slots=True)
+class QueuedCase:
+    case: Case
+    household_no: str
+    leads: list[Lead] = field(default_factory=list)
+
+    @property
+    def channels(self) -> list[str]:
+        return sorted({lead.channel for lead in self.leads})
+
+
+def lead_queue(session: Session, scope_code: str) -> list[QueuedCase]:
+    """Cases waiting at ``lead`` in the region, oldest first, with every lead behind each."""
+    cases = list(
+        session.scalars(
+            select(Case)
+            .where(
+                Case.stage == Stage.lead.value,
+                Case.village_code.startswith(scope_prefix(scope_code)),
+            )
+            .order_by(Case.first_lead_on, Case.id)
+        )
+    )
+    numbers = _household_numbers(session, [c.household_id for c in cases])
+    queued = {c.id: QueuedCase(c, numbers.get(c.household_id, "")) for c in cases}
+    for case_id, lead in _leads_of(session, list(queued)):
+        queued[case_id].leads.append(lead)
+    return list(queued.values())
+
+
+def _leads_of(session: Session, case_ids: list[int]) -> list[tuple[int, Lead]]:
+    found: list[tuple[int, Lead]] = []
+    for start in range(0, len(case_ids), 5_000):
+        chunk = case_ids[start : start + 5_000]
+        found += [
+            (case_id, lead)
+            for case_id, lead in session.execute(
+                select(CaseLead.case_id, Lead)
+                .join(Lead, Lead.id == CaseLead.lead_id)
+                .where(CaseLead.case_id.in_(chunk))
+                .order_by(Lead.id)
+            ).tuples()
+        ]
+    return found
+
+
+def _household_numbers(session: Session, ids: list[int]) -> dict[int, str]:
+    numbers: dict[int, str] = {}
+    for start in range(0, len(ids), 5_000):
+        chunk = ids[start : start + 5_000]
+        numbers.update(
+            session.execute(
+                select(Household.id, Household.household_no).where(Household.id.in_(chunk))
+            ).tuples()
+        )
+    return numbers
+
+
+def cases_in(
+    session: Session, scope_code: str, *, stage: Stage | None = None, limit: int = 200
+) -> list[Case]:
+    query = select(Case).where(Case.village_code.startswith(scope_prefix(scope_code)))
+    if stage is not None:
+        query = query.where(Case.stage == stage.value)
+    return list(session.scalars(query.order_by(Case.id).limit(limit)))
+
+
+def case_by_household_no(session: Session, household_no: str) -> Case | None:
+    """The household's active case, or else its latest one."""
+    return session.scalars(
+        select(Case)
+        .join(Household, Household.id == Case.household_id)
+        .where(Household.household_no == household_no)
+        .order_by(Case.active.desc(), Case.id.desc())
+        .limit(1)
+    ).first()
+
+
+def household_id_for(session: Session, household_no: str) -> int:
+    found = session.scalar(select(Household.id).where(Household.household_no == household_no))
+    if found is None:
+        raise UserError(
+            f"no household with number {household_no!r} in the registry",
+            hint="give the household number (户编号) as in the registry import",
+        )
+    return found
+
+
+@dataclass(slots=True)
+class CaseFile:
+    """Everything about one case, for display (personal data stays masked by the caller)."""
+
+    case: Case
+    household: Household
+    clock: Clock
+    events: list[CaseEvent]
+    leads: list[Lead]
+    visits: list[Visit]
+    notices: list[Notice]
+    objections: list[Objection]
+    measures: list[Measure]
+    helpers: list[HelperAssignment]
+    followups: list[IncomeFollowUp]
+    warnings: list[PlanWarning]
+
+
+def case_file(session: Session, case: Case, today: dt.date) -> CaseFile:
+    household = session.get_one(Household, case.household_id)
+    measures = measures_of(session, case.household_id)
+    return CaseFile(
+        case=case,
+        household=household,
+        clock=clock_of(case, today),
+        events=_all(
+            session, select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)
+        ),
+        leads=[lead for _, lead in _leads_of(session, [case.id])],
+        visits=_all(
+            session,
+            select(Visit).where(Visit.household_id == case.household_id).order_by(Visit.visit_date),
+        ),
+        notices=_all(
+            session,
+            select(Notice)
+            .join(NoticeCase, NoticeCase.notice_id == Notice.id)
+            .where(NoticeCase.case_id == case.id)
+            .order_by(Notice.starts_on),
+        ),
+        objections=_all(session, select(Objection).where(Objection.case_id == case.id)),
+        measures=measures,
+        helpers=helpers_of(session, case.household_id),
+        followups=followups_of(session, case.household_id),
+        warnings=warnings_for(session, case, measures),
+    )
+
+
+def warnings_for(session: Session, case: Case, measures: list[Measure]) -> list[PlanWarning]:
+    """Plan warnings, once the case is monitored (before that there is no plan to judge)."""
+    if case.identified_on is None and not case.assist_first:
+        return []
+    planned = [PlannedMeasure(m.measure_type, MeasureStatus(m.status)) for m in measures]
+    return plan_warnings(
+        risk_types=[RiskType(r) for r in case.risk_types],
+        measures=planned,
+        household_can_work=_can_work(session, case.household_id),
+    )
+
+
+def _can_work(session: Session, household_id: int) -> bool:
+    working = [c.value for c in LabourCapacity if c.can_work]
+    return bool(
+        session.scalar(
+            select(func.count())
+            .select_from(Member)
+            .where(
+                Member.household_id == household_id,
+                Member.removed_at.is_(None),
+                Member.labour_capacity.in_(working),
+            )
+        )
+    )
+
+
+def _all(session: Session, query: Any) -> list[Any]:
+    return list(session.scalars(query))
