@@ -239,9 +239,11 @@ def test_each_rule_finds_what_was_planted_and_nothing_else(
 
 
 def test_every_rule_has_a_planted_problem(store: Engine, planter: Planter, tmp_path: Path) -> None:
+    """Registry and feed rules are planted here; the Q5xx rules over cases and measures in
+    test_case_rules.py, which checks its own list the same way."""
     expected = plant_everything(planter, tmp_path)
 
-    assert sorted(expected) == sorted(RULES_BY_CODE)
+    assert sorted(expected) == sorted(c for c in RULES_BY_CODE if not c.startswith("Q5"))
 
 
 def test_details_show_the_problem_without_personal_data(

@@ -1,8 +1,9 @@
 """SQL expressions the quality rules need that SQLite and PostgreSQL spell differently.
 
 Each is a small SQLAlchemy function element compiled per dialect, so a rule's query is written
-once: ``date_digits`` (a date as ``YYYYMMDD`` text), ``age_on`` (whole years at a date) and
-``json_pairs`` (a JSON object of named values, the evidence stored with an issue).
+once: ``date_digits`` (a date as ``YYYYMMDD`` text), ``age_on`` (whole years at a date),
+``json_pairs`` (a JSON object of named values, the evidence stored with an issue) and
+``nested_json`` (a JSON column's value as a value of ``json_pairs``).
 """
 
 from __future__ import annotations
@@ -32,6 +33,14 @@ class JsonPairs(FunctionElement[Any]):
     inherit_cache = True
 
 
+class NestedJson(FunctionElement[Any]):
+    """A JSON column's value, nested as JSON (not as a string) when put into ``json_pairs``."""
+
+    type = JSON()
+    name = "nested_json"
+    inherit_cache = True
+
+
 @compiles(DateDigits, "sqlite")
 def _date_digits_sqlite(element: DateDigits, compiler: SQLCompiler, **kw: Any) -> str:
     return f"strftime('%Y%m%d', {compiler.process(element.clauses, **kw)})"
@@ -50,6 +59,17 @@ def _json_sqlite(element: JsonPairs, compiler: SQLCompiler, **kw: Any) -> str:
 @compiles(JsonPairs, "postgresql")
 def _json_postgres(element: JsonPairs, compiler: SQLCompiler, **kw: Any) -> str:
     return f"json_build_object({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(NestedJson, "sqlite")
+def _nested_sqlite(element: NestedJson, compiler: SQLCompiler, **kw: Any) -> str:
+    # SQLite keeps JSON as text; json() marks it as JSON, so json_object nests it.
+    return f"json({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(NestedJson, "postgresql")
+def _nested_postgres(element: NestedJson, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)  # already of type json
 
 
 def date_digits(value: Any) -> DateDigits:
@@ -71,3 +91,8 @@ def json_pairs(**values: Any) -> ColumnElement[Any]:
     for key, value in values.items():
         args += [literal_column(f"'{key}'", String), value]
     return JsonPairs(*args)
+
+
+def nested_json(column: Any) -> NestedJson:
+    """A JSON column (e.g. a list) as a JSON value of :func:`json_pairs`."""
+    return NestedJson(column)

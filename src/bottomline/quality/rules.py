@@ -12,6 +12,10 @@ step: the query returns the candidate rows with the column to test, and ``refine
 vectorised, chunk by chunk, keeping only the findings. A rule that reads a department feed names
 it (``feed``); ``quality.actions`` loads the feed's rows into a temporary table the query joins.
 
+The case rules (Q5xx) read the tables of cases and assistance measures, which this package may
+not import (the import layers put them above it): ``CASES`` and ``MEASURES`` declare the few
+columns they need, and tests check them against the models.
+
 docs/quality.md documents every rule (a test keeps it so). Sources: ``§n`` are sections of
 shared/domain/policy-notes.md; "common practice" marks checks that users of such systems run.
 """
@@ -29,7 +33,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import (
+    JSON,
     BigInteger,
+    Boolean,
     Column,
     ColumnElement,
     Date,
@@ -40,6 +46,8 @@ from sqlalchemy import (
     and_,
     case,
     cast,
+    exists,
+    extract,
     func,
     literal_column,
     not_,
@@ -49,7 +57,7 @@ from sqlalchemy import (
 )
 
 from bottomline.ids import IdProblem, id_problem, person_number_problem, valid_id_mask
-from bottomline.quality.expressions import age_on, date_digits, json_pairs
+from bottomline.quality.expressions import age_on, date_digits, json_pairs, nested_json
 from bottomline.registry.divisions import all_divisions
 from bottomline.registry.enums import IdKind, LabourCapacity, Relationship, Schooling, Sex
 from bottomline.registry.models import Household, Member
@@ -112,6 +120,39 @@ DEATHS = Table(
     prefixes=["TEMPORARY"],
 )
 
+# The columns the case rules read of two tables of other domains (cases.models.Case,
+# assistance.models.Measure); quality may not import them, and only reads these columns.
+OTHER_DOMAINS = MetaData()
+CASES = Table(
+    "cases",
+    OTHER_DOMAINS,
+    Column("id", BigInteger, primary_key=True),
+    Column("household_id", BigInteger),
+    Column("stage", String(24)),
+    Column("active", Boolean),
+    Column("risk_types", JSON),  # a list of RiskType values
+    Column("identified_on", Date),
+    Column("eliminated_on", Date),
+    Column("elimination_method", String(16)),
+)
+MEASURES = Table(
+    "measures",
+    OTHER_DOMAINS,
+    Column("id", BigInteger, primary_key=True),
+    Column("household_id", BigInteger),
+    Column("category", String(32)),
+    Column("status", String(16)),
+)
+
+# Code values of other domains the case rules use (tests check them against the enums).
+ELIMINATED = ("eliminated", "post_exit_watch")  # Stage: the risk was eliminated
+ASSISTED = "assisted"  # EliminationMethod: 帮扶消除
+CARRIED_OUT = ("implemented", "ended")  # MeasureStatus: the measure happened
+CANCELLED = "cancelled"  # MeasureStatus: the only status not in the plan
+WATER_RISK, ILLNESS_RISK, EMPLOYMENT_RISK = "drinking_water", "illness", "unstable_employment"
+WATER_MEASURES = ("drinking_water",)  # MeasureCategory
+ILLNESS_MEASURES = ("health", "comprehensive_security", "social_assistance")  # MeasureCategory
+
 STUDENT = (
     Schooling.compulsory.value,
     Schooling.senior_high.value,
@@ -120,6 +161,7 @@ STUDENT = (
 )
 CAN_WORK = (LabourCapacity.skilled.value, LabourCapacity.able.value)
 CANNOT_WORK = (LabourCapacity.lost.value, LabourCapacity.none.value)
+WORKING = tuple(c.value for c in LabourCapacity if c.can_work)  # skilled, ordinary or weak
 ODD_DIGITS = ("1", "3", "5", "7", "9")  # 17th character of an ID number: odd = male
 PERSON_NUMBER_LENGTHS = (18, 20, 22)
 WELFARE_JOB_AGES = (16, 70)  # holders must be at least 16 and under 70
@@ -172,7 +214,8 @@ def _households(
 
 
 def _member_counts() -> Any:
-    """Per household: active members, heads, members able to work and members who cannot."""
+    """Per household: active members, heads, members with skilled or ordinary labour (able),
+    members who can work at all (working: weak labour too) and members who cannot."""
     active = Member.removed_at.is_(None)
     return (
         select(
@@ -180,6 +223,7 @@ def _member_counts() -> Any:
             func.count().label("members"),
             _count_if(Member.relationship == Relationship.head.value).label("heads"),
             _count_if(Member.labour_capacity.in_(CAN_WORK)).label("able"),
+            _count_if(Member.labour_capacity.in_(WORKING)).label("working"),
             _count_if(Member.labour_capacity.in_(CANNOT_WORK)).label("unable"),
         )
         .where(active)
@@ -408,6 +452,149 @@ def _q402_query(ctx: CheckContext) -> Select[Any]:
     return _members(ctx, not_in_school, age.between(low, high), age=age)
 
 
+# --- cases and measures (Q5xx) -------------------------------------------------------------
+
+
+def _standing_cases() -> Any:
+    """Per household, its standing case: the latest case that was identified (county decision).
+
+    The household is monitored while that case is active and eliminated while it is in an
+    eliminated stage; a new lead still being verified changes neither.
+    """
+    return (
+        select(CASES.c.household_id, func.max(CASES.c.id).label("case_id"))
+        .where(CASES.c.identified_on.is_not(None))
+        .group_by(CASES.c.household_id)
+        .subquery()
+    )
+
+
+def _cases(
+    ctx: CheckContext, *where: ColumnElement[bool], counts: Any = None, **detail: Any
+) -> Select[Any]:
+    """Active households in scope whose standing case matches ``where``; the detail names the
+    case, its stage and risk types, and ``detail``. ``counts``: a per-household subquery."""
+    standing = _standing_cases()
+    case_detail = {"case_id": CASES.c.id, "stage": CASES.c.stage} | detail
+    stmt = (
+        select(
+            Household.id.label("household_id"),
+            cast(null(), BigInteger).label("member_id"),
+            Household.village_code,
+            json_pairs(**case_detail, risk_types=nested_json(CASES.c.risk_types)).label("detail"),
+        )
+        .join_from(Household, standing, standing.c.household_id == Household.id)
+        .join(CASES, CASES.c.id == standing.c.case_id)
+    )
+    if counts is not None:
+        stmt = stmt.join(counts, counts.c.household_id == Household.id, isouter=True)
+    return stmt.where(_household_in_scope(ctx), *where)
+
+
+def _monitored() -> ColumnElement[bool]:
+    return CASES.c.active.is_(True)
+
+
+def _eliminated() -> ColumnElement[bool]:
+    return CASES.c.stage.in_(ELIMINATED)
+
+
+def _has_risk(risk: str) -> ColumnElement[bool]:
+    """The case's risk types include ``risk``, on SQLite and PostgreSQL alike.
+
+    Both keep the JSON list as text with each value quoted (``["illness", "other"]``), and no
+    risk type's quoted name occurs inside another's, so a LIKE on the text decides membership.
+    """
+    return cast(CASES.c.risk_types, String).contains(f'"{risk}"', autoescape=True)
+
+
+def _has_measure(*where: ColumnElement[bool]) -> ColumnElement[bool]:
+    """The household has a measure matching ``where``."""
+    return exists().where(MEASURES.c.household_id == Household.id, *where)
+
+
+def _in_plan(*categories: str) -> ColumnElement[bool]:
+    """The household has a measure of one of ``categories`` that was not cancelled."""
+    return _has_measure(MEASURES.c.category.in_(categories), MEASURES.c.status != CANCELLED)
+
+
+def _month_number(day: Any) -> ColumnElement[int]:
+    return extract("year", day) * 12 + extract("month", day)
+
+
+def _q501_query(ctx: CheckContext) -> Select[Any]:
+    in_plan = (
+        select(func.count())
+        .where(MEASURES.c.household_id == Household.id, MEASURES.c.status != CANCELLED)
+        .scalar_subquery()
+    )
+    return _cases(
+        ctx,
+        _eliminated(),
+        CASES.c.elimination_method == ASSISTED,
+        not_(_has_measure(MEASURES.c.status.in_(CARRIED_OUT))),
+        eliminated_on=CASES.c.eliminated_on,
+        measures=in_plan,
+    )
+
+
+def _q502_query(ctx: CheckContext) -> Select[Any]:
+    months = _month_number(CASES.c.eliminated_on) - _month_number(CASES.c.identified_on)
+    return _cases(
+        ctx,
+        _eliminated(),
+        CASES.c.elimination_method == ASSISTED,
+        months <= 1,
+        identified_on=CASES.c.identified_on,
+        eliminated_on=CASES.c.eliminated_on,
+    )
+
+
+def _q503_query(ctx: CheckContext) -> Select[Any]:
+    counts = _member_counts()
+    return _cases(
+        ctx,
+        _eliminated(),
+        func.coalesce(counts.c.working, 0) == 0,
+        counts=counts,
+        eliminated_on=CASES.c.eliminated_on,
+        members=func.coalesce(counts.c.members, 0),
+    )
+
+
+def _q504_query(ctx: CheckContext) -> Select[Any]:
+    return _cases(
+        ctx,
+        _monitored(),
+        _has_risk(WATER_RISK),
+        not_(_in_plan(*WATER_MEASURES)),
+        identified_on=CASES.c.identified_on,
+    )
+
+
+def _q505_query(ctx: CheckContext) -> Select[Any]:
+    return _cases(
+        ctx,
+        _eliminated(),
+        _has_risk(ILLNESS_RISK),
+        not_(_in_plan(*ILLNESS_MEASURES)),
+        eliminated_on=CASES.c.eliminated_on,
+    )
+
+
+def _q506_query(ctx: CheckContext) -> Select[Any]:
+    counts = _member_counts()
+    return _cases(
+        ctx,
+        _monitored(),
+        _has_risk(EMPLOYMENT_RISK),
+        func.coalesce(counts.c.working, 0) == 0,
+        counts=counts,
+        identified_on=CASES.c.identified_on,
+        members=func.coalesce(counts.c.members, 0),
+    )
+
+
 S46 = "policy-notes §7 (national data-check rules, S46)"
 COMMON = "common practice"
 
@@ -579,6 +766,72 @@ RULES: tuple[QualityRule, ...] = (
         fix_en="verify: correct the schooling status, or record the dropout so it is followed up",
         source="policy-notes §2 (三保障: compulsory education; dropout item of the 2023 form)",
         query=_q402_query,
+    ),
+    QualityRule(
+        code="Q501",
+        subject=Subject.household,
+        severity=Severity.error,
+        zh="帮扶消除风险，但没有已落实的帮扶措施",
+        en="risk eliminated through assistance, but no assistance measure was carried out",
+        fix_zh="补录已落实的帮扶措施或更新措施状态；风险确属自然消除的，更正风险消除方式",
+        fix_en="record the measures carried out or update their status; if the risk went away by itself, correct the elimination method",
+        source=f"{S46}: 帮扶消除 with no measure at all",
+        query=_q501_query,
+    ),
+    QualityRule(
+        code="Q502",
+        subject=Subject.household,
+        severity=Severity.warning,
+        zh="帮扶消除时间在识别当月或次月（或早于识别）",
+        en="eliminated through assistance in the month of identification or the next (or before it)",
+        fix_zh="核实识别时间、消除时间和帮扶成效：更正日期，或回退风险消除继续监测",
+        fix_en="verify the identification and elimination dates and what the assistance achieved: correct the dates, or revert the elimination and keep monitoring",
+        source="policy-notes §6 (Guizhou data-check rule: 帮扶消除 in the month of identification or the next, S46)",
+        query=_q502_query,
+    ),
+    QualityRule(
+        code="Q503",
+        subject=Subject.household,
+        severity=Severity.error,
+        zh="已标注风险消除，但家中无劳动能力成员",
+        en="risk marked eliminated, but no member of the household can work",
+        fix_zh="无劳动能力家庭落实兜底保障后不标注风险消除、继续监测：回退风险消除，或更正成员劳动能力",
+        fix_en="a household without labour capacity stays monitored once social security is in place: revert the elimination, or correct the members' labour capacity",
+        source="policy-notes §6 (households with no labour capacity at all are not marked eliminated, S11, S14)",
+        query=_q503_query,
+    ),
+    QualityRule(
+        code="Q504",
+        subject=Subject.household,
+        severity=Severity.error,
+        zh="风险类型为因饮水安全，但没有饮水安全保障措施",
+        en="risk type drinking-water safety, but no drinking-water measure",
+        fix_zh="落实并登记饮水安全保障措施，或更正风险类型",
+        fix_en="provide and record a drinking-water measure, or correct the risk type",
+        source=f"{S46}: water risk with no water measure",
+        query=_q504_query,
+    ),
+    QualityRule(
+        code="Q505",
+        subject=Subject.household,
+        severity=Severity.error,
+        zh="因病风险已消除，但没有健康帮扶、综合保障或社会帮扶措施",
+        en="illness risk eliminated without a health, comprehensive-security or social-help measure",
+        fix_zh="补录已落实的健康帮扶、综合保障或社会帮扶措施，或核实风险消除是否成立",
+        fix_en="record the health, comprehensive-security or social-help measures given, or verify whether the risk was really eliminated",
+        source=f"{S46}: illness eliminated with no health, social or comprehensive measure",
+        query=_q505_query,
+    ),
+    QualityRule(
+        code="Q506",
+        subject=Subject.household,
+        severity=Severity.error,
+        zh="风险类型为因务工就业不稳，但家中无劳动能力成员",
+        en="risk type unstable employment, but no member of the household can work",
+        fix_zh="核实成员劳动能力和风险类型，更正其一",
+        fix_en="verify the members' labour capacity and the risk type and correct one of them",
+        source=f"{S46}: unstable employment with no labour",
+        query=_q506_query,
     ),
 )
 
