@@ -11,6 +11,9 @@ import pyarrow.parquet as pq
 import pytest
 from sqlalchemy import func, select
 
+from bottomline import audit
+from bottomline.cases.models import Case
+from bottomline.cases.notices.redact import find_personal_data, html_text
 from bottomline.db import make_engine, session_scope
 from bottomline.policy.models import PolicyDocument
 from bottomline.screening.models import Lead, LeadHit, ScreeningRun
@@ -60,6 +63,24 @@ def test_demo_screens_a_county_and_records_leads(
         }
 
 
+def test_demo_takes_the_leads_in_and_publishes_a_notice(
+    demo: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    proc, data = demo
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    leads = pq.read_table(data / "demo" / "results" / "2025-10" / "leads.parquet").num_rows
+    engine = make_engine(f"sqlite:///{data / 'demo' / 'bottomline.db'}")
+    with session_scope(engine) as session:
+        stages = dict(session.execute(select(Case.stage, func.count()).group_by(Case.stage)).all())
+        assert audit.verify(session).intact
+    assert stages == {"lead": leads - 3, "village_review": 3}
+    notices = sorted((data / "demo" / "notices").glob("*-identification-1.*"))
+    assert [n.suffix for n in notices] == [".html", ".pdf"]
+    assert "审计日志 / audit log" in proc.stdout
+    assert "intact" in proc.stdout
+    assert find_personal_data(html_text(notices[0].read_text(encoding="utf-8"))) == []
+
+
 def test_demo_output_has_no_id_numbers_or_phones(
     demo: tuple[subprocess.CompletedProcess[str], Path],
 ) -> None:
@@ -71,7 +92,8 @@ def test_demo_output_has_no_id_numbers_or_phones(
     households = pq.read_table(
         data / "demo" / "results" / "2025-10" / "snapshot" / "households.parquet", columns=["phone"]
     )
-    text = proc.stdout + proc.stderr
+    notices = [n.read_text(encoding="utf-8") for n in (data / "demo" / "notices").glob("*.html")]
+    text = proc.stdout + proc.stderr + "".join(notices)
     assert not any(i in text for i in members["id_number"].to_pylist()[:2000])
     assert not any(p and p in text for p in households["phone"].to_pylist())
 

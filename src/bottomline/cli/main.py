@@ -12,13 +12,23 @@ import time
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import pyarrow.parquet as pq
 import typer
 from rich.table import Table
 from sqlalchemy import Engine
 
-from bottomline.cli import check_cmd, feeds_cmd, registry_cmd
+from bottomline.cli import (
+    assist_cmd,
+    audit_cmd,
+    cases_cmd,
+    check_cmd,
+    feeds_cmd,
+    notice_cmd,
+    odk_cmd,
+    overview_cmd,
+    registry_cmd,
+)
+from bottomline.cli.demo_cases import run_cases
 from bottomline.cli.ui import console
 from bottomline.cli.ui import done as _done
 from bottomline.cli.ui import say as _say
@@ -249,6 +259,7 @@ def demo(
     )
     _done(start, f"{len(quality.rules)} rules → {quality.open:,} open issues")
     check_cmd.print_rules(quality, only_found=True)
+    run_cases(engine, documents, DEMO_COUNTY, demo_dir)
     console.print(
         f"results: {outcome.results_dir} · store: {demo_dir / 'bottomline.db'} · run #{outcome.run_id} · total {time.perf_counter() - t0:.1f} s"
     )
@@ -361,21 +372,24 @@ def policy_show(
 check_cmd.register(app, import_app)
 feeds_cmd.register(app, import_app)
 registry_cmd.register(app, import_app)
+cases_cmd.register(app, import_app)
+overview_cmd.register(app, import_app)
+notice_cmd.register(app, import_app)
+assist_cmd.register(app, import_app)
+audit_cmd.register(app, import_app)
+odk_cmd.register(app, import_app)
 
 
 def main() -> None:
+    """Run the app in Typer's standalone mode (usage errors: message and exit 2; exit codes
+    kept); our own errors become a message with a hint and exit 2, never a traceback."""
     try:
-        app(standalone_mode=False)
+        app()
     except BottomlineError as err:
         console.print(f"[bold red]错误 / error:[/bold red] {err.message}")
         if err.hint:
             console.print(f"  → {err.hint}")
         sys.exit(2)
-    except click.ClickException as err:
-        err.show()
-        sys.exit(err.exit_code)
-    except (click.exceptions.Abort, KeyboardInterrupt):
+    except KeyboardInterrupt:
         console.print("aborted")
         sys.exit(130)
-    except click.exceptions.Exit as err:
-        sys.exit(err.exit_code)

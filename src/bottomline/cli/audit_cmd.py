@@ -1,0 +1,259 @@
+"""``bottomline user | audit | lookback``: who acts, the record of what they did, and look-backs.
+
+``audit verify`` recomputes the hash chain of the audit log. A log that does not verify is not
+a user mistake: the command lists every finding and exits with code 1 (user mistakes exit 2).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from sqlalchemy import select
+
+from bottomline.audit import verify
+from bottomline.cases.campaigns import Population, complete_task, create_campaign, progress
+from bottomline.cases.enums import TaskResult, TaskStatus
+from bottomline.cases.models import CampaignTask
+from bottomline.cases.queries import LEVEL_DIGITS
+from bottomline.cli import params as p
+from bottomline.cli.params import DEFAULT_POLICIES, AsOpt, DateOpt, PoliciesOpt, RegionOpt
+from bottomline.cli.ui import console
+from bottomline.db import open_store, session_scope, write_scope
+from bottomline.registry.models import Household
+from bottomline.users.actions import add_user
+from bottomline.users.actor import scope_prefix
+from bottomline.users.enums import Role
+from bottomline.users.queries import actor_named, list_users
+
+USER_ROLES = (Role.village, Role.township, Role.county, Role.city, Role.province, Role.auditor)
+TaskArg = Annotated[int, typer.Argument(help="核查任务编号 / the task.")]
+CampaignArg = Annotated[int, typer.Argument(help="回头看编号 / the campaign.")]
+
+user_app = typer.Typer(help="用户 / users: who may act where, in which role.", no_args_is_help=True)
+audit_app = typer.Typer(help="审计日志 / the audit log.", no_args_is_help=True)
+lookback_app = typer.Typer(
+    help="回头看 / look-back campaigns: re-screen and verify a population.", no_args_is_help=True
+)
+
+
+def register(app: typer.Typer, import_app: typer.Typer) -> None:
+    """Add this module's commands to the ``bottomline`` app."""
+    app.add_typer(user_app, name="user")
+    app.add_typer(audit_app, name="audit")
+    app.add_typer(lookback_app, name="lookback")
+
+
+# --- users -------------------------------------------------------------------------------------
+
+
+@user_app.command("add")
+def user_add(
+    username: Annotated[str, typer.Argument(help="用户名 / user name, e.g. zhang.wei.")],
+    name: Annotated[str, typer.Option(help="显示名 / the name shown, e.g. 张伟.")],
+    role: Annotated[
+        str, typer.Option(help="角色 / village, township, county, city, province or auditor.")
+    ],
+    region: Annotated[str, typer.Option(help="工作区域 / the 12-digit code of the user's region.")],
+    as_: AsOpt,
+) -> None:
+    """添加用户 / Add a user (the first one is added `--as system`)."""
+    new_role = p.choice(Role, role, option="--role", allowed=USER_ROLES)
+    with write_scope(open_store()) as session:
+        user = add_user(
+            session,
+            username=username,
+            display_name=name,
+            role=new_role,
+            region_code=p.known_region(session, region),
+            acting=actor_named(session, as_),
+        )
+    console.print(f"用户 / user {user.username}: {new_role.label} in {user.region_code}")
+
+
+@user_app.command("list")
+def user_list() -> None:
+    """用户列表 / Every user with role and region."""
+    with session_scope(open_store()) as session:
+        users = list_users(session)
+        names = p.region_names(session, {u.region_code for u in users})
+    table = Table(title=f"用户 / users ({len(users)})")
+    for column in (
+        "用户名 / user",
+        "显示名 / name",
+        "角色 / role",
+        "区域 / region",
+        "在用 / active",
+    ):
+        table.add_column(column)
+    for u in users:
+        table.add_row(
+            u.username,
+            p.shown(u.display_name),
+            Role(u.role).zh,
+            f"{names.get(u.region_code, '')} ({u.region_code})",
+            p.yes_no(u.active),
+        )
+    console.print(table)
+
+
+# --- audit log ---------------------------------------------------------------------------------
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """校验审计日志 / Recompute the audit log's hash chain.
+
+    Exit code 0 when every row matches; 1 when any row was changed, removed or reordered (each
+    finding is listed with its row number). That is not a user mistake: keep the store as it is
+    and report it to whoever keeps the database.
+    """
+    with session_scope(open_store()) as session:
+        result = verify(session)
+    if result.intact:
+        console.print(f"审计日志完好 / audit log intact: {result.rows:,} rows checked")
+        return
+    table = Table(title="审计日志校验未通过 / the audit log does not verify")
+    table.add_column("行 / row", justify="right")
+    table.add_column("问题 / problem")
+    table.add_column("说明 / detail")
+    for finding in result.findings:
+        table.add_row(str(finding.seq), finding.problem, finding.detail)
+    console.print(table)
+    console.print(
+        f"[bold red]错误 / error:[/bold red] {result.rows:,} rows checked, "
+        f"{len(result.findings)} finding(s); the first bad row is {result.first_bad_seq}"
+    )
+    console.print("  → the log was changed outside bottomline; report it, do not repair it")
+    sys.exit(1)
+
+
+# --- look-back campaigns -----------------------------------------------------------------------
+
+
+@lookback_app.command("create")
+def lookback_create(
+    name: Annotated[str, typer.Option(help="名称 / the campaign's name.")],
+    region: RegionOpt,
+    population: Annotated[
+        str, typer.Option(help="对象 / eliminated (since --since) or monitored households.")
+    ],
+    as_: AsOpt,
+    since: Annotated[
+        str | None, typer.Option(help="消除日期起 / eliminated on or after, YYYY-MM-DD.")
+    ] = None,
+    date: DateOpt = None,
+    policies: PoliciesOpt = DEFAULT_POLICIES,
+) -> None:
+    """发起回头看 / Create a look-back campaign: one verification task per household."""
+    chosen = p.choice(Population, population, option="--population")
+    on, since_day = p.day(date), p.optional_day(since, option="--since")
+    index = p.policies(policies)
+    with write_scope(open_store()) as session:
+        campaign = create_campaign(
+            session,
+            actor=actor_named(session, as_),
+            name=name,
+            scope_code=p.known_region(session, region),
+            population=chosen,
+            since=since_day,
+            policies=index,
+            on=on,
+        )
+    console.print(
+        f"回头看 / campaign {campaign.id}: {chosen.label} in {region}, "
+        f"{campaign.summary['tasks']:,} tasks, {campaign.summary['flagged']:,} flagged"
+    )
+
+
+@lookback_app.command("tasks")
+def lookback_tasks(campaign_id: CampaignArg, region: RegionOpt) -> None:
+    """核查任务 / A campaign's tasks in a region, flagged first."""
+    with session_scope(open_store()) as session:
+        scope = p.known_region(session, region)
+        rows = session.execute(
+            select(CampaignTask, Household.household_no)
+            .join(Household, Household.id == CampaignTask.household_id)
+            .where(
+                CampaignTask.campaign_id == campaign_id,
+                CampaignTask.village_code.startswith(scope_prefix(scope)),
+            )
+            .order_by(CampaignTask.flagged.desc(), CampaignTask.village_code, CampaignTask.id)
+        ).all()
+    table = Table(title=f"回头看 / tasks of campaign {campaign_id} in {region} ({len(rows):,})")
+    for column in ("任务 / task", "户编号 / household", "案件 / case", "状态 / status"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("发现 / findings")
+    for task, household_no in rows:
+        found = ", ".join(str(f.get("code") or f.get("kind")) for f in task.findings)
+        status = TaskStatus(task.status).zh
+        if task.result:
+            status += f" · {TaskResult(task.result).zh}"
+        table.add_row(
+            str(task.id),
+            household_no,
+            str(task.case_id or "—"),
+            status,
+            f"[yellow]⚑ {found}[/yellow]" if task.flagged else "—",
+        )
+    console.print(table)
+
+
+@lookback_app.command("progress")
+def lookback_progress(campaign_id: CampaignArg, level: p.LevelOpt = "township") -> None:
+    """回头看进度 / Tasks done per region."""
+    with session_scope(open_store()) as session:
+        rows = progress(session, campaign_id, digits=LEVEL_DIGITS[p.level(level)])
+        names = p.region_names(session, {r.region_code for r in rows})
+    table = Table(title=f"回头看进度 / progress of campaign {campaign_id} by {level}")
+    table.add_column("区域 / region")
+    for column in (
+        "任务 / tasks",
+        "已核查 / done",
+        "完成率 / share",
+        "预警 / flagged",
+        "发现风险 / risk",
+    ):
+        table.add_column(column, justify="right")
+    for r in rows:
+        table.add_row(
+            f"{names.get(r.region_code, '')} ({r.region_code})",
+            f"{r.tasks:,}",
+            f"{r.done:,}",
+            f"{r.share_done:.0%}",
+            f"{r.flagged:,}",
+            f"{r.risk_found:,}",
+        )
+    total, done = sum(r.tasks for r in rows), sum(r.done for r in rows)
+    table.add_row("[bold]合计 / total[/bold]", f"{total:,}", f"{done:,}", "", "", "")
+    console.print(table)
+
+
+@lookback_app.command("done")
+def lookback_done(
+    task_id: TaskArg,
+    result: Annotated[str, typer.Option(help="核查结果 / stable, risk_found or data_fixed.")],
+    as_: AsOpt,
+    note: Annotated[str | None, typer.Option(help="说明 / what the visit found.")] = None,
+    date: DateOpt = None,
+    policies: PoliciesOpt = DEFAULT_POLICIES,
+) -> None:
+    """完成核查 / Record a task's verification; "risk_found" raises a look-back lead."""
+    outcome = p.choice(TaskResult, result, option="--result")
+    on = p.day(date)
+    index = p.policies(policies)
+    with write_scope(open_store()) as session:
+        task = complete_task(
+            session,
+            actor=actor_named(session, as_),
+            task_id=task_id,
+            result=outcome,
+            note=note,
+            policies=index,
+            on=on,
+        )
+    console.print(f"任务 / task {task.id}: {outcome.label} on {on}")
+    if outcome is TaskResult.risk_found:
+        console.print("  → a look-back lead was raised for the household (`bottomline lead queue`)")

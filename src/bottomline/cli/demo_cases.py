@@ -1,0 +1,153 @@
+"""The demo's case steps: leads become cases, one village's cases go on public notice.
+
+Everything is done through the domain's actions as real users would (a county officer, a
+township officer and a village cadre created for the demo), dated today, so the statutory clock,
+the notice files and the audit log are what a county would see on its first day.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.table import Table
+from sqlalchemy import Engine, func, select
+
+from bottomline import audit
+from bottomline.cases.clock import escalations, running_clocks
+from bottomline.cases.enums import NoticeKind, Stage
+from bottomline.cases.leads import intake_leads
+from bottomline.cases.models import Case
+from bottomline.cases.notices.actions import Published, publish_notice
+from bottomline.cases.queries import pipeline
+from bottomline.cases.text import today_in_china
+from bottomline.cases.visits import NewVisit, record_visit
+from bottomline.cases.workflow import transition
+from bottomline.cli.ui import console, done, step
+from bottomline.db import session_scope, write_scope
+from bottomline.policy import PolicyDocument
+from bottomline.policy.resolve import index_documents
+from bottomline.users.actions import add_user
+from bottomline.users.actor import SYSTEM, Actor
+from bottomline.users.enums import Role
+
+NOTICE_CASES = 3  # cases of the demo village walked to public notice
+
+
+def run_cases(engine: Engine, documents: list[PolicyDocument], county: str, out: Path) -> None:
+    policies = index_documents(documents)
+    start = step("立案 / taking the leads in as cases (one per household, clock started)")
+    with write_scope(engine) as session:
+        intake = intake_leads(session, actor=SYSTEM, policies=policies, scope_code=county)
+    done(start, f"{intake.leads:,} leads → {intake.cases_opened:,} cases")
+    village = _busiest_village(engine)
+    if village is None:
+        return
+    start = step(f"入户核实并公示 / verifying {NOTICE_CASES} cases of village {village}")
+    cadre = _demo_users(engine, village)
+    published = _to_notice(engine, village, cadre, policies, out)
+    done(
+        start,
+        f"notice {published.notice.id}: {published.notice.starts_on} – {published.notice.ends_on}",
+    )
+    console.print(f"公示 / notice: {published.html_path} (PDF beside it)")
+    _print_pipeline(engine, county)
+    _print_clock(engine, county)
+    with session_scope(engine) as session:
+        checked = audit.verify(session)
+    state = "intact" if checked.intact else f"{len(checked.findings)} problem(s)"
+    console.print(f"审计日志 / audit log: {checked.rows:,} rows, {state}")
+
+
+def _busiest_village(engine: Engine) -> str | None:
+    with session_scope(engine) as session:
+        return session.scalar(
+            select(Case.village_code)
+            .where(Case.stage == Stage.lead.value)
+            .group_by(Case.village_code)
+            .order_by(func.count().desc(), Case.village_code)
+            .limit(1)
+        )
+
+
+def _demo_users(engine: Engine, village: str) -> Actor:
+    people = (
+        ("demo.county", "县乡村振兴局", Role.county, village[:6] + "000000"),
+        ("demo.township", "乡镇干部", Role.township, village[:9] + "000"),
+        ("demo.cadre", "村干部", Role.village, village),
+    )
+    with write_scope(engine) as session:
+        for username, name, role, region in people:
+            add_user(
+                session,
+                username=username,
+                display_name=name,
+                role=role,
+                region_code=region,
+                acting=SYSTEM,
+            )
+    return Actor("demo.cadre", Role.village, village)
+
+
+def _to_notice(
+    engine: Engine, village: str, cadre: Actor, policies: object, out: Path
+) -> Published:
+    today = today_in_china()
+    with write_scope(engine) as session:
+        cases = list(
+            session.scalars(
+                select(Case)
+                .where(Case.village_code == village, Case.stage == Stage.lead.value)
+                .order_by(Case.id)
+                .limit(NOTICE_CASES)
+            )
+        )
+        for case in cases:
+            transition(session, case, Stage.verifying, actor=cadre, on=today)
+            visit = NewVisit(
+                household_id=case.household_id,
+                visit_date=today,
+                visitor_name="村干部",
+                authorization_signed=True,
+                suggest_monitoring=False,
+            )
+            record_visit(session, visit, actor=cadre, policies=policies)  # type: ignore[arg-type]
+            transition(session, case, Stage.comparing, actor=cadre, on=today)
+        return publish_notice(
+            session,
+            actor=cadre,
+            village_code=village,
+            kind=NoticeKind.identification,
+            starts_on=today,
+            out_dir=out / "notices",
+            case_ids=[c.id for c in cases],
+        )
+
+
+def _print_pipeline(engine: Engine, county: str) -> None:
+    with session_scope(engine) as session:
+        counts = pipeline(session, county, level="county")
+    table = Table(title="办理进度 / cases by stage")
+    table.add_column("阶段 / stage")
+    table.add_column("案件 / cases", justify="right")
+    totals: dict[str, int] = {}
+    for stages in counts.values():
+        for stage, n in stages.items():
+            totals[stage] = totals.get(stage, 0) + n
+    for stage in Stage:
+        if stage.value in totals:
+            table.add_row(stage.label, f"{totals[stage.value]:,}")
+    console.print(table)
+
+
+def _print_clock(engine: Engine, county: str) -> None:
+    today = today_in_china()
+    with session_scope(engine) as session:
+        running = running_clocks(session, county, today)
+        urgent = escalations(session, county, today)
+    if not running:
+        return
+    latest = max(c.deadline_on for c in running)
+    console.print(
+        f"时限 / statutory clock: {len(running):,} cases being identified, county decisions due "
+        f"by {latest}; {len(urgent):,} due within 3 days or overdue (`bottomline overdue`)"
+    )

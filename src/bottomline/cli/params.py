@@ -1,0 +1,152 @@
+"""What the case, assistance and audit commands share: their options and how they read them.
+
+Every value a user types is checked here and refused with a :class:`UserError` saying what is
+wrong and what to type instead (exit code 2 through ``main``): dates, region codes, money, and
+words from a code list (stage, channel, role …), which are listed with their Chinese labels.
+Free text a command shows (reasons, notes, evidence) passes :func:`shown`, which withholds text
+holding an ID, phone or bank-account number or a health detail.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.markup import escape
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bottomline.cases.notices.redact import find_personal_data
+from bottomline.cases.text import today_in_china
+from bottomline.errors import UnknownRegionError, UserError
+from bottomline.labels import LabelledEnum
+from bottomline.policy import load_directory
+from bottomline.policy.resolve import PolicyIndex, index_documents
+from bottomline.registry.models import Region
+from bottomline.registry.queries import village_code_range
+
+E = TypeVar("E", bound=LabelledEnum)
+
+AsOpt = Annotated[
+    str, typer.Option("--as", help="经办人 / the acting user's name (see `bottomline user list`).")
+]
+DateOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--date", help="日期 / the day it happened, YYYY-MM-DD (default: today in China)."
+    ),
+]
+RegionOpt = Annotated[
+    str, typer.Option("--region", help="区域 / 12-digit region code, e.g. 532328000000.")
+]
+PoliciesOpt = Annotated[Path, typer.Option("--policies", help="Directory of policy TOML files.")]
+LevelOpt = Annotated[
+    str, typer.Option("--level", help="汇总层级 / rows per county, township or village.")
+]
+DEFAULT_POLICIES = Path("policies")
+LEVELS = ("county", "township", "village")
+
+
+def day(value: str | None, *, option: str = "--date") -> dt.date:
+    """The day typed as YYYY-MM-DD; today in China when not given."""
+    if value is None:
+        return today_in_china()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UserError(
+            f"{option} {value!r} is not a date", hint="give it as YYYY-MM-DD, e.g. 2026-03-02"
+        ) from None
+
+
+def optional_day(value: str | None, *, option: str) -> dt.date | None:
+    return None if value is None else day(value, option=option)
+
+
+def money(value: str | None, *, option: str) -> Decimal | None:
+    """Yuan typed as a plain number (``9200`` or ``9200.50``), if given."""
+    return None if value is None else amount(value, option=option)
+
+
+def amount(value: str, *, option: str) -> Decimal:
+    """Yuan typed as a plain number (``9200`` or ``9200.50``)."""
+    try:
+        yuan = Decimal(value.replace(",", ""))
+    except InvalidOperation:
+        yuan = Decimal("NaN")
+    if not yuan.is_finite():
+        raise UserError(f"{option} {value!r} is not an amount", hint="give yuan, e.g. 9200")
+    return yuan
+
+
+def region_code(value: str) -> str:
+    """A 12-digit code (its shape only; :func:`known_region` also checks the registry)."""
+    if not re.fullmatch(r"\d{12}", value):
+        raise UnknownRegionError(
+            f"{value!r} is not a region code",
+            hint="use the 12-digit statistical division code, e.g. 532328000000 (元谋县)",
+        )
+    return value
+
+
+def known_region(session: Session, value: str) -> str:
+    """A region code of the registry (raises UnknownRegionError naming it otherwise)."""
+    village_code_range(session=session, region_code=region_code(value))
+    return value
+
+
+def level(value: str) -> str:
+    if value not in LEVELS:
+        raise UserError(f"--level {value!r} is unknown", hint=f"choose one of: {', '.join(LEVELS)}")
+    return value
+
+
+def choice(enum: type[E], value: str, *, option: str, allowed: tuple[E, ...] = ()) -> E:
+    """The member of ``enum`` (or of ``allowed``) named ``value``; the choices if there is none."""
+    members = allowed or tuple(enum)
+    found = next((m for m in members if m.value == value), None)
+    if found is None:
+        listed = ", ".join(f"{m.value} ({m.zh})" for m in members)
+        raise UserError(f"{option} {value!r} is not one of the choices", hint=f"choose: {listed}")
+    return found
+
+
+def choices(enum: type[E], values: list[str] | None, *, option: str) -> list[E]:
+    return [choice(enum, v, option=option) for v in values or []]
+
+
+def policies(path: Path) -> PolicyIndex:
+    return index_documents(load_directory(path))
+
+
+def region_names(session: Session, codes: set[str]) -> dict[str, str]:
+    """Names of the registry's regions with these codes."""
+    rows = session.execute(select(Region.code, Region.name).where(Region.code.in_(codes)))
+    return {code: name for code, name in rows}
+
+
+def shown(text: Any) -> str:
+    """Free text for the terminal, markup escaped; withheld when it holds personal data."""
+    if text is None or text == "":
+        return "—"
+    text = str(text)
+    found = find_personal_data(text)
+    if found:
+        kinds = sorted({f.kind for f in found})
+        zh, en = "、".join(k.zh for k in kinds), ", ".join(k.en for k in kinds)
+        return f"[dim]（含{zh}，不显示 / withheld: holds {en}）[/dim]"
+    return escape(text)
+
+
+def labels(enum: type[LabelledEnum], values: list[str] | None) -> str:
+    """Code-list values as their Chinese labels (unknown values as they are)."""
+    known = {m.value: m.zh for m in enum}
+    return "、".join(known.get(v, v) for v in values or []) or "—"
+
+
+def yes_no(value: bool | None) -> str:
+    return "—" if value is None else ("✓" if value else "✗")
