@@ -18,9 +18,10 @@ from bottomline.cases.enums import Channel, NoticeKind, Stage
 from bottomline.cases.leads import NewLead, intake_leads, record_lead
 from bottomline.cases.models import Case, CaseEvent, CaseLead, Notice
 from bottomline.cases.notices.actions import record_objection, resolve_objection
+from bottomline.cases.visits import NewVisit, record_visit
 from bottomline.cases.workflow import transition
 from bottomline.db import session_scope, write_scope
-from bottomline.errors import ConflictError, TransitionError, UserError
+from bottomline.errors import ConflictError, PermissionDenied, TransitionError, UserError
 from bottomline.policy.resolve import PolicyIndex, index_documents
 from bottomline.registry.enums import LabourCapacity
 from bottomline.registry.models import Household, Member
@@ -425,3 +426,46 @@ def test_every_action_of_a_whole_case_is_audited_and_the_chain_holds(
     } <= set(actions)
     assert result.intact
     assert result.rows == len(actions)
+
+
+# --- who may do what outside the transition table ---------------------------------------------
+
+
+def test_auditors_only_read(walk: Walk, store: Engine) -> None:
+    walk.to(Stage.village_review)
+    auditor = walk.people.auditor
+    with session_scope(store) as session:
+        notice = session.scalars(select(Notice)).one()
+    with write_scope(store) as session, pytest.raises(PermissionDenied):
+        record_objection(
+            session,
+            actor=auditor,
+            notice_id=notice.id,
+            case_id=walk.case_id,
+            received_on=D(2026, 3, 5),
+            summary="x",
+        )
+    with write_scope(store) as session, pytest.raises(PermissionDenied):
+        record_visit(
+            session,
+            NewVisit(
+                household_id=walk.household_id,
+                visit_date=D(2026, 3, 5),
+                visitor_name="x",
+                authorization_signed=True,
+                suggest_monitoring=False,
+            ),
+            actor=auditor,
+            policies=walk.policies,
+        )
+
+
+def test_intake_is_limited_to_the_actors_region_and_role(walk: Walk, store: Engine) -> None:
+    with write_scope(store) as session, pytest.raises(PermissionDenied):
+        intake_leads(session, actor=walk.people.village, policies=walk.policies)
+    with write_scope(store) as session, pytest.raises(PermissionDenied):
+        intake_leads(
+            session, actor=walk.people.township, policies=walk.policies, scope_code="532328000000"
+        )
+    with write_scope(store) as session:
+        assert intake_leads(session, actor=walk.people.township, policies=walk.policies).leads == 0

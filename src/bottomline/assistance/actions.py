@@ -85,7 +85,10 @@ def set_measure_status(
 ) -> Measure:
     measure = session.get(Measure, measure_id)
     if measure is None:
-        raise UserError(f"no measure {measure_id}", hint="list them with `bottomline measure list`")
+        raise UserError(
+            f"no measure {measure_id}",
+            hint="a household's measures are listed by `bottomline case show`",
+        )
     household = _household(session, measure.household_id, actor)
     before = _row(measure)
     measure.status = status.value

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from bottomline import audit
 from bottomline.cases.elimination import evaluate_case
 from bottomline.cases.enums import Channel, LeadStatus, Stage, TaskResult, TaskStatus
-from bottomline.cases.leads import NewLead, record_lead
+from bottomline.cases.leads import NewLead, lead_day, record_lead
 from bottomline.cases.models import Campaign, CampaignTask, Case
 from bottomline.cases.text import check_free_text, today_in_china
 from bottomline.errors import PermissionDenied, UserError
@@ -134,7 +134,7 @@ def _rescreen(
     findings: list[dict[str, Any]] = [
         {"kind": "lead", "lead_id": lead.id, "channel": lead.channel, "risk_types": lead.risk_types}
         for lead in _open_leads(session, case.household_id)
-        if lead.created_at.date() >= since
+        if lead_day(lead) > since
     ]
     if Stage(case.stage) in ELIMINATED:
         evaluation = evaluate_case(

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from bottomline.assistance.queries import followups_of, implemented_measure_count
 from bottomline.cases.enums import LeadStatus
 from bottomline.cases.exit_rules import ExitEvaluation, ExitFacts, IncomeObservation, evaluate
+from bottomline.cases.leads import lead_day
 from bottomline.cases.models import Case
 from bottomline.cases.procedure import procedure_for
 from bottomline.errors import UserError
@@ -98,6 +99,4 @@ def _new_open_leads(session: Session, case: Case) -> int:
             Lead.household_id == case.household_id, Lead.status == LeadStatus.open.value
         )
     )
-    china = dt.timezone(dt.timedelta(hours=8))
-    days = (lead.reported_on or lead.created_at.astimezone(china).date() for lead in leads)
-    return sum(day > case.identified_on for day in days)
+    return sum(lead_day(lead) > case.identified_on for lead in leads)

@@ -57,7 +57,7 @@ def home_visit_signed(ctx: Context) -> str | None:
         return (
             "no home visit with the household's signed authorization and pledge is recorded "
             f"since the first lead on {ctx.case.first_lead_on}; record it with "
-            "`bottomline visit add … --authorization-signed` or import the ODK submissions"
+            "`bottomline visit add … --signed` or import the ODK submissions"
         )
     ctx.recorded["visit_id"] = visit_id
     return None

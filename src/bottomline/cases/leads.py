@@ -32,6 +32,7 @@ from bottomline.screening.models import Lead
 from bottomline.users.actor import Actor, scope_prefix
 from bottomline.users.enums import Role
 
+INTAKERS = frozenset({Role.system, Role.county, Role.township})
 REPORTERS = frozenset({Role.village, Role.township, Role.county, Role.system})
 
 
@@ -88,6 +89,12 @@ def intake_leads(
     insert, their opening events and lead links with two more, and the intake writes one audit
     row with its counts and the cases it opened.
     """
+    scope_code = scope_code or actor.region_code
+    if actor.role not in INTAKERS or not actor.covers(scope_code):
+        raise PermissionDenied(
+            f"{actor} cannot take in leads for {scope_code}",
+            hint="intake is run by the system, a county or a township user for their region",
+        )
     by_household = _pending(session, scope_code)
     intake = Intake(leads=sum(len(leads) for leads in by_household.values()))
     if not by_household:
@@ -118,7 +125,7 @@ def _pending(session: Session, scope_code: str | None) -> dict[int, list[Lead]]:
         Lead.status == LeadStatus.open.value,
         ~Lead.id.in_(select(CaseLead.lead_id)),
     )
-    if scope_code:
+    if scope_code and scope_prefix(scope_code):
         in_scope = select(Household.id).where(
             Household.village_code.startswith(scope_prefix(scope_code))
         )
@@ -170,7 +177,7 @@ def _open_cases(
     rows = []
     for household_id, household in households.items():
         leads = by_household[household_id]
-        first = min(_lead_day(lead) for lead in leads)
+        first = min(lead_day(lead) for lead in leads)
         key = (household.village_code, first.year)
         if key not in procedures:
             procedures[key] = procedure_for(policies, *key)
@@ -302,7 +309,7 @@ def _open_case(
     actor: Actor,
     policies: PolicyIndex,
 ) -> Case:
-    first = min(_lead_day(lead) for lead in leads)
+    first = min(lead_day(lead) for lead in leads)
     procedure = procedure_for(policies, household.village_code, first.year)
     deadline, provisional = procedure.deadline(first)
     case = Case(
@@ -355,7 +362,8 @@ def _suggested_category(leads: list[Lead]) -> str | None:
     return next((lead.category for lead in leads if lead.category), None)
 
 
-def _lead_day(lead: Lead) -> dt.date:
+def lead_day(lead: Lead) -> dt.date:
+    """The day a lead reached us: as reported, else the day (in China) it was recorded."""
     if lead.reported_on is not None:
         return lead.reported_on
     return lead.created_at.astimezone(dt.timezone(dt.timedelta(hours=8))).date()

@@ -88,15 +88,13 @@ def _leads_of(session: Session, case_ids: list[int]) -> list[tuple[int, Lead]]:
     found: list[tuple[int, Lead]] = []
     for start in range(0, len(case_ids), 5_000):
         chunk = case_ids[start : start + 5_000]
-        found += [
-            (case_id, lead)
-            for case_id, lead in session.execute(
-                select(CaseLead.case_id, Lead)
-                .join(Lead, Lead.id == CaseLead.lead_id)
-                .where(CaseLead.case_id.in_(chunk))
-                .order_by(Lead.id)
-            ).tuples()
-        ]
+        rows = session.execute(
+            select(CaseLead.case_id, Lead)
+            .join(Lead, Lead.id == CaseLead.lead_id)
+            .where(CaseLead.case_id.in_(chunk))
+            .order_by(Lead.id)
+        )
+        found += [(case_id, lead) for case_id, lead in rows]
     return found
 
 
@@ -104,11 +102,10 @@ def _household_numbers(session: Session, ids: list[int]) -> dict[int, str]:
     numbers: dict[int, str] = {}
     for start in range(0, len(ids), 5_000):
         chunk = ids[start : start + 5_000]
-        numbers.update(
-            session.execute(
-                select(Household.id, Household.household_no).where(Household.id.in_(chunk))
-            ).tuples()
+        rows = session.execute(
+            select(Household.id, Household.household_no).where(Household.id.in_(chunk))
         )
+        numbers.update((household_id, number) for household_id, number in rows)
     return numbers
 
 

@@ -19,6 +19,9 @@ from bottomline.policy.resolve import PolicyIndex
 from bottomline.registry.models import Household
 from bottomline.screening.enums import RiskType
 from bottomline.users.actor import Actor
+from bottomline.users.enums import Role
+
+VISITORS = frozenset({Role.village, Role.township, Role.county})
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,10 +109,10 @@ def _household(session: Session, household_id: int, actor: Actor) -> Household:
     household = session.get(Household, household_id)
     if household is None or household.removed_at is not None:
         raise UserError(f"no household {household_id} in the registry")
-    if not actor.covers(household.village_code):
+    if actor.role not in VISITORS or not actor.covers(household.village_code):
         raise PermissionDenied(
             f"{actor} cannot record visits in {household.village_code}",
-            hint="record visits to households in your own region",
+            hint="village, township and county users record visits in their own region",
         )
     return household
 

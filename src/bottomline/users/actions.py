@@ -9,10 +9,11 @@ from sqlalchemy.orm import Session
 
 from bottomline import audit
 from bottomline.errors import PermissionDenied, UserError
-from bottomline.users.actor import Actor, region_level
+from bottomline.users.actor import SYSTEM, Actor, region_level
 from bottomline.users.enums import Role
 from bottomline.users.models import User
 
+ADMINS = frozenset({Role.county, Role.city, Role.province, Role.system})
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
 
 
@@ -28,6 +29,16 @@ def add_user(
     """Create a user working at ``region_code`` in ``role``."""
     _check_username(username)
     _check_region(role, region_code)
+    if acting.role not in ADMINS:
+        raise PermissionDenied(
+            f"{acting} cannot add users",
+            hint="users are added by county, city or province users (the first one by `system`)",
+        )
+    if role is Role.system or username == SYSTEM.name:
+        raise UserError(
+            "'system' is the built-in automation user; it cannot be added",
+            hint="choose a person's role: village, township, county, city, province or auditor",
+        )
     if not acting.covers(region_code):
         raise PermissionDenied(
             f"{acting} cannot add users in {region_code}",

@@ -28,8 +28,11 @@ from bottomline.registry.enums import Relationship
 from bottomline.registry.models import Member, Region
 from bottomline.screening.enums import Category, RiskType
 from bottomline.users.actor import Actor
+from bottomline.users.enums import Role
 from bottomline.workdays import DayCount, add_days
 
+FIELD_ROLES = frozenset({Role.village, Role.township})
+OFFICE_ROLES = frozenset({Role.village, Role.township, Role.county})
 STAGES = {
     NoticeKind.identification: (Stage.comparing, Stage.village_review),
     NoticeKind.elimination: (Stage.elimination_proposed, Stage.elimination_review),
@@ -59,7 +62,10 @@ def publish_notice(
     (HTML, and PDF unless ``pdf`` is false)."""
     day = starts_on or today_in_china()
     if not actor.covers(village_code):
-        raise PermissionDenied(f"{actor} cannot publish notices for {village_code}")
+        raise PermissionDenied(
+            f"{actor} cannot publish notices for {village_code}",
+            hint="the village publishes its own notices",
+        )
     cases = _waiting_cases(session, village_code, kind, case_ids)
     ends_on = _ends_on(cases, day)
     notice = _new_notice(session, actor, village_code, kind, day, ends_on)
@@ -184,8 +190,9 @@ def _method(case: Case, kind: NoticeKind) -> EliminationMethod | None:
 
 def _category_needed(case: Case) -> Category:
     raise UserError(
-        f"case {case.id} has no suggested monitoring category for the notice",
-        hint="record the category on the case's lead or visit before publishing",
+        f"case {case.id} has no monitoring category for the notice",
+        hint="report the household's lead with one, e.g. `bottomline lead add --household … "
+        "--category marginal`, or leave the case out with --case",
     )
 
 
@@ -236,7 +243,7 @@ def record_objection(
     summary: str,
 ) -> Objection:
     """Record an objection (异议) to a case on a notice, received during the notice period."""
-    notice = _notice_in_scope(session, notice_id, actor)
+    notice = _notice_in_scope(session, notice_id, actor, FIELD_ROLES)
     if session.get(NoticeCase, (notice_id, case_id)) is None:
         raise UserError(f"case {case_id} is not on notice {notice_id}")
     if not notice.starts_on <= received_on <= notice.ends_on:
@@ -272,7 +279,7 @@ def resolve_objection(
     objection = session.get(Objection, objection_id)
     if objection is None:
         raise UserError(f"no objection {objection_id}")
-    notice = _notice_in_scope(session, objection.notice_id, actor)
+    notice = _notice_in_scope(session, objection.notice_id, actor, OFFICE_ROLES)
     if objection.resolved_on is not None:
         raise UserError(f"objection {objection_id} was resolved on {objection.resolved_on}")
     if not resolution.strip():
@@ -285,12 +292,18 @@ def resolve_objection(
     return objection
 
 
-def _notice_in_scope(session: Session, notice_id: int, actor: Actor) -> Notice:
+def _notice_in_scope(
+    session: Session, notice_id: int, actor: Actor, roles: frozenset[Role]
+) -> Notice:
     notice = session.get(Notice, notice_id)
     if notice is None:
         raise UserError(f"no notice {notice_id}", hint="list notices with `bottomline notice list`")
-    if not actor.covers(notice.village_code):
-        raise PermissionDenied(f"{actor} cannot act on notices of {notice.village_code}")
+    if actor.role not in roles or not actor.covers(notice.village_code):
+        allowed = ", ".join(sorted(r.value for r in roles))
+        raise PermissionDenied(
+            f"{actor} cannot act on notices of {notice.village_code}",
+            hint=f"this is done by {allowed} users of the region",
+        )
     return notice
 
 
