@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -14,10 +14,11 @@ from sqlalchemy import Engine
 from bottomline.cli.ui import console, done, progress_bar, step
 from bottomline.config import get_settings
 from bottomline.errors import InputFileError, UnknownRegionError
-from bottomline.quality.actions import QualityRunResult, run_checks
-from bottomline.quality.queries import QueueCount, breakdown_level, export_queue, queue_counts
-from bottomline.quality.rules import RULES_BY_CODE
 from bottomline.registry.enums import RegionLevel
+
+if TYPE_CHECKING:  # the quality package pulls in pyarrow and duckdb: import it when it runs
+    from bottomline.quality.actions import QualityRunResult
+    from bottomline.quality.queries import QueueCount
 
 RegionOpt = Annotated[
     str | None,
@@ -66,6 +67,8 @@ def check(
     )
     print_rules(result)
     with session_scope(engine) as session:
+        from bottomline.quality.queries import breakdown_level, export_queue, queue_counts
+
         level = breakdown_level(session=session, scope_code=region)
         _print_regions(queue_counts(session=session, scope_code=region, level=level), level)
         if export is not None:
@@ -119,6 +122,9 @@ def run_with_progress(
     engine: Engine, region: str | None, feeds_dir: Path | None, today: dt.date | None
 ) -> QualityRunResult:
     """Run the checks with a progress bar over the rules."""
+    from bottomline.quality.actions import run_checks
+    from bottomline.quality.rules import RULES_BY_CODE
+
     with progress_bar() as bar:
         task = bar.add_task("rules", total=len(RULES_BY_CODE))
 
@@ -136,6 +142,8 @@ def run_with_progress(
 
 def print_rules(result: QualityRunResult, *, only_found: bool = False) -> None:
     """The rules with their open, new and resolved issues (``only_found``: rules with any)."""
+    from bottomline.quality.rules import RULES_BY_CODE
+
     table = Table(title=f"问题数据 / problem data by rule (check date {result.today})")
     table.add_column("规则 / rule", no_wrap=True)
     table.add_column("问题 / problem", overflow="fold")

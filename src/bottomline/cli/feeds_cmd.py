@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -14,22 +14,18 @@ from bottomline.cli.ui import console, done, progress_bar, step
 from bottomline.config import get_settings
 from bottomline.db import open_store
 from bottomline.errors import UserError
-from bottomline.ingest.actions import (
-    ImportReport,
-    feed_named,
-    import_feed,
-    open_feed_file,
-    parse_period,
-    registry_members,
-)
 from bottomline.ingest.catalogue import FEEDS
 from bottomline.ingest.enums import BatchStatus
+
+if TYPE_CHECKING:  # ingest's actions pull in pyarrow and duckdb: import them when they run
+    from bottomline.ingest.actions import ImportReport
 
 
 def import_one(
     path: Path, *, engine: Engine, feed: str, period: str, encoding: str | None, store: Path
 ) -> ImportReport:
     """Import one file with a progress bar; the members index is read from the store."""
+    from bottomline.ingest.actions import import_feed, open_feed_file, registry_members
     from bottomline.registry.models import Member
 
     with Session(engine) as session:
@@ -100,6 +96,8 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """部门数据 / Import one department file as a batch: validated, matched, reconciled."""
+        from bottomline.ingest.actions import feed_named, parse_period
+
         spec, period = feed_named(feed), parse_period(period)
         engine = open_store()
         start = step(f"导入 / importing {file.name} as {spec.label}, {period}")
@@ -121,6 +119,7 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
         limit: Annotated[int, typer.Option(min=1)] = 30,
     ) -> None:
         """批次 / List import batches, newest first, with their reconciliation."""
+        from bottomline.ingest.actions import feed_named, parse_period
         from bottomline.ingest.queries import list_batches
 
         if feed is not None:

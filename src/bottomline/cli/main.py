@@ -10,7 +10,7 @@ import shutil
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import pyarrow.parquet as pq
 import typer
@@ -35,19 +35,14 @@ from bottomline.cli.ui import say as _say
 from bottomline.cli.ui import step as _step
 from bottomline.config import get_settings
 from bottomline.errors import BottomlineError, UserError
-from bottomline.ingest.actions import (
-    ImportReport,
-    import_feed,
-    open_feed_file,
-    parse_period,
-    registry_members,
-)
 from bottomline.ingest.catalogue import period_end, period_index, period_of
 from bottomline.policy import load_directory, resolve
 from bottomline.registry.divisions import division
-from bottomline.screening.engine import ScreeningResult
 from bottomline.screening.enums import Category, RiskType
-from bottomline.screening.explain import explain
+
+if TYPE_CHECKING:  # screening and ingest pull in ibis, duckdb and pandas: imported when used
+    from bottomline.ingest.actions import ImportReport
+    from bottomline.screening.engine import ScreeningResult
 
 app = typer.Typer(
     help="bottomline — 防止返贫致贫动态监测 / monitoring against (return to) poverty.",
@@ -96,6 +91,8 @@ def _generate(
 
 def _import_all(files: list[Path], engine: Engine, store: Path) -> list[ImportReport]:
     """Import every department file as a batch into ``<store>/feeds``, reports in ``<store>/reports``."""
+    from bottomline.ingest.actions import import_feed, open_feed_file, registry_members
+
     start = _step("导入部门数据 / importing department files (validate, match by ID number)")
     members = registry_members(engine)
     reports = []
@@ -135,6 +132,12 @@ def _load_store(path: Path, pop: Any) -> Engine:
     return engine
 
 
+def _period(value: str) -> str:
+    from bottomline.ingest.actions import parse_period
+
+    return parse_period(value)
+
+
 def _village_names(snapshot: Path) -> dict[str, str]:
     regions = pq.read_table(snapshot / "regions.parquet", columns=["code", "name"])
     return dict(zip(regions["code"].to_pylist(), regions["name"].to_pylist(), strict=True))
@@ -170,6 +173,8 @@ def _summary(result: ScreeningResult) -> None:
 
 
 def _top_leads(result: ScreeningResult, snapshot: Path, limit: int) -> None:
+    from bottomline.screening.explain import explain
+
     names = _village_names(snapshot)
     households = pq.read_table(
         snapshot / "households.parquet", columns=["household_id", "household_no"]
@@ -220,7 +225,7 @@ def demo(
     from bottomline.screening.cycle import run_cycle
 
     t0 = time.perf_counter()
-    cycle = parse_period(cycle)
+    cycle = _period(cycle)
     documents = load_directory(policies)
     resolve(documents, DEMO_COUNTY, int(cycle[:4]))  # fail early on an incomplete policy
     demo_dir = get_settings().data_dir / "demo"
@@ -280,7 +285,7 @@ def generate(
     """生成 / Write a synthetic snapshot, department files (raw and staged) and ground truth."""
     from bottomline.synth import write_truth
 
-    cycle = parse_period(cycle)
+    cycle = _period(cycle)
     division(scope)
     if (out / "bottomline.db").exists() or (out / "feeds").exists():
         raise UserError(
@@ -316,7 +321,7 @@ def screen(
     from bottomline.screening.cycle import village_policies
     from bottomline.screening.engine import screen as run_screen
 
-    cycle = parse_period(cycle)
+    cycle = _period(cycle)
     documents = load_directory(policies)
     table, _used = village_policies(snapshot, documents, int(cycle[:4]))
     start = _step(f"筛查 / screening {snapshot} for {cycle}")
