@@ -120,3 +120,10 @@ def test_docs_draw_every_move_and_stage() -> None:
         assert row + roles + " |" in text, f"docs/cases.md lacks or misstates {_id(move)}"
     for stage in Stage:
         assert f"| `{stage.value}` | {stage.zh} |" in text
+
+
+def test_an_unknown_stage_is_a_domain_error() -> None:
+    case = Case(id=1, stage=Stage.lead.value, village_code="532328101201", version=1)
+    actor = Actor("cadre", Role.village, "532328101201")
+    with pytest.raises(TransitionError, match="unknown stage 'verified'"):
+        transition(None, case, "verified", actor=actor)  # type: ignore[arg-type]

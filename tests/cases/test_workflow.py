@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from bottomline import audit
 from bottomline.cases.clock import clock_of, escalations
-from bottomline.cases.enums import Channel, NoticeKind, Stage
+from bottomline.cases.enums import Channel, NoticeKind, NoticeStatus, Stage
 from bottomline.cases.leads import NewLead, intake_leads, record_lead
 from bottomline.cases.models import Case, CaseEvent, CaseLead, Notice
 from bottomline.cases.notices.actions import record_objection, resolve_objection
@@ -73,6 +73,10 @@ def test_the_township_step_waits_for_the_whole_notice_period(walk: Walk) -> None
         walk.move(Stage.township_review, on=notice_end)
     walk.move(Stage.township_review, on=notice_end + dt.timedelta(days=1))
     assert walk.stage() is Stage.township_review
+    with session_scope(walk.store) as session:
+        notice = session.scalars(select(Notice)).one()
+    assert notice.status_on(notice_end) is NoticeStatus.open
+    assert notice.status_on(notice_end + dt.timedelta(days=1)) is NoticeStatus.closed
 
 
 @SQLITE_ONLY

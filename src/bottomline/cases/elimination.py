@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -73,9 +74,11 @@ def exit_facts(
     )
 
 
-def _latest(
-    session: Session, table: type[HouseholdIncome] | type[HouseholdGuarantee], household_id: int
-) -> HouseholdIncome | HouseholdGuarantee | None:
+Row = TypeVar("Row", HouseholdIncome, HouseholdGuarantee)
+
+
+def _latest(session: Session, table: type[Row], household_id: int) -> Row | None:
+    """The household's row of its latest year in ``table``."""
     year = session.scalar(select(func.max(table.year)).where(table.household_id == household_id))
     if year is None:
         return None

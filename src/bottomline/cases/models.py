@@ -30,6 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from bottomline.cases.enums import NoticeStatus
 from bottomline.db import Base, BigId, UtcDateTime, utcnow
 
 CODE = String(12)
@@ -167,11 +168,14 @@ class Notice(Base):
     round_no: Mapped[int] = mapped_column(SmallInteger)
     starts_on: Mapped[dt.date] = mapped_column(Date)
     ends_on: Mapped[dt.date] = mapped_column(Date)  # the last day of the notice period
-    status: Mapped[str] = mapped_column(String(8))  # NoticeStatus
     html_path: Mapped[str | None] = mapped_column(Text)
     pdf_path: Mapped[str | None] = mapped_column(Text)
     published_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    def status_on(self, day: dt.date) -> NoticeStatus:
+        """On notice through its last day, over after it (derived: never stored, never stale)."""
+        return NoticeStatus.open if day <= self.ends_on else NoticeStatus.closed
 
 
 class NoticeCase(Base):

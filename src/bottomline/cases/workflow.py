@@ -49,7 +49,7 @@ def transition(
     """
     if expected_version is not None and expected_version != case.version:
         raise _conflict(case.id)
-    source, target = Stage(case.stage), Stage(to)
+    source, target = Stage(case.stage), _stage(to)
     move = _legal_move(case, source, target)
     day = on or today_in_china()
     given = dict(evidence or {})
@@ -68,6 +68,15 @@ def transition(
         session, _change(case, move, before, reason), actor=actor.name, role=actor.role.value
     )
     return event
+
+
+def _stage(value: Stage | str) -> Stage:
+    try:
+        return Stage(value)
+    except ValueError:
+        raise TransitionError(
+            f"unknown stage {value!r}", hint=f"stages: {', '.join(s.value for s in Stage)}"
+        ) from None
 
 
 def _legal_move(case: Case, source: Stage, target: Stage) -> Move:

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from bottomline.cases.enums import NoticeKind
 from bottomline.cases.models import Notice, NoticeCase
 from bottomline.cases.notices.actions import publish_notice, record_objection, resolve_objection
+from bottomline.cases.text import today_in_china
 from bottomline.cli import params as p
 from bottomline.cli.params import AsOpt, DateOpt, RegionOpt
 from bottomline.cli.ui import console
@@ -76,7 +77,8 @@ def notice_publish(
 
 @notice_app.command("list")
 def notice_list(region: RegionOpt) -> None:
-    """公示列表 / Notices of the villages in a region, newest first."""
+    """公示列表 / Notices of the villages in a region, newest first, on notice or over."""
+    today = today_in_china()
     with session_scope(open_store()) as session:
         scope = p.known_region(session, region)
         rows = session.execute(
@@ -94,6 +96,7 @@ def notice_list(region: RegionOpt) -> None:
         "类型 / kind",
         "轮次 / round",
         "公示期 / period",
+        "状态 / status",
     ):
         table.add_column(column, no_wrap=True)
     table.add_column("案件 / cases", justify="right")
@@ -104,6 +107,7 @@ def notice_list(region: RegionOpt) -> None:
             NoticeKind(notice.kind).zh,
             f"{notice.year}-{notice.round_no}",
             f"{notice.starts_on} – {notice.ends_on}",
+            notice.status_on(today).label,
             str(cases),
         )
     console.print(table)

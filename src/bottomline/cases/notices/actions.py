@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bottomline import audit
-from bottomline.cases.enums import EliminationMethod, NoticeKind, NoticeStatus, Stage
+from bottomline.cases.enums import EliminationMethod, NoticeKind, Stage
 from bottomline.cases.models import Case, Notice, NoticeCase, Objection
 from bottomline.cases.notices.document import NoticeDocument, NoticeSource, entry_for
 from bottomline.cases.notices.render import write_notice, write_notice_html
@@ -140,7 +140,6 @@ def _new_notice(
         round_no=(last or 0) + 1,
         starts_on=starts_on,
         ends_on=ends_on,
-        status=NoticeStatus.open.value,
         published_by=actor.name,
     )
     session.add(notice)
@@ -329,15 +328,3 @@ def _audit_objection(
         reason=reason,
     )
     audit.record(session, change, actor=actor.name, role=actor.role.value)
-
-
-def close_finished_notices(session: Session, today: dt.date) -> int:
-    """Mark notices whose period is over as closed; returns how many."""
-    finished = session.scalars(
-        select(Notice).where(Notice.status == NoticeStatus.open.value, Notice.ends_on < today)
-    )
-    count = 0
-    for notice in finished:
-        notice.status = NoticeStatus.closed.value
-        count += 1
-    return count

@@ -69,7 +69,6 @@ def upgrade() -> None:
         sa.Column("round_no", sa.SmallInteger(), nullable=False),
         sa.Column("starts_on", sa.Date(), nullable=False),
         sa.Column("ends_on", sa.Date(), nullable=False),
-        sa.Column("status", sa.String(length=8), nullable=False),
         sa.Column("html_path", sa.Text(), nullable=True),
         sa.Column("pdf_path", sa.Text(), nullable=True),
         sa.Column("published_by", sa.String(length=64), nullable=False),
