@@ -16,6 +16,8 @@ from decimal import Decimal
 from sqlalchemy import BigInteger, Date, ForeignKey, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+# The tables these refer to must be known to the metadata wherever measures are used.
+import bottomline.registry.models  # noqa: F401
 from bottomline.db import Base, BigId, UtcDateTime, utcnow
 
 Money = Numeric(14, 2)

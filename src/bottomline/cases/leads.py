@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
@@ -33,6 +34,45 @@ from bottomline.users.actor import Actor, scope_prefix
 from bottomline.users.enums import Role
 
 INTAKERS = frozenset({Role.system, Role.county, Role.township})
+LEAD_COLUMNS = (
+    Lead.id,
+    Lead.household_id,
+    Lead.channel,
+    Lead.category,
+    Lead.risk_types,
+    Lead.reported_on,
+    Lead.created_at,
+)
+
+
+class LeadLike(Protocol):
+    """What intake reads of a lead: a ``Lead`` or a row of :data:`LEAD_COLUMNS`."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def household_id(self) -> int: ...
+    @property
+    def channel(self) -> str: ...
+    @property
+    def category(self) -> str | None: ...
+    @property
+    def risk_types(self) -> list[str]: ...
+    @property
+    def reported_on(self) -> dt.date | None: ...
+    @property
+    def created_at(self) -> dt.datetime: ...
+
+
+class Place(Protocol):
+    """What opening a case reads of a household."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def village_code(self) -> str: ...
+
+
 REPORTERS = frozenset({Role.village, Role.township, Role.county, Role.system})
 
 
@@ -120,8 +160,10 @@ def intake_leads(
     return intake
 
 
-def _pending(session: Session, scope_code: str | None) -> dict[int, list[Lead]]:
-    pending = select(Lead).where(
+def _pending(session: Session, scope_code: str | None) -> dict[int, list[LeadLike]]:
+    """Open leads not in a case yet, by household: only the columns intake reads (a run's
+    hundreds of thousands of leads stay rows, not ORM objects)."""
+    pending = select(*LEAD_COLUMNS).where(
         Lead.status == LeadStatus.open.value,
         ~Lead.id.in_(select(CaseLead.lead_id)),
     )
@@ -130,8 +172,8 @@ def _pending(session: Session, scope_code: str | None) -> dict[int, list[Lead]]:
             Household.village_code.startswith(scope_prefix(scope_code))
         )
         pending = pending.where(Lead.household_id.in_(in_scope))
-    by_household: dict[int, list[Lead]] = defaultdict(list)
-    for lead in session.scalars(pending.order_by(Lead.household_id, Lead.id)):
+    by_household: dict[int, list[LeadLike]] = defaultdict(list)
+    for lead in session.execute(pending.order_by(Lead.household_id, Lead.id)):
         by_household[lead.household_id].append(lead)
     return by_household
 
@@ -163,8 +205,8 @@ def _last_eliminated(session: Session, ids: list[int]) -> dict[int, int]:
 
 def _open_cases(
     session: Session,
-    households: dict[int, Household],
-    by_household: dict[int, list[Lead]],
+    households: dict[int, Place],
+    by_household: Mapping[int, Sequence[LeadLike]],
     *,
     actor: Actor,
     policies: PolicyIndex,
@@ -195,8 +237,8 @@ def _open_cases(
 
 
 def _case_row(
-    household: Household,
-    leads: list[Lead],
+    household: Place,
+    leads: Sequence[LeadLike],
     first: dt.date,
     procedure: Procedure,
     reopened_from: int | None,
@@ -223,7 +265,7 @@ def _case_row(
 
 
 def _opening_event(
-    case_id: int, row: dict[str, Any], leads: list[Lead], actor: Actor
+    case_id: int, row: dict[str, Any], leads: Sequence[LeadLike], actor: Actor
 ) -> dict[str, Any]:
     return {
         "case_id": case_id,
@@ -345,7 +387,7 @@ def _open_case(
     return case
 
 
-def _merge(case: Case, leads: list[Lead]) -> None:
+def _merge(case: Case, leads: Sequence[LeadLike]) -> None:
     if Stage(case.stage).identification:
         case.risk_types = _merged_risks(case.risk_types, leads)
         case.category = case.category or _suggested_category(leads)
@@ -353,23 +395,23 @@ def _merge(case: Case, leads: list[Lead]) -> None:
     # the clock back: the deadline was set when the case opened.
 
 
-def _merged_risks(current: list[str], leads: list[Lead]) -> list[str]:
+def _merged_risks(current: list[str], leads: Sequence[LeadLike]) -> list[str]:
     """Suggested risk types (any number; the county decides 1 to 5 at approval)."""
     return sorted({*current, *(r for lead in leads for r in lead.risk_types)})
 
 
-def _suggested_category(leads: list[Lead]) -> str | None:
+def _suggested_category(leads: Sequence[LeadLike]) -> str | None:
     return next((lead.category for lead in leads if lead.category), None)
 
 
-def lead_day(lead: Lead) -> dt.date:
+def lead_day(lead: LeadLike) -> dt.date:
     """The day a lead reached us: as reported, else the day (in China) it was recorded."""
     if lead.reported_on is not None:
         return lead.reported_on
     return lead.created_at.astimezone(dt.timezone(dt.timedelta(hours=8))).date()
 
 
-def _channels(leads: list[Lead]) -> list[str]:
+def _channels(leads: Sequence[LeadLike]) -> list[str]:
     return sorted({lead.channel for lead in leads})
 
 
@@ -389,13 +431,14 @@ def _last_eliminated_case(session: Session, household_id: int) -> int | None:
     )
 
 
-def _households(session: Session, ids: list[int]) -> dict[int, Household]:
-    found: dict[int, Household] = {}
+def _households(session: Session, ids: list[int]) -> dict[int, Place]:
+    found: dict[int, Place] = {}
     for start in range(0, len(ids), 5_000):
         chunk = ids[start : start + 5_000]
-        found.update(
-            (h.id, h) for h in session.scalars(select(Household).where(Household.id.in_(chunk)))
+        rows = session.execute(
+            select(Household.id, Household.village_code).where(Household.id.in_(chunk))
         )
+        found.update((row.id, row) for row in rows)
     return found
 
 

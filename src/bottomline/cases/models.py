@@ -30,6 +30,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+# The tables these refer to must be known to the metadata wherever cases are used.
+import bottomline.registry.models
+import bottomline.screening.models  # noqa: F401
 from bottomline.cases.enums import NoticeStatus
 from bottomline.db import Base, BigId, UtcDateTime, utcnow
 
