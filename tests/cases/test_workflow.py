@@ -473,3 +473,19 @@ def test_intake_is_limited_to_the_actors_region_and_role(walk: Walk, store: Engi
         )
     with write_scope(store) as session:
         assert intake_leads(session, actor=walk.people.township, policies=walk.policies).leads == 0
+
+
+def test_the_audit_row_of_a_move_carries_its_evidence(walk: Walk, store: Engine) -> None:
+    walk.to(Stage.monitored)
+    with session_scope(store) as session:
+        row = session.scalars(
+            select(audit.AuditEntry)
+            .where(audit.AuditEntry.action == "case.transition")
+            .order_by(audit.AuditEntry.seq.desc())
+            .limit(1)
+        ).one()
+    assert row.before is not None
+    assert row.after is not None
+    assert (row.before["stage"], row.after["stage"]) == ("county_approval", "monitored")
+    assert row.after["evidence"]["risk_types"] == EVIDENCE["risk_types"]
+    assert row.after["on"] == "2026-03-11"

@@ -65,7 +65,7 @@ def transition(
     if target in CLOSING:
         _close_leads(session, case.id)
     audit.record(
-        session, _change(case, move, before, reason), actor=actor.name, role=actor.role.value
+        session, _change(case, before, reason, event), actor=actor.name, role=actor.role.value
     )
     return event
 
@@ -209,13 +209,16 @@ def _state(case: Case) -> dict[str, Any]:
     }
 
 
-def _change(case: Case, move: Move, before: dict[str, Any], reason: str | None) -> audit.Change:
+def _change(
+    case: Case, before: dict[str, Any], reason: str | None, event: CaseEvent
+) -> audit.Change:
+    """The audit row holds the evidence too, so the chain covers what each step rested on."""
     return audit.Change(
         "case.transition",
         "case",
         case.id,
         region_code=case.village_code,
         before=before,
-        after=_state(case),
+        after={**_state(case), "on": event.occurred_on, "evidence": event.evidence},
         reason=reason,
     )
