@@ -42,24 +42,19 @@ from __future__ import annotations
 
 import argparse
 import codecs
-import contextlib
-import hashlib
-import importlib.metadata
 import json
-import os
-import platform
-import shutil
 import statistics
-import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-BENCH = Path(__file__).resolve().parent
+import harness
+
+SCRIPT = Path(__file__).resolve()  # the children run this file
+BENCH = SCRIPT.parent
 ROOT = BENCH.parent
 RESULTS = BENCH / "results"
 DATA = BENCH / "data" / "ingest"  # git-ignored; generated data is kept here and reused
@@ -75,7 +70,7 @@ VARIANT_SIZES = {  # which files are benchmarked at which size
 }
 DIRTY_SHARE = 0.002
 MEMBER_COLUMNS = ["id_number", "member_id", "household_id", "name", "birth_date"]
-NOTES_MARK = "<!-- notes: hand-written below this line; kept when the tables are rewritten -->"
+PACKAGES = ("pyarrow", "pandas", "numpy", "duckdb")  # versions noted with the machine
 
 TARGETS = {
     "pvm_rows_per_second_min": 1_000_000,  # parse + validate + match, CSV, 2 cores
@@ -96,10 +91,6 @@ SIZES: dict[str, Size] = {
     "city": Size("city", "532300000000", 1_000_000),  # 楚雄彝族自治州
     "province": Size("province", "530000000000", 5_000_000),  # 云南省
 }
-
-
-def say(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
 # --- the data (generated in a subprocess, kept in the data directory) -------------------------
@@ -272,67 +263,26 @@ def dirty_copy(clean: Path, out: Path, seed: int, share: float) -> dict[str, int
     return counts
 
 
-def source_fingerprint() -> str:
-    """SHA-256 (12 hex digits) of every file of src/bottomline: which code was measured."""
-    digest = hashlib.sha256()
-    for path in sorted((ROOT / "src" / "bottomline").rglob("*.py")):
-        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()[:12]
-
-
-def freeze_src(data: Path, fingerprint: str | None = None) -> dict[str, str]:
-    """Copy src/bottomline once and make every subprocess import that copy.
-
-    Others may edit src/ while a long benchmark runs; without a frozen copy, runs of one
-    table could measure different code. Returns the fingerprint and where the copy is.
-    """
-    fingerprint = fingerprint or source_fingerprint()
-    frozen = data / "_src" / fingerprint
-    if not (frozen / "bottomline").is_dir():
-        if fingerprint != source_fingerprint():
-            raise SystemExit(f"no frozen copy {frozen}; run without --src-copy to take one")
-        shutil.rmtree(frozen, ignore_errors=True)
-        shutil.copytree(
-            ROOT / "src" / "bottomline",
-            frozen / "bottomline",
-            ignore=shutil.ignore_patterns("__pycache__"),
-        )
-    _CHILD_ENV["PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(frozen), os.environ.get("PYTHONPATH", "")) if p
-    )
-    return {"fingerprint": fingerprint, "frozen_copy": str(frozen)}
-
-
 def data_for(size: Size, args: argparse.Namespace) -> tuple[Path, dict[str, Any]]:
     """The size's data directory, generated unless it holds the same data already."""
     out = args.data / size.name
-    meta_path = out / "prepare.json"
-    if meta_path.exists() and not args.regenerate:
-        meta = json.loads(meta_path.read_text())
-        same = (meta["households"], meta["seed"], meta["period"], meta["scope"]) == (
-            size.households,
-            args.seed,
-            PERIOD,
-            size.scope,
-        )
-        if same and (out / "medical.csv").exists() and (out / "members.parquet").exists():
-            say(f"{size.name}: reusing the data in {out}")
-            return out, meta
-    shutil.rmtree(out, ignore_errors=True)
-    out.mkdir(parents=True)
-    say(f"{size.name}: generating {size.households:,} households and a month of the medical feed")
+    made_with = {
+        "households": size.households,
+        "seed": args.seed,
+        "period": PERIOD,
+        "scope": size.scope,
+    }
+    files = ("medical.csv", "members.parquet")
+    meta = None if args.regenerate else harness.kept_data(out, made_with, files)
+    if meta is not None:
+        harness.say(f"{size.name}: reusing the data in {out}")
+        return out, meta
+    harness.say(
+        f"{size.name}: generating {size.households:,} households and a month of the medical feed"
+    )
     cmd = ["_prepare", size.name, "--households", str(size.households)]
     cmd += ["--data", str(out), "--seed", str(args.seed)]
-    code, peak, seconds = _subprocess(cmd, out / "prepare.log", args.timeout)
-    if code != 0:
-        raise SystemExit(
-            f"preparing {size.name} failed (exit {code}):\n"
-            + (out / "prepare.log").read_text()[-3000:]
-        )
-    meta = json.loads(meta_path.read_text())
-    meta |= {"peak_rss_gb": round(peak / 1e9, 2), "wall_seconds": round(seconds, 1)}
-    meta_path.write_text(json.dumps(meta, indent=2, ensure_ascii=False))
-    return out, meta
+    return out, harness.build_data(SCRIPT, cmd, out, args.timeout, f"preparing {size.name}")
 
 
 def variant_file(data: Path, variant: str, args: argparse.Namespace) -> tuple[Path, dict[str, Any]]:
@@ -359,20 +309,7 @@ def variant_file(data: Path, variant: str, args: argparse.Namespace) -> tuple[Pa
 # --- one run (in a subprocess) ----------------------------------------------------------------
 
 
-def _status_kb(field: str) -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    return 0
-
-
 _STEP_PEAKS: dict[str, int] = {}  # instrumented import steps: peak RSS (bytes) during each
-
-
-def _reset_peak() -> None:
-    """Start a new high-water mark of the resident set (Linux ≥ 4.0); best effort."""
-    with contextlib.suppress(OSError):
-        Path("/proc/self/clear_refs").write_text("5")
 
 
 def run_one(impl: str, data: Path, path: Path, work: Path, period: str) -> dict[str, Any]:
@@ -388,7 +325,6 @@ def run_one(impl: str, data: Path, path: Path, work: Path, period: str) -> dict[
 
     sys.path.insert(0, str(BENCH))
     setup: dict[str, float] = {}
-    extra: dict[str, Any] = {}
     call: Callable[[], dict[str, Any]]
     if impl == "parse":
         call = _parse_call(path)
@@ -417,26 +353,15 @@ def run_one(impl: str, data: Path, path: Path, work: Path, period: str) -> dict[
         del frame
         setup["member_keys"] = time.perf_counter() - t0
         call = _pandas_call(path, keys, work, period)
-    load = os.getloadavg()[0]
-    rss_start = _status_kb("VmRSS") * 1024
-    setup_peak = _status_kb("VmHWM") * 1024
-    _reset_peak()
-    cpu0, t0 = time.process_time(), time.perf_counter()
-    counts = call()
-    seconds, cpu = time.perf_counter() - t0, time.process_time() - cpu0
-    call_peak = max(_status_kb("VmHWM") * 1024, *_STEP_PEAKS.values(), 0)
-    extra |= counts
+    counts, measured = harness.timed(call)
+    # the instrumented steps reset the high-water mark: the call's peak is the largest of them
+    measured["call_peak_rss_bytes"] = max([measured["call_peak_rss_bytes"], *_STEP_PEAKS.values()])
     return {
         "impl": impl,
-        "seconds": seconds,
-        "cpu_seconds": cpu,  # every thread of the process: less sensitive to a busy machine
-        "rss_at_start_bytes": rss_start,
-        "call_peak_rss_bytes": call_peak,
-        "setup_peak_rss_bytes": setup_peak,
+        **measured,
         "bottomline": str(Path(bottomline.__file__).parent),
         "setup_seconds": {k: round(v, 3) for k, v in setup.items()},
-        "load_average_before": round(load, 2),
-        **extra,
+        **counts,
     }
 
 
@@ -517,16 +442,16 @@ def _import_call(path: Path, index: Any, work: Path) -> Callable[[], dict[str, A
 
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             before = f"before_{name}"
-            _STEP_PEAKS[before] = max(_STEP_PEAKS.get(before, 0), _status_kb("VmHWM") * 1024)
-            _reset_peak()
+            _STEP_PEAKS[before] = max(_STEP_PEAKS.get(before, 0), harness.status_kb("VmHWM") * 1024)
+            harness.reset_peak()
             t0 = time.perf_counter()
             try:
                 return fn(*args, **kwargs)
             finally:
                 steps[name] = steps.get(name, 0.0) + time.perf_counter() - t0
-                peak = _status_kb("VmHWM") * 1024
+                peak = harness.status_kb("VmHWM") * 1024
                 _STEP_PEAKS[name] = max(_STEP_PEAKS.get(name, 0), peak)
-                _reset_peak()
+                harness.reset_peak()
 
         return wrapper
 
@@ -601,90 +526,32 @@ def _pandas_call(path: Path, keys: Any, work: Path, period: str) -> Callable[[],
 # --- the parent: subprocesses, summaries, comparisons ------------------------------------------
 
 
-_CHILD_ENV: dict[str, str] = {}  # PYTHONPATH of the frozen copy of src/ (see freeze_src)
-
-
-def _subprocess(args: list[str], log: Path, timeout: float) -> tuple[int, int, float]:
-    """Run ``bench/ingest.py <args>``; (exit code, the child's peak RSS in bytes, seconds)."""
-    t0 = time.perf_counter()
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, str(Path(__file__).resolve()), *args],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            cwd=ROOT,
-            env={**os.environ, **_CHILD_ENV},
-        )
-        timer = threading.Timer(timeout, proc.kill)
-        timer.start()
-        try:
-            _, status, usage = os.wait4(proc.pid, 0)
-        finally:
-            timer.cancel()
-        proc.returncode = os.waitstatus_to_exitcode(status)
-    return proc.returncode, usage.ru_maxrss * 1024, time.perf_counter() - t0
-
-
 def _measure(impl: str, data: Path, path: Path, run_dir: Path, timeout: float) -> dict[str, Any]:
-    shutil.rmtree(run_dir, ignore_errors=True)
-    run_dir.mkdir(parents=True)
-    out = run_dir / "result.json"
-    args = ["_run", impl, "--data", str(data), "--file", str(path), "--work", str(run_dir)]
-    args += ["--out", str(out)]
-    log = run_dir.parent / f"{run_dir.name}.log"
-    code, peak, _ = _subprocess(args, log, timeout)
-    try:
-        if code != 0:
-            return {"impl": impl, "failed": f"exit {code}", "log_tail": log.read_text()[-2000:]}
-        result: dict[str, Any] = json.loads(out.read_text())
-        result["process_peak_rss_bytes"] = peak
-        return result
-    finally:
-        shutil.rmtree(run_dir, ignore_errors=True)  # the imported files: up to GBs each
-
-
-def _median_of(runs: list[dict[str, Any]], key: str) -> dict[str, float]:
-    if key not in runs[0]:
-        return {}
-    return {k: round(statistics.median(r[key][k] for r in runs), 3) for k in runs[0][key]}
+    with harness.scratch_dir(run_dir):  # the imported files: up to GBs each
+        out = run_dir / "result.json"
+        args = ["_run", impl, "--data", str(data), "--file", str(path), "--work", str(run_dir)]
+        args += ["--out", str(out)]
+        log = harness.run_log(run_dir)
+        return {"impl": impl} | harness.measure(SCRIPT, args, out, log, timeout)
 
 
 def _summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
     ok = [r for r in runs if "failed" not in r]
     if not ok:
-        return {"failed": runs[-1].get("failed"), "log_tail": runs[-1].get("log_tail")}
-    seconds = [r["seconds"] for r in ok]
-    median = statistics.median(seconds)
+        return harness.failure(runs)
     first = ok[0]
+    median = statistics.median(r["seconds"] for r in ok)
     counts = [
         *("rows_in", "accepted", "rejected", "unmatched", "needs_confirmation", "matched"),
         *("invalid", "duplicates", "matched_before_dedupe", "unmatched_before_dedupe"),
         *("malformed", "chunks", "balanced", "rejects_report_bytes"),
     ]
+    peaks = ("process_peak_rss_bytes", "setup_peak_rss_bytes", "call_peak_rss_bytes")
     out: dict[str, Any] = {
-        "runs": len(ok),
-        "seconds": [round(s, 3) for s in seconds],
-        "median_seconds": round(median, 3),
+        **harness.seconds_figures(ok),
         "rows_per_second": round(first["rows_in"] / median),
-        "median_cpu_seconds": round(statistics.median(r["cpu_seconds"] for r in ok), 3),
-        "load_average_before": [r["load_average_before"] for r in ok],
-        # the peak is reset before the timed call, so the kernel's figure can miss setup
-        "process_peak_rss_gb": round(
-            max(
-                max(
-                    r["process_peak_rss_bytes"], r["setup_peak_rss_bytes"], r["call_peak_rss_bytes"]
-                )
-                for r in ok
-            )
-            / 1e9,
-            3,
-        ),
-        "call_peak_rss_gb": round(max(r["call_peak_rss_bytes"] for r in ok) / 1e9, 3),
-        "rss_at_start_gb": round(min(r["rss_at_start_bytes"] for r in ok) / 1e9, 3),
-        "working_memory_gb": round(
-            max(r["call_peak_rss_bytes"] - r["rss_at_start_bytes"] for r in ok) / 1e9, 3
-        ),
-        "setup_seconds_median": _median_of(ok, "setup_seconds"),
+        **harness.process_figures(ok, peak_of=peaks, call_peak=True),
+        "setup_seconds_median": harness.medians(ok, "setup_seconds"),
         "bottomline_imported_from": sorted({r.get("bottomline", "?") for r in ok}),
         **{k: first[k] for k in counts if k in first},
     }
@@ -694,7 +561,7 @@ def _summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
         }
     for key in ("step_seconds", "stage_seconds"):
         if key in first:
-            out[f"{key}_median"] = _median_of(ok, key)
+            out[f"{key}_median"] = harness.medians(ok, key)
     for key in ("reasons", "problems"):
         if key in first:
             out[key] = first[key]
@@ -725,11 +592,7 @@ def _agreement(s: dict[str, Any]) -> dict[str, Any]:
 
 
 def _ratios(s: dict[str, Any]) -> dict[str, float | None]:
-    def median(impl: str) -> float | None:
-        value = s.get(impl, {}).get("median_seconds")
-        return None if value is None else float(value)
-
-    imp, pvm, pds = median("import"), median("pvm"), median("pandas")
+    imp, pvm, pds = (harness.median_seconds(s, impl) for impl in ("import", "pvm", "pandas"))
     steps = s.get("pandas", {}).get("step_seconds_median", {})
     read_validate_merge = sum(steps.get(k, 0.0) for k in ("read", "validate", "merge")) or None
     return {
@@ -742,7 +605,7 @@ def _ratios(s: dict[str, Any]) -> dict[str, float | None]:
 
 def benchmark(size: Size, args: argparse.Namespace) -> dict[str, Any]:
     data, meta = data_for(size, args)
-    say(
+    harness.say(
         f"{size.name}: {meta['households']:,} households, {meta['members']:,} members, "
         f"{meta['medical_rows']:,} medical rows ({meta['medical_bytes'] / 1e6:,.0f} MB)"
     )
@@ -755,7 +618,7 @@ def benchmark(size: Size, args: argparse.Namespace) -> dict[str, Any]:
         for variant in variants:
             for impl in args.impls:
                 done = runs[variant][impl]
-                if done and ("failed" in done[-1] or done[-1]["seconds"] >= args.repeat_under):
+                if not harness.again(done, args.repeat_under):
                     continue
                 path = files[variant][0]
                 run_dir = data / "runs" / f"{variant}-{impl}-{round_no}"
@@ -765,7 +628,7 @@ def benchmark(size: Size, args: argparse.Namespace) -> dict[str, Any]:
                     f"{result['seconds']:.2f} s, {result['rows_in'] / result['seconds']:,.0f} "
                     f"rows/s, peak {result['process_peak_rss_bytes'] / 1e9:.2f} GB"
                 )
-                say(f"{size.name} {variant}: {impl} run {round_no + 1}: {shown}")
+                harness.say(f"{size.name} {variant}: {impl} run {round_no + 1}: {shown}")
     out: dict[str, Any] = {}
     for variant in variants:
         summary = {impl: _summary(r) for impl, r in runs[variant].items()}
@@ -786,43 +649,8 @@ def benchmark(size: Size, args: argparse.Namespace) -> dict[str, Any]:
         "medical_rows": meta["medical_rows"],
         "data": meta,
         "variants": out,
-        "machine": machine(),
+        "machine": harness.machine(PACKAGES),
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-    }
-
-
-def machine() -> dict[str, Any]:
-    cpu = ""
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    mem_total = 0
-    for line in Path("/proc/meminfo").read_text().splitlines():
-        if line.startswith("MemTotal:"):
-            mem_total = int(line.split()[1]) * 1024
-    versions: dict[str, str | None] = {}
-    for pkg in ("pyarrow", "pandas", "numpy", "duckdb"):
-        try:
-            versions[pkg] = importlib.metadata.version(pkg)
-        except importlib.metadata.PackageNotFoundError:
-            versions[pkg] = None
-
-    def git(*cmd: str) -> str:
-        done = subprocess.run(["git", *cmd], cwd=ROOT, capture_output=True, text=True, check=False)
-        return done.stdout.strip()
-
-    dirty = git("status", "--porcelain", "--", "src")
-    return {
-        "nproc": os.cpu_count(),
-        "cpus_usable": len(os.sched_getaffinity(0)),
-        "cpu": cpu,
-        "memory_gb": round(mem_total / 1e9, 1),
-        "kernel": platform.release(),
-        "python": platform.python_version(),
-        "versions": versions,
-        "commit": git("rev-parse", "--short", "HEAD")
-        + ("+uncommitted src/ changes" if dirty else ""),
     }
 
 
@@ -864,23 +692,15 @@ def targets(results: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _fmt(value: Any, spec: str = ".2f", suffix: str = "") -> str:
-    return "–" if value is None else f"{value:{spec}}{suffix}"
-
-
 def _cell(impl: dict[str, Any], key: str, spec: str = ".2f") -> str:
     if not impl:
         return "–"
     if "failed" in impl:
         return "failed"
-    return _fmt(impl.get(key), spec)
+    return harness.fmt(impl.get(key), spec)
 
 
 def write_markdown(results: dict[str, Any]) -> Path:
-    out = RESULTS / "ingest.md"
-    notes = ""
-    if out.exists() and NOTES_MARK in (text := out.read_text()):
-        notes = text.split(NOTES_MARK, 1)[1].strip("\n")
     order = list(SIZES)
     sizes = sorted(results, key=lambda s: order.index(s) if s in order else 99)
     lines = [
@@ -919,8 +739,8 @@ def write_markdown(results: dict[str, Any]) -> Path:
                 f"| {_cell(pvm, 'rows_per_second', ',.0f')} | {_cell(imp, 'median_seconds')} "
                 f"| {_cell(imp, 'rows_per_second', ',.0f')} | {_cell(pds, 'median_seconds')} "
                 f"| {_cell(pds, 'rows_per_second', ',.0f')} "
-                f"| {_fmt(v['ratios']['pandas_over_import'], '.2f', '×')} "
-                f"| {_fmt(v['ratios']['pandas_read_validate_merge_over_pvm'], '.2f', '×')} "
+                f"| {harness.fmt(v['ratios']['pandas_over_import'], '.2f', '×')} "
+                f"| {harness.fmt(v['ratios']['pandas_read_validate_merge_over_pvm'], '.2f', '×')} "
                 f"| {_cell(imp, 'process_peak_rss_gb')} | {_cell(imp, 'working_memory_gb')} "
                 f"| {_cell(pds, 'process_peak_rss_gb')} | {_cell(pds, 'working_memory_gb')} "
                 f"| {same} |"
@@ -945,7 +765,9 @@ def write_markdown(results: dict[str, Any]) -> Path:
                     "stage_seconds_median" if key == "pvm" else "step_seconds_median"
                 )
                 if steps:
-                    parts.append(f"{key}: " + ", ".join(f"{k} {_fmt(s)}" for k, s in steps.items()))
+                    parts.append(
+                        f"{key}: " + ", ".join(f"{k} {harness.fmt(s)}" for k, s in steps.items())
+                    )
             peaks = impl.get("import", {}).get("step_peak_rss_gb_max", {})
             if peaks:
                 during = {
@@ -955,12 +777,13 @@ def write_markdown(results: dict[str, Any]) -> Path:
                 }
                 parts.append(
                     "import peak GB during: "
-                    + ", ".join(f"{k} {_fmt(p)}" for k, p in during.items() if p is not None)
+                    + ", ".join(f"{k} {harness.fmt(p)}" for k, p in during.items() if p is not None)
                 )
             setup = impl.get("import", {}).get("setup_seconds_median", {})
             if setup:
                 parts.append(
-                    "before the timer: " + ", ".join(f"{k} {_fmt(s)}" for k, s in setup.items())
+                    "before the timer: "
+                    + ", ".join(f"{k} {harness.fmt(s)}" for k, s in setup.items())
                 )
             if parts:
                 lines.append(f"- {size} {variant} — " + "; ".join(parts))
@@ -992,10 +815,8 @@ def write_markdown(results: dict[str, Any]) -> Path:
             "Data: " + results[sizes[-1]]["data"]["source"] + f"; period {PERIOD}, seed "
             f"{results[sizes[-1]]['data']['seed']}.",
         ]
-    lines += ["", NOTES_MARK, ""]
-    if notes:
-        lines += [notes, ""]
-    out.write_text("\n".join(lines))
+    out = RESULTS / "ingest.md"
+    harness.write_keeping_notes(out, [*lines, ""])
     return out
 
 
@@ -1020,22 +841,12 @@ def _targets_markdown(results: dict[str, Any]) -> list[str]:
     for key, name in names.items():
         v = t[key]
         met = "–" if v["met"] is None else ("yes" if v["met"] else "**no**")
-        value = _fmt(v["value"], ",.0f" if key == "pvm_rows_per_second" else ".2f")
+        value = harness.fmt(v["value"], ",.0f" if key == "pvm_rows_per_second" else ".2f")
         lines.append(f"| {name} | {v['limit']:,} | {value} | {met} |")
     return lines
 
 
 # --- command line -----------------------------------------------------------------------------
-
-
-def _households(pairs: list[str]) -> dict[str, int]:
-    out = {}
-    for pair in pairs:
-        name, _, value = pair.partition("=")
-        if name not in SIZES or not value.replace("_", "").isdigit():
-            raise SystemExit(f"--households takes SIZE=N with SIZE in {list(SIZES)}, got {pair!r}")
-        out[name] = int(value.replace("_", ""))
-    return out
 
 
 def _load_results() -> dict[str, Any]:
@@ -1048,13 +859,7 @@ def main(argv: list[str] | None = None) -> None:
     if argv and argv[0] in ("_prepare", "_run"):
         _internal(argv)
         return
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--sizes", nargs="+", choices=list(SIZES), default=["county"])
-    parser.add_argument(
-        "--households", nargs="*", default=[], metavar="SIZE=N", help="e.g. county=20000"
-    )
+    parser = harness.size_parser(__doc__, SIZES)
     parser.add_argument("--impls", nargs="+", choices=IMPLS, default=list(IMPLS))
     parser.add_argument(
         "--variants",
@@ -1080,34 +885,23 @@ def main(argv: list[str] | None = None) -> None:
         metavar="FINGERPRINT",
         help="measure a copy of src/ taken by an earlier run (<data>/_src/FINGERPRINT)",
     )
-    parser.add_argument(
-        "--no-freeze",
-        action="store_true",
-        help="import the live src/ in every run instead of a copy taken at the start",
-    )
+    harness.add_no_freeze(parser)
     args = parser.parse_args(argv)
-    overrides = _households(args.households)
+    overrides = harness.household_overrides(args.households, SIZES)
     RESULTS.mkdir(parents=True, exist_ok=True)
     results = _load_results()
     args.data.mkdir(parents=True, exist_ok=True)
-    code = (
-        {"fingerprint": source_fingerprint(), "frozen_copy": None}
-        if args.no_freeze
-        else freeze_src(args.data, args.src_copy)
-    )
-    say(f"measuring src/bottomline {code['fingerprint']} ({code['frozen_copy'] or 'live tree'})")
+    code = harness.code_under_test(args.data, live=args.no_freeze, fingerprint=args.src_copy)
     for name in args.sizes:
         base = SIZES[name]
         size = Size(name, base.scope, overrides.get(name, base.households))
         results[name] = benchmark(size, args) | {"code": code}
-        (RESULTS / "ingest.json").write_text(
-            json.dumps(results, indent=2, ensure_ascii=False) + "\n"
-        )
+        harness.write_json(RESULTS / "ingest.json", results)
         write_markdown(results)
-        say(f"{name}: wrote bench/results/ingest.json and ingest.md")
+        harness.say(f"{name}: wrote bench/results/ingest.json and ingest.md")
     t = targets(results)
     if t:
-        say(
+        harness.say(
             "targets: "
             + ", ".join(
                 f"{k} {v['value']} (met: {v['met']})" for k, v in t.items() if isinstance(v, dict)
@@ -1116,15 +910,10 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _internal(argv: list[str]) -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("command")
-    parser.add_argument("what")
+    parser = harness.child_parser(SEED)
     parser.add_argument("--data", type=Path, required=True)
-    parser.add_argument("--households", type=int)
-    parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--file", type=Path)
     parser.add_argument("--work", type=Path)
-    parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
     if args.command == "_prepare":
         size = Size(args.what, SIZES[args.what].scope, args.households)

@@ -16,24 +16,22 @@ from __future__ import annotations
 
 import argparse
 import gc
-import importlib
-import importlib.metadata
 import json
 import os
-import platform
 import resource
 import shutil
 import statistics
-import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-BENCH = Path(__file__).resolve().parent
+import harness
+
+SCRIPT = Path(__file__).resolve()  # the children run this file
+BENCH = SCRIPT.parent
 ROOT = BENCH.parent
 WORK = BENCH / "work"
 RESULTS = BENCH / "results"
@@ -42,6 +40,8 @@ SEED = 20251
 CYCLE = "2025-09"  # a school-term and flood-season month: every feed has rows
 REPEAT_UNDER_SECONDS = 60.0  # repeat a run only while one takes less than this
 MEMORY_HEADROOM = 0.85  # skip a run whose expected peak exceeds this share of available memory
+# package versions noted with the machine
+PACKAGES = ("duckdb", "ibis-framework", "sqlglot", "pandas", "pyarrow", "numpy")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,10 +63,6 @@ TARGETS = {
     "pandas_over_engine_min": 50.0,
     "engine_peak_gb_max": 8.0,
 }
-
-
-def say(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
 # --- preparing the data (runs in a subprocess) ------------------------------------------------
@@ -227,69 +223,31 @@ def run_one(impl: str, work: Path, cycle: str, hits_out: Path | None) -> dict[st
 # --- the parent: subprocesses, measurement, comparison ---------------------------------------
 
 
-def _subprocess(args: list[str], log: Path, timeout: float) -> tuple[int, int]:
-    """Run ``bench/screening.py <args>``; (exit code, the child's peak RSS in bytes)."""
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, str(Path(__file__).resolve()), *args],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            cwd=ROOT,
-        )
-        timer = threading.Timer(timeout, proc.kill)
-        timer.start()
-        try:
-            _, status, usage = os.wait4(proc.pid, 0)
-        finally:
-            timer.cancel()
-        proc.returncode = os.waitstatus_to_exitcode(status)
-    return proc.returncode, usage.ru_maxrss * 1024
-
-
 def _measure(impl: str, work: Path, cycle: str, run: int, timeout: float) -> dict[str, Any]:
     out = work / f"run-{impl}-{run}.json"
     args = ["_run", impl, "--work", str(work), "--cycle", cycle, "--out", str(out)]
     if run == 0:
         args += ["--hits", str(work / f"hits-{impl}.parquet")]
-    code, child_peak = _subprocess(args, work / f"run-{impl}-{run}.log", timeout)
-    if code != 0:
-        tail = (work / f"run-{impl}-{run}.log").read_text()[-2000:]
-        return {"impl": impl, "failed": f"exit {code}", "log_tail": tail}
-    result: dict[str, Any] = json.loads(out.read_text())
-    result["child_peak_rss_bytes"] = child_peak
-    return result
+    log = work / f"run-{impl}-{run}.log"
+    return {"impl": impl} | harness.measure(SCRIPT, args, out, log, timeout)
 
 
 def _summary(runs: list[dict[str, Any]], rows: int) -> dict[str, Any]:
     ok = [r for r in runs if "failed" not in r]
     if not ok:
-        return {"failed": runs[-1].get("failed"), "log_tail": runs[-1].get("log_tail")}
-    seconds = [r["seconds"] for r in ok]
-    median = statistics.median(seconds)
-    peak = max(max(r["peak_rss_bytes"], r["child_peak_rss_bytes"]) for r in ok)
-    out = {
-        "runs": len(ok),
-        "seconds": [round(s, 3) for s in seconds],
-        "median_seconds": round(median, 3),
+        return harness.failure(runs)
+    median = statistics.median(r["seconds"] for r in ok)
+    peak = max(max(r["peak_rss_bytes"], r["process_peak_rss_bytes"]) for r in ok)
+    out = harness.seconds_figures(ok) | {
         "peak_rss_gb": round(peak / 1e9, 3),
         "rss_after_imports_gb": round(min(r["rss_before_bytes"] for r in ok) / 1e9, 3),
         "rows_per_second": round(rows / median),
         "hits": ok[0]["hits"],
     }
     if "engine_timings" in ok[0]:
-        out["engine_timings_median"] = {
-            k: round(statistics.median(r["engine_timings"][k] for r in ok), 3)
-            for k in ok[0]["engine_timings"]
-        }
+        out["engine_timings_median"] = harness.medians(ok, "engine_timings")
         out["leads"] = ok[0]["leads"]
     return out
-
-
-def _available_memory() -> int:
-    for line in Path("/proc/meminfo").read_text().splitlines():
-        if line.startswith("MemAvailable:"):
-            return int(line.split()[1]) * 1024
-    return 0
 
 
 def _pandas_plan(size: Size, households: int) -> tuple[bool, str]:
@@ -304,7 +262,7 @@ def _pandas_plan(size: Size, households: int) -> tuple[bool, str]:
         return True, ""
     n, peak_gb = max(known)
     expected = peak_gb * 1e9 * households / n
-    available = _available_memory()
+    available = harness.meminfo_bytes("MemAvailable")
     if expected > MEMORY_HEADROOM * available:
         return False, (
             f"skipped: expected peak {expected / 1e9:.1f} GB (scaled from {peak_gb:.2f} GB at "
@@ -319,14 +277,16 @@ def benchmark(
 ) -> dict[str, Any]:
     prep_json = work / "prepare.json"
     if args.reuse and prep_json.exists():
-        say(f"{size.name}: reusing the data in {work}")
+        harness.say(f"{size.name}: reusing the data in {work}")
     else:
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True)
-        say(f"{size.name}: generating {size.households:,} households and one cycle of feeds")
+        harness.say(
+            f"{size.name}: generating {size.households:,} households and one cycle of feeds"
+        )
         prep_args = ["_prepare", size.name, "--households", str(size.households)]
         prep_args += ["--work", str(work), "--seed", str(args.seed), "--cycle", args.cycle]
-        code, peak = _subprocess(prep_args, work / "prepare.log", args.timeout)
+        code, peak, _ = harness.run_child(SCRIPT, prep_args, work / "prepare.log", args.timeout)
         if code != 0:
             raise SystemExit(
                 f"preparing {size.name} failed (exit {code}, peak {peak / 1e9:.1f} GB):\n{(work / 'prepare.log').read_text()[-3000:]}"
@@ -336,7 +296,7 @@ def benchmark(
         prep_json.write_text(json.dumps(data, indent=2))
     prep = json.loads(prep_json.read_text())
     rows = prep["households"] + prep["feed_rows"]
-    say(
+    harness.say(
         f"{size.name}: {prep['households']:,} households, {prep['members']:,} members, "
         f"{prep['feed_rows']:,} feed rows"
     )
@@ -350,7 +310,7 @@ def benchmark(
     for round_no in range(args.repeat):
         for impl in active:
             done = runs[impl]
-            if done and ("failed" in done[-1] or done[-1]["seconds"] >= REPEAT_UNDER_SECONDS):
+            if not harness.again(done, REPEAT_UNDER_SECONDS):
                 continue
             result = _measure(impl, work, args.cycle, round_no, args.timeout)
             done.append(result)
@@ -358,7 +318,7 @@ def benchmark(
                 result.get("failed")
                 or f"{result['seconds']:.2f} s, peak {result['peak_rss_bytes'] / 1e9:.2f} GB"
             )
-            say(f"{size.name}: {impl} run {round_no + 1}: {shown}")
+            harness.say(f"{size.name}: {impl} run {round_no + 1}: {shown}")
     summary = {impl: _summary(r, rows) for impl, r in runs.items()}
     summary |= {impl: {"skipped": why} for impl, why in skipped.items()}
     agreement = _agreement(work, [i for i in active if "failed" not in summary[i]])
@@ -376,7 +336,7 @@ def benchmark(
         "ratios": _ratios(summary),
         "agreement": agreement,
         "targets": _targets(summary),
-        "machine": machine(),
+        "machine": harness.machine(PACKAGES),
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
 
@@ -423,11 +383,9 @@ def _agreement(work: Path, impls: list[str]) -> dict[str, Any]:
 
 
 def _ratios(summary: dict[str, Any]) -> dict[str, float | None]:
-    def median(impl: str) -> float | None:
-        value = summary.get(impl, {}).get("median_seconds")
-        return None if value is None else float(value)
-
-    engine, sql, pandas = median("engine"), median("sql"), median("pandas")
+    engine, sql, pandas = (
+        harness.median_seconds(summary, impl) for impl in ("engine", "sql", "pandas")
+    )
     return {
         "engine_over_sql": round(engine / sql, 2) if engine and sql else None,
         "pandas_over_engine": round(pandas / engine, 2) if engine and pandas else None,
@@ -458,53 +416,7 @@ def _targets(summary: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def machine() -> dict[str, Any]:
-    cpu = ""
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    mem_total = 0
-    for line in Path("/proc/meminfo").read_text().splitlines():
-        if line.startswith("MemTotal:"):
-            mem_total = int(line.split()[1]) * 1024
-    versions: dict[str, str | None] = {}
-    for pkg in ("duckdb", "ibis-framework", "sqlglot", "pandas", "pyarrow", "numpy"):
-        try:
-            versions[pkg] = importlib.metadata.version(pkg)
-        except importlib.metadata.PackageNotFoundError:
-            versions[pkg] = None
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
-    dirty = subprocess.run(
-        ["git", "status", "--porcelain", "--", "src"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
-    return {
-        "nproc": os.cpu_count(),
-        "cpus_usable": len(os.sched_getaffinity(0)),
-        "cpu": cpu,
-        "memory_gb": round(mem_total / 1e9, 1),
-        "kernel": platform.release(),
-        "python": platform.python_version(),
-        "versions": versions,
-        "commit": commit + ("+uncommitted src/ changes" if dirty else ""),
-    }
-
-
 # --- the report ---------------------------------------------------------------------------------
-
-
-def _fmt(value: float | None, spec: str = ".2f", suffix: str = "") -> str:
-    return "–" if value is None else f"{value:{spec}}{suffix}"
 
 
 def _cell(impl: dict[str, Any], key: str, spec: str = ".2f") -> str:
@@ -512,7 +424,7 @@ def _cell(impl: dict[str, Any], key: str, spec: str = ".2f") -> str:
         return "skipped"
     if "failed" in impl:
         return "failed"
-    return _fmt(impl.get(key), spec)
+    return harness.fmt(impl.get(key), spec)
 
 
 def write_markdown() -> Path:
@@ -543,10 +455,10 @@ def write_markdown() -> Path:
             f"| {d['size']} | {d['households']:,} | {d['feed_rows']:,} "
             f"| {_cell(eng, 'median_seconds')} | {_cell(sql, 'median_seconds')} "
             f"| {_cell(pds, 'median_seconds')} "
-            f"| {_fmt(d['ratios']['engine_over_sql'], '.2f', '×')} "
-            f"| {_fmt(d['ratios']['pandas_over_engine'], '.2f', '×')} "
+            f"| {harness.fmt(d['ratios']['engine_over_sql'], '.2f', '×')} "
+            f"| {harness.fmt(d['ratios']['pandas_over_engine'], '.2f', '×')} "
             f"| {_cell(eng, 'peak_rss_gb')} | {_cell(sql, 'peak_rss_gb')} | {_cell(pds, 'peak_rss_gb')} "
-            f"| {_fmt(eng.get('rows_per_second'), ',.0f')} | {same} |"
+            f"| {harness.fmt(eng.get('rows_per_second'), ',.0f')} | {same} |"
         )
     lines += ["", "Runs per implementation (seconds):", ""]
     for d in results:
@@ -603,21 +515,11 @@ def _targets_markdown(results: list[dict[str, Any]]) -> list[str]:
     ]
     for key, t in d["targets"].items():
         met = "–" if t["met"] is None else ("yes" if t["met"] else "**no**")
-        lines.append(f"| {names[key]} | {t['limit']} | {_fmt(t['value'])} | {met} |")
+        lines.append(f"| {names[key]} | {t['limit']} | {harness.fmt(t['value'])} | {met} |")
     return lines
 
 
 # --- command line -----------------------------------------------------------------------------
-
-
-def _households(pairs: list[str]) -> dict[str, int]:
-    out = {}
-    for pair in pairs:
-        name, _, value = pair.partition("=")
-        if name not in SIZES or not value.replace("_", "").isdigit():
-            raise SystemExit(f"--households takes SIZE=N with SIZE in {list(SIZES)}, got {pair!r}")
-        out[name] = int(value.replace("_", ""))
-    return out
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -625,17 +527,7 @@ def main(argv: list[str] | None = None) -> None:
     if argv and argv[0] in ("_prepare", "_run"):
         _internal(argv)
         return
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--sizes", nargs="+", choices=list(SIZES), default=["county"])
-    parser.add_argument(
-        "--households",
-        nargs="*",
-        default=[],
-        metavar="SIZE=N",
-        help="override household counts, e.g. county=20000",
-    )
+    parser = harness.size_parser(__doc__, SIZES, "override household counts, e.g. county=20000")
     parser.add_argument("--impls", nargs="+", choices=IMPLS, default=list(IMPLS))
     parser.add_argument(
         "--repeat",
@@ -655,7 +547,7 @@ def main(argv: list[str] | None = None) -> None:
         "--reuse", action="store_true", help="reuse data already in bench/work/<size>"
     )
     args = parser.parse_args(argv)
-    overrides = _households(args.households)
+    overrides = harness.household_overrides(args.households, SIZES)
     RESULTS.mkdir(parents=True, exist_ok=True)
     for name in args.sizes:
         base = SIZES[name]
@@ -663,25 +555,20 @@ def main(argv: list[str] | None = None) -> None:
         work = WORK / name
         result = benchmark(size, work, args.impls, args)
         path = RESULTS / f"screening-{name}.json"
-        path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
-        say(f"{name}: wrote {path.relative_to(ROOT)}; ratios {result['ratios']}")
+        harness.write_json(path, result)
+        harness.say(f"{name}: wrote {path.relative_to(ROOT)}; ratios {result['ratios']}")
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
         write_markdown()
     if not args.keep and WORK.exists() and not any(WORK.iterdir()):
         WORK.rmdir()
-    say(f"wrote {(RESULTS / 'screening.md').relative_to(ROOT)}")
+    harness.say(f"wrote {(RESULTS / 'screening.md').relative_to(ROOT)}")
 
 
 def _internal(argv: list[str]) -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("command")
-    parser.add_argument("what")
+    parser = harness.child_parser(SEED)
     parser.add_argument("--work", type=Path, required=True)
     parser.add_argument("--cycle", default=CYCLE)
-    parser.add_argument("--households", type=int)
-    parser.add_argument("--seed", type=int, default=SEED)
-    parser.add_argument("--out", type=Path)
     parser.add_argument("--hits", type=Path)
     args = parser.parse_args(argv)
     if args.command == "_prepare":
