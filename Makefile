@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 
-.PHONY: setup demo test lint bench bench-ingest
+.PHONY: setup demo test lint bench bench-ingest bench-cases
 
 # System parts beyond Python packages (a CJK font for PDF notices, HarfBuzz subsetting for
 # WeasyPrint) come from scripts/system-deps; without them the demo still runs, PDF tests fail.
@@ -32,3 +32,7 @@ bench: setup
 # baseline needs ~11 GB of memory at province size.
 bench-ingest: setup
 	$(UV) run --frozen python bench/ingest.py --sizes county city province
+
+# The case workflow's bulk paths on the SQLite store: intake, moves, notice rendering.
+bench-cases: setup
+	$(UV) run --frozen python bench/cases.py --sizes county city
