@@ -18,6 +18,7 @@ from bottomline.cases.enums import Channel, NoticeKind, NoticeStatus, Stage
 from bottomline.cases.leads import NewLead, intake_leads, record_lead
 from bottomline.cases.models import Case, CaseEvent, CaseLead, Notice
 from bottomline.cases.notices.actions import record_objection, resolve_objection
+from bottomline.cases.queries import case_file
 from bottomline.cases.visits import NewVisit, record_visit
 from bottomline.cases.workflow import transition
 from bottomline.db import session_scope, write_scope
@@ -26,7 +27,7 @@ from bottomline.policy.resolve import PolicyIndex, index_documents
 from bottomline.registry.enums import LabourCapacity
 from bottomline.registry.models import Household, Member
 from bottomline.screening.enums import Category, RiskType
-from bottomline.screening.models import Lead
+from bottomline.screening.models import Lead, LeadHit
 from tests.cases.conftest import People, load_case
 from tests.cases.walk import DAY, EVIDENCE, Walk
 from tests.policy.builders import COMPLETE, make_doc
@@ -489,3 +490,34 @@ def test_the_audit_row_of_a_move_carries_its_evidence(walk: Walk, store: Engine)
     assert (row.before["stage"], row.after["stage"]) == ("county_approval", "monitored")
     assert row.after["evidence"]["risk_types"] == EVIDENCE["risk_types"]
     assert row.after["on"] == "2026-03-11"
+
+
+def test_a_case_file_explains_its_screening_leads(
+    store: Engine, household: Household, people: People, policies: PolicyIndex
+) -> None:
+    with write_scope(store) as session:
+        lead = Lead(
+            household_id=household.id,
+            cycle="2026-03",
+            category="marginal",
+            risk_types=["other"],
+            policy_ref="abc",
+            reported_on=D(2026, 3, 2),
+        )
+        session.add(lead)
+        session.flush()
+        evidence = {"pc_net_income": 5200.0, "income_line": 8700.0, "size": 3.0}
+        session.add(
+            LeadHit(
+                lead_id=lead.id,
+                rule_id="income.within_range",
+                rule_version=1,
+                policy_ref="abc",
+                evidence=evidence,
+            )
+        )
+    with write_scope(store) as session:
+        intake = intake_leads(session, actor=people.system, policies=policies)
+        case = session.get_one(Case, intake.case_ids[0])
+        reasons = case_file(session, case, D(2026, 3, 3)).reasons
+    assert reasons == {lead.id: ["人均纯收入5,200元，低于监测范围8,700元（3口人）"]}

@@ -21,7 +21,8 @@ from bottomline.errors import PermissionDenied, UserError
 from bottomline.registry.enums import LabourCapacity
 from bottomline.registry.models import Household, Member
 from bottomline.screening.enums import RiskType
-from bottomline.screening.models import Lead
+from bottomline.screening.explain import explain_hit
+from bottomline.screening.models import Lead, LeadHit
 from bottomline.users.actor import Actor, scope_prefix
 
 LEVEL_DIGITS = {"county": 6, "township": 9, "village": 12}
@@ -155,11 +156,13 @@ class CaseFile:
     helpers: list[HelperAssignment]
     followups: list[IncomeFollowUp]
     warnings: list[PlanWarning]
+    reasons: dict[int, list[str]]  # lead id -> screening hits in plain words (zh)
 
 
 def case_file(session: Session, case: Case, today: dt.date) -> CaseFile:
     household = session.get_one(Household, case.household_id)
     measures = measures_of(session, case.household_id)
+    leads = [lead for _, lead in _leads_of(session, [case.id])]
     return CaseFile(
         case=case,
         household=household,
@@ -167,7 +170,7 @@ def case_file(session: Session, case: Case, today: dt.date) -> CaseFile:
         events=_all(
             session, select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)
         ),
-        leads=[lead for _, lead in _leads_of(session, [case.id])],
+        leads=leads,
         visits=_all(
             session,
             select(Visit).where(Visit.household_id == case.household_id).order_by(Visit.visit_date),
@@ -184,7 +187,21 @@ def case_file(session: Session, case: Case, today: dt.date) -> CaseFile:
         helpers=helpers_of(session, case.household_id),
         followups=followups_of(session, case.household_id),
         warnings=warnings_for(session, case, measures),
+        reasons=lead_reasons(session, [lead.id for lead in leads]),
     )
+
+
+def lead_reasons(session: Session, lead_ids: list[int]) -> dict[int, list[str]]:
+    """The rule hits behind screening leads, each in plain words (Chinese)."""
+    reasons: dict[int, list[str]] = defaultdict(list)
+    for start in range(0, len(lead_ids), 5_000):
+        chunk = lead_ids[start : start + 5_000]
+        hits = session.scalars(
+            select(LeadHit).where(LeadHit.lead_id.in_(chunk)).order_by(LeadHit.id)
+        )
+        for hit in hits:
+            reasons[hit.lead_id].append(explain_hit(hit.rule_id, hit.evidence))
+    return dict(reasons)
 
 
 def warnings_for(session: Session, case: Case, measures: list[Measure]) -> list[PlanWarning]:

@@ -68,7 +68,7 @@ def days_left(days: int) -> str:
 def _section(title: str, *columns: str) -> Table:
     table = Table(title=title, title_justify="left")
     for column in columns:
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     return table
 
 
@@ -131,7 +131,7 @@ def _print_leads_and_visits(file: CaseFile) -> None:
             p.labels(Channel, [lead.channel]),
             lead.reported_by or "—",
             p.labels(RiskType, lead.risk_types),
-            _evidence(lead.evidence),
+            "\n".join(f"• {r}" for r in file.reasons.get(lead.id, [])) or _evidence(lead.evidence),
         )
     _print(leads)
     visits = _section(

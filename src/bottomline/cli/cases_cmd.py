@@ -130,11 +130,13 @@ def lead_queue_command(region: RegionOpt, date: DateOpt = None) -> None:
         queued = lead_queue(session, p.known_region(session, region))
         names = p.region_names(session, {q.case.village_code for q in queued})
     table = Table(title=f"待核实线索 / lead queue of {region} ({len(queued):,} cases)")
-    for column in ("案件 / case", "户编号 / household", "村 / village", "首次线索 / first lead"):
-        table.add_column(column, no_wrap=True)
-    table.add_column("剩余天数 / days left", justify="right")
-    table.add_column("来源 / channels")
-    table.add_column("风险类型 / risk types")
+    table.add_column("案件\ncase", no_wrap=True)
+    table.add_column("户编号\nhousehold", no_wrap=True)
+    table.add_column("村\nvillage", overflow="fold", min_width=6)
+    table.add_column("首次\nfirst", no_wrap=True)
+    table.add_column("剩余\nleft", justify="right", no_wrap=True)
+    table.add_column("来源\nchannels", overflow="fold", min_width=8)
+    table.add_column("风险类型\nrisk types", overflow="fold", min_width=8)
     for q in queued:
         table.add_row(
             str(q.case.id),

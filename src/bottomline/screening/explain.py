@@ -5,7 +5,7 @@ Reasons name amounts and counts only: never ID numbers, names, phones or diagnos
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from bottomline.screening.rules import RULES_BY_ID
 
@@ -103,3 +103,9 @@ def explain(rule_id: str, slots: Sequence[float | None], *, lang: str = "zh") ->
     }
     zh, en = TEMPLATES[rule_id]
     return (zh if lang == "zh" else en).format(**values, **_extras(rule_id, values))
+
+
+def explain_hit(rule_id: str, evidence: Mapping[str, float | None], *, lang: str = "zh") -> str:
+    """The reason for a stored hit (``lead_hits.evidence``, named as ``evidence_dict`` names)."""
+    names = RULES_BY_ID[rule_id].evidence_names
+    return explain(rule_id, [evidence.get(name) for name in names], lang=lang)
