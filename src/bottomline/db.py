@@ -9,7 +9,7 @@ the tables and how to run against PostgreSQL.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -46,6 +46,7 @@ NAMING_CONVENTION = {
 }
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+KEY_CHUNK = 5_000  # values in one IN (...) list: well under SQLite's parameter limit
 WRITE_OPTION = "bottomline_write"  # execution option: begin SQLite transactions IMMEDIATE
 PG_CONNECT_TIMEOUT_S = 10
 
@@ -84,6 +85,12 @@ class UtcDateTime(TypeDecorator[dt.datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=dt.UTC)
         return value.astimezone(dt.UTC)
+
+
+def chunks(values: Sequence[Any], size: int = KEY_CHUNK) -> Iterator[Sequence[Any]]:
+    """``values`` in slices of ``size``, e.g. for ``IN (...)`` lists the backends accept."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def utcnow() -> dt.datetime:

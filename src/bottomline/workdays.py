@@ -17,10 +17,12 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 from functools import cache
+from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
 ONE_DAY = dt.timedelta(days=1)
+CHINA = ZoneInfo("Asia/Shanghai")  # days of the mechanism are days in China
 
 
 class DayCount(StrEnum):
@@ -28,6 +30,15 @@ class DayCount(StrEnum):
 
     calendar = "calendar"
     working = "working"
+
+
+def today_in_china() -> dt.date:
+    return dt.datetime.now(CHINA).date()
+
+
+def day_in_china(moment: dt.datetime) -> dt.date:
+    """The day in China of an aware moment (a record's UTC timestamp)."""
+    return moment.astimezone(CHINA).date()
 
 
 def calendar_known(day: dt.date) -> bool:

@@ -23,13 +23,14 @@ from bottomline.cases.elimination import evaluate_case
 from bottomline.cases.enums import Channel, LeadStatus, Stage, TaskResult, TaskStatus
 from bottomline.cases.leads import NewLead, lead_day, record_lead
 from bottomline.cases.models import Campaign, CampaignTask, Case
-from bottomline.cases.text import check_free_text, today_in_china
+from bottomline.cases.text import check_free_text
 from bottomline.errors import PermissionDenied, UserError
 from bottomline.labels import LabelledEnum
 from bottomline.policy.resolve import PolicyIndex
 from bottomline.screening.models import Lead
 from bottomline.users.actor import Actor, scope_prefix
 from bottomline.users.enums import Role
+from bottomline.workdays import today_in_china
 
 ORGANISERS = frozenset({Role.county, Role.city, Role.province})
 MONITORED = (

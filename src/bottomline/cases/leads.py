@@ -24,7 +24,8 @@ from bottomline.cases.enums import Channel, LeadStatus, Stage
 from bottomline.cases.guards import MAX_RISK_TYPES
 from bottomline.cases.models import Case, CaseEvent, CaseLead
 from bottomline.cases.procedure import Procedure, procedure_for
-from bottomline.cases.text import check_free_text, today_in_china
+from bottomline.cases.text import check_free_text
+from bottomline.db import chunks
 from bottomline.errors import PermissionDenied, UserError
 from bottomline.policy.resolve import PolicyIndex
 from bottomline.registry.models import Household
@@ -32,6 +33,7 @@ from bottomline.screening.enums import Category, RiskType
 from bottomline.screening.models import Lead
 from bottomline.users.actor import Actor, scope_prefix
 from bottomline.users.enums import Role
+from bottomline.workdays import day_in_china, today_in_china
 
 INTAKERS = frozenset({Role.system, Role.county, Role.township})
 LEAD_COLUMNS = (
@@ -180,8 +182,7 @@ def _pending(session: Session, scope_code: str | None) -> dict[int, list[LeadLik
 
 def _active_cases(session: Session, ids: list[int]) -> dict[int, Case]:
     found: dict[int, Case] = {}
-    for start in range(0, len(ids), 5_000):
-        chunk = ids[start : start + 5_000]
+    for chunk in chunks(ids):
         found.update(
             (c.household_id, c)
             for c in session.scalars(select(Case).where(Case.household_id.in_(chunk), Case.active))
@@ -192,8 +193,7 @@ def _active_cases(session: Session, ids: list[int]) -> dict[int, Case]:
 def _last_eliminated(session: Session, ids: list[int]) -> dict[int, int]:
     ended = (Stage.eliminated.value, Stage.post_exit_watch.value)
     found: dict[int, int] = {}
-    for start in range(0, len(ids), 5_000):
-        chunk = ids[start : start + 5_000]
+    for chunk in chunks(ids):
         rows = session.execute(
             select(Case.household_id, func.max(Case.id))
             .where(Case.household_id.in_(chunk), Case.stage.in_(ended))
@@ -281,8 +281,7 @@ def _opening_event(
 
 def _reopened_count(session: Session, case_ids: list[int]) -> int:
     count = 0
-    for start in range(0, len(case_ids), 5_000):
-        chunk = case_ids[start : start + 5_000]
+    for chunk in chunks(case_ids):
         count += (
             session.scalar(
                 select(func.count())
@@ -408,7 +407,7 @@ def lead_day(lead: LeadLike) -> dt.date:
     """The day a lead reached us: as reported, else the day (in China) it was recorded."""
     if lead.reported_on is not None:
         return lead.reported_on
-    return lead.created_at.astimezone(dt.timezone(dt.timedelta(hours=8))).date()
+    return day_in_china(lead.created_at)
 
 
 def _channels(leads: Sequence[LeadLike]) -> list[str]:
@@ -433,8 +432,7 @@ def _last_eliminated_case(session: Session, household_id: int) -> int | None:
 
 def _households(session: Session, ids: list[int]) -> dict[int, Place]:
     found: dict[int, Place] = {}
-    for start in range(0, len(ids), 5_000):
-        chunk = ids[start : start + 5_000]
+    for chunk in chunks(ids):
         rows = session.execute(
             select(Household.id, Household.village_code).where(Household.id.in_(chunk))
         )

@@ -17,6 +17,7 @@ from bottomline.assistance.queries import followups_of, helpers_of, measures_of
 from bottomline.cases.clock import Clock, clock_of
 from bottomline.cases.enums import Stage
 from bottomline.cases.models import Case, CaseEvent, CaseLead, Notice, NoticeCase, Objection, Visit
+from bottomline.db import chunks
 from bottomline.errors import PermissionDenied, UserError
 from bottomline.registry.enums import LabourCapacity
 from bottomline.registry.models import Household, Member
@@ -87,8 +88,7 @@ def lead_queue(session: Session, scope_code: str) -> list[QueuedCase]:
 
 def _leads_of(session: Session, case_ids: list[int]) -> list[tuple[int, Lead]]:
     found: list[tuple[int, Lead]] = []
-    for start in range(0, len(case_ids), 5_000):
-        chunk = case_ids[start : start + 5_000]
+    for chunk in chunks(case_ids):
         rows = session.execute(
             select(CaseLead.case_id, Lead)
             .join(Lead, Lead.id == CaseLead.lead_id)
@@ -101,8 +101,7 @@ def _leads_of(session: Session, case_ids: list[int]) -> list[tuple[int, Lead]]:
 
 def _household_numbers(session: Session, ids: list[int]) -> dict[int, str]:
     numbers: dict[int, str] = {}
-    for start in range(0, len(ids), 5_000):
-        chunk = ids[start : start + 5_000]
+    for chunk in chunks(ids):
         rows = session.execute(
             select(Household.id, Household.household_no).where(Household.id.in_(chunk))
         )
@@ -194,8 +193,7 @@ def case_file(session: Session, case: Case, today: dt.date) -> CaseFile:
 def lead_reasons(session: Session, lead_ids: list[int]) -> dict[int, list[str]]:
     """The rule hits behind screening leads, each in plain words (Chinese)."""
     reasons: dict[int, list[str]] = defaultdict(list)
-    for start in range(0, len(lead_ids), 5_000):
-        chunk = lead_ids[start : start + 5_000]
+    for chunk in chunks(lead_ids):
         hits = session.scalars(
             select(LeadHit).where(LeadHit.lead_id.in_(chunk)).order_by(LeadHit.id)
         )

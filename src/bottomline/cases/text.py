@@ -1,4 +1,4 @@
-"""Free text that officials type (reasons, evidence notes) and the day in China.
+"""Free text that officials type (reasons, evidence notes).
 
 Reasons and evidence are kept in case events and the audit log, so they must not carry ID
 numbers, phone numbers or bank accounts: such text is refused with a message, not stored.
@@ -6,17 +6,8 @@ numbers, phone numbers or bank accounts: such text is refused with a message, no
 
 from __future__ import annotations
 
-import datetime as dt
-from zoneinfo import ZoneInfo
-
 from bottomline.cases.notices.redact import find_personal_data
 from bottomline.errors import UserError
-
-CHINA = ZoneInfo("Asia/Shanghai")
-
-
-def today_in_china() -> dt.date:
-    return dt.datetime.now(CHINA).date()
 
 
 def check_free_text(text: str | None) -> None:

@@ -13,13 +13,14 @@ from bottomline import audit
 from bottomline.cases.enums import Channel
 from bottomline.cases.leads import NewLead, record_lead
 from bottomline.cases.models import Case, Visit
-from bottomline.cases.text import check_free_text, today_in_china
+from bottomline.cases.text import check_free_text
 from bottomline.errors import PermissionDenied, UserError
 from bottomline.policy.resolve import PolicyIndex
 from bottomline.registry.models import Household
 from bottomline.screening.enums import RiskType
 from bottomline.users.actor import Actor
 from bottomline.users.enums import Role
+from bottomline.workdays import today_in_china
 
 VISITORS = frozenset({Role.village, Role.township, Role.county})
 

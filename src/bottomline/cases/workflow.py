@@ -20,12 +20,13 @@ from bottomline import audit
 from bottomline.cases.enums import EliminationMethod, LeadStatus, Stage
 from bottomline.cases.guards import GUARDS, Context
 from bottomline.cases.models import Case, CaseEvent, CaseLead
-from bottomline.cases.text import check_free_text, today_in_china
+from bottomline.cases.text import check_free_text
 from bottomline.cases.transitions import Move, move_for, next_stages
 from bottomline.errors import ConflictError, PermissionDenied, TransitionError
 from bottomline.policy.resolve import PolicyIndex
 from bottomline.screening.models import Lead
 from bottomline.users.actor import Actor
+from bottomline.workdays import today_in_china
 
 CLOSING = frozenset({Stage.rejected, Stage.withdrawn, Stage.eliminated})
 

@@ -19,7 +19,6 @@ from bottomline.cases.leads import intake_leads
 from bottomline.cases.models import Case
 from bottomline.cases.notices.actions import Published, publish_notice
 from bottomline.cases.queries import pipeline
-from bottomline.cases.text import today_in_china
 from bottomline.cases.visits import NewVisit, record_visit
 from bottomline.cases.workflow import transition
 from bottomline.cli.ui import console, done, step
@@ -29,6 +28,7 @@ from bottomline.policy.resolve import index_documents
 from bottomline.users.actions import add_user
 from bottomline.users.actor import SYSTEM, Actor
 from bottomline.users.enums import Role
+from bottomline.workdays import today_in_china
 
 NOTICE_CASES = 3  # cases of the demo village walked to public notice
 

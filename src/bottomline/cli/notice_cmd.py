@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 from bottomline.cases.enums import NoticeKind
 from bottomline.cases.models import Notice, NoticeCase
 from bottomline.cases.notices.actions import publish_notice, record_objection, resolve_objection
-from bottomline.cases.text import today_in_china
 from bottomline.cli import params as p
 from bottomline.cli.params import AsOpt, DateOpt, RegionOpt
 from bottomline.cli.ui import console
@@ -20,6 +19,7 @@ from bottomline.config import get_settings
 from bottomline.db import open_store, session_scope, write_scope
 from bottomline.users.actor import scope_prefix
 from bottomline.users.queries import actor_named
+from bottomline.workdays import today_in_china
 
 notice_app = typer.Typer(help="公示 / village public notices.", no_args_is_help=True)
 objection_app = typer.Typer(help="异议 / objections raised during a notice.", no_args_is_help=True)

@@ -21,13 +21,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bottomline.cases.notices.redact import find_personal_data
-from bottomline.cases.text import today_in_china
 from bottomline.errors import UnknownRegionError, UserError
 from bottomline.labels import LabelledEnum
 from bottomline.policy import load_directory
 from bottomline.policy.resolve import PolicyIndex, index_documents
 from bottomline.registry.models import Region
 from bottomline.registry.queries import village_code_range
+from bottomline.workdays import today_in_china
 
 E = TypeVar("E", bound=LabelledEnum)
 

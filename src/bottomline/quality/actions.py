@@ -17,7 +17,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -53,10 +52,10 @@ from bottomline.quality.rules import DEATHS, RULES, CheckContext, QualityRule, S
 from bottomline.registry.divisions import NATIONAL_CODE
 from bottomline.registry.models import Household, Member
 from bottomline.registry.queries import village_code_range
+from bottomline.workdays import today_in_china
 
 log = logging.getLogger(__name__)
 
-CHINA = ZoneInfo("Asia/Shanghai")
 OPEN, RESOLVED = "open", "resolved"
 ALL_PERIODS = (0, 10**9)  # period indexes: every month a feed has
 REFINE_CHUNK_ROWS = 200_000
@@ -116,10 +115,6 @@ class QualityRunResult:
         return sum(rule.resolved for rule in self.rules)
 
 
-def china_today() -> dt.date:
-    return dt.datetime.now(CHINA).date()
-
-
 def run_checks(
     *,
     engine: Engine,
@@ -133,7 +128,7 @@ def run_checks(
     Raises UnknownRegionError for a region not in the registry and UserError for an empty
     registry. ``today`` is the check date ages are computed at (default: today in China).
     """
-    today = today or china_today()
+    today = today or today_in_china()
     with session_scope(engine) as session:
         ctx = _context(session, scope_code, today)
         run = QualityRun(scope_code=scope_code or NATIONAL_CODE, summary={})

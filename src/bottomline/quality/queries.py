@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased
@@ -25,9 +24,9 @@ from bottomline.registry.divisions import NATIONAL_CODE
 from bottomline.registry.models import Household, Member, Region
 from bottomline.registry.queries import PREFIX_DIGITS, village_code_range
 from bottomline.spreadsheet import ReportWriter
+from bottomline.workdays import day_in_china
 
 OPEN = "open"
-CHINA = ZoneInfo("Asia/Shanghai")  # first-seen dates are dates in China
 # The level a region's queue is broken down by: the level below it.
 CHILD_LEVEL = {
     "province": "city",
@@ -199,7 +198,7 @@ def export_row(issue: OpenIssue) -> tuple[object, ...]:
         *texts,
         issue.masked_id,
         describe(issue.detail),
-        issue.first_seen.astimezone(CHINA).date().isoformat(),
+        day_in_china(issue.first_seen).isoformat(),  # first-seen dates are days in China
     )
 
 

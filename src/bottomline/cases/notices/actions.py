@@ -21,7 +21,7 @@ from bottomline.cases.enums import EliminationMethod, NoticeKind, Stage
 from bottomline.cases.models import Case, Notice, NoticeCase, Objection
 from bottomline.cases.notices.document import NoticeDocument, NoticeSource, entry_for
 from bottomline.cases.notices.render import write_notice, write_notice_html
-from bottomline.cases.text import check_free_text, today_in_china
+from bottomline.cases.text import check_free_text
 from bottomline.cases.workflow import transition
 from bottomline.errors import PermissionDenied, UserError
 from bottomline.registry.enums import Relationship
@@ -29,7 +29,7 @@ from bottomline.registry.models import Member, Region
 from bottomline.screening.enums import Category, RiskType
 from bottomline.users.actor import Actor
 from bottomline.users.enums import Role
-from bottomline.workdays import DayCount, add_days
+from bottomline.workdays import DayCount, add_days, today_in_china
 
 FIELD_ROLES = frozenset({Role.village, Role.township})
 OFFICE_ROLES = frozenset({Role.village, Role.township, Role.county})

@@ -27,6 +27,7 @@ from bottomline.cases.odk.submissions import (
     write_rejects,
 )
 from bottomline.cases.visits import NewVisit, record_visit
+from bottomline.db import chunks
 from bottomline.errors import IntegrityError
 from bottomline.policy.resolve import PolicyIndex
 from bottomline.registry.models import Household
@@ -116,8 +117,7 @@ def import_visits(
 
 def _imported_refs(session: Session, refs: list[str]) -> set[str]:
     found: set[str] = set()
-    for start in range(0, len(refs), 5_000):
-        chunk = refs[start : start + 5_000]
+    for chunk in chunks(refs):
         found.update(
             r
             for r in session.scalars(select(Visit.source_ref).where(Visit.source_ref.in_(chunk)))
@@ -129,8 +129,7 @@ def _imported_refs(session: Session, refs: list[str]) -> set[str]:
 def _households(session: Session, numbers: set[str]) -> dict[str, Household]:
     found: dict[str, Household] = {}
     ordered = sorted(numbers)
-    for start in range(0, len(ordered), 5_000):
-        chunk = ordered[start : start + 5_000]
+    for chunk in chunks(ordered):
         found.update(
             (h.household_no, h)
             for h in session.scalars(select(Household).where(Household.household_no.in_(chunk)))

@@ -70,7 +70,6 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Literal, NamedTuple, TypeVar
-from zoneinfo import ZoneInfo
 
 from bottomline.cases.odk.form import (
     EARLIEST_VISIT,
@@ -92,11 +91,11 @@ from bottomline.labels import LabelledEnum
 from bottomline.screening.enums import RiskType
 from bottomline.sources import open_source
 from bottomline.spreadsheet import REJECT_HEADER, ReportWriter
+from bottomline.workdays import today_in_china
 
 log = logging.getLogger(__name__)
 
 REVIEW_STATES = ("hasIssues", "edited", "rejected", "approved")
-CHINA = ZoneInfo("Asia/Shanghai")
 MAX_ZIP_MEMBER = 1 << 30  # bytes; a larger CSV in a zip is refused (a zip bomb, not an export)
 _NOT_DATA = ("media/", "files/", "__MACOSX/")  # folders of attachments (and of macOS's zip tool)
 
@@ -247,7 +246,7 @@ def read_submissions(path: Path, *, today: dt.date | None = None) -> SubmissionF
     path = Path(path)
     if not path.is_file():
         raise InputFileError(f"file not found: {path}", hint="check the path and try again")
-    today = today or dt.datetime.now(CHINA).date()
+    today = today or today_in_china()
     suffix = path.suffix.lower()
     with path.open("rb") as fh:
         zipped = fh.read(4) == b"PK\x03\x04"

@@ -9,11 +9,10 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import ARRAY, Connection, Table, any_, bindparam, func, not_, or_, select
 
+from bottomline.db import KEY_CHUNK, chunks
 from bottomline.registry.imports.check import Checked, first_rows
 from bottomline.registry.imports.fields import HOUSEHOLD_FIELDS, MEMBER_FIELDS, TEXT_FIELDS
 from bottomline.registry.snapshot import store_table
-
-KEY_CHUNK = 5_000  # values in one IN (...) list
 
 
 class StoredHousehold(NamedTuple):
@@ -134,11 +133,6 @@ def _rows_of(connection: Connection, stmt: Any) -> Iterator[tuple[Any, ...]]:
             yield from rows
     finally:
         result.close()
-
-
-def chunks(values: Sequence[Any], size: int = KEY_CHUNK) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
 
 
 def _add_households(

@@ -11,13 +11,12 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from sqlalchemy import Connection, Table, func, insert, select, text, update
 
-from bottomline.db import utcnow
+from bottomline.db import chunks, utcnow
 from bottomline.registry.divisions import ancestors
 from bottomline.registry.enums import RegionLevel
 from bottomline.registry.imports.check import Checked, first_rows
 from bottomline.registry.imports.diff import Plan
 from bottomline.registry.imports.fields import HOUSEHOLD_FIELDS, MEMBER_FIELDS
-from bottomline.registry.imports.store import chunks
 from bottomline.registry.national_export import COLUMNS
 from bottomline.registry.snapshot import Progress, store_table  # (stage, done, total or 0)
 
