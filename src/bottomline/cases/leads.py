@@ -322,7 +322,14 @@ def _take_in(
     intake.leads += len(leads)
     case = _active_case(session, household.id)
     if case is None:
-        case = _open_case(session, household, leads, actor=actor, policies=policies)
+        opened = _open_cases(
+            session,
+            {household.id: household},
+            {household.id: leads},
+            actor=actor,
+            policies=policies,
+        )
+        case = session.get_one(Case, opened[household.id])
         intake.cases_opened += 1
         intake.reopened += case.reopened_from_id is not None
     else:
@@ -339,50 +346,6 @@ def _take_in(
         after={"leads": [lead.id for lead in leads], "channels": _channels(leads)},
     )
     audit.record(session, change, actor=actor.name, role=actor.role.value)
-    return case
-
-
-def _open_case(
-    session: Session,
-    household: Household,
-    leads: list[Lead],
-    *,
-    actor: Actor,
-    policies: PolicyIndex,
-) -> Case:
-    first = min(lead_day(lead) for lead in leads)
-    procedure = procedure_for(policies, household.village_code, first.year)
-    deadline, provisional = procedure.deadline(first)
-    case = Case(
-        household_id=household.id,
-        village_code=household.village_code,
-        stage=Stage.lead.value,
-        active=True,
-        category=_suggested_category(leads),
-        risk_types=_merged_risks([], leads),
-        first_lead_on=first,
-        deadline_on=deadline,
-        deadline_provisional=provisional,
-        policy_ref=procedure.policy_ref,
-        notice_days=procedure.notice_days,
-        deadline_days=procedure.deadline_days,
-        day_count=procedure.day_count.value,
-        stage_since=first,
-        reopened_from_id=_last_eliminated_case(session, household.id),
-    )
-    session.add(case)
-    session.flush()
-    session.add(
-        CaseEvent(
-            case_id=case.id,
-            occurred_on=first,
-            from_stage=None,
-            to_stage=Stage.lead.value,
-            actor=actor.name,
-            role=actor.role.value,
-            evidence={"leads": [lead.id for lead in leads], "policy_ref": procedure.policy_ref},
-        )
-    )
     return case
 
 
@@ -418,16 +381,6 @@ def _active_case(session: Session, household_id: int) -> Case | None:
     return session.scalars(
         select(Case).where(Case.household_id == household_id, Case.active)
     ).one_or_none()
-
-
-def _last_eliminated_case(session: Session, household_id: int) -> int | None:
-    ended = (Stage.eliminated.value, Stage.post_exit_watch.value)
-    return session.scalar(
-        select(Case.id)
-        .where(Case.household_id == household_id, Case.stage.in_(ended))
-        .order_by(Case.id.desc())
-        .limit(1)
-    )
 
 
 def _households(session: Session, ids: list[int]) -> dict[int, Place]:
