@@ -20,10 +20,8 @@ from bottomline.cases.enums import NoticeKind, Stage
 from bottomline.cases.models import Case, Notice, NoticeCase, Objection, Visit
 from bottomline.cases.transitions import Move
 from bottomline.policy.resolve import PolicyIndex
-from bottomline.screening.enums import Category, RiskType
+from bottomline.screening.enums import MAX_RISK_TYPES, Category, RiskType
 from bottomline.users.actor import Actor
-
-MAX_RISK_TYPES = 5  # the national form has five risk fields (policy-notes §1, S46)
 
 
 @dataclass(slots=True)

@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 
 from bottomline import audit
 from bottomline.cases.enums import Channel, LeadStatus, Stage
-from bottomline.cases.guards import MAX_RISK_TYPES
 from bottomline.cases.models import Case, CaseEvent, CaseLead
 from bottomline.cases.procedure import Procedure, procedure_for
 from bottomline.cases.text import check_free_text
@@ -29,7 +28,7 @@ from bottomline.db import chunks
 from bottomline.errors import PermissionDenied, UserError
 from bottomline.policy.resolve import PolicyIndex
 from bottomline.registry.models import Household
-from bottomline.screening.enums import Category, RiskType
+from bottomline.screening.enums import MAX_RISK_TYPES, Category, RiskType
 from bottomline.screening.models import Lead
 from bottomline.users.actor import Actor, scope_prefix
 from bottomline.users.enums import Role

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from bottomline.labels import LabelledEnum
 
+# A household has at most five risk fields (致贫/返贫风险1–5; policy-notes §1, S46).
+MAX_RISK_TYPES = 5
+
 
 class Category(LabelledEnum):
     """Monitoring category (监测对象类型) suggested for a lead; people decide."""

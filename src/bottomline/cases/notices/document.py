@@ -21,10 +21,10 @@ from datetime import date, timedelta
 
 from bottomline.cases.enums import EliminationMethod, NoticeKind
 from bottomline.errors import UserError
-from bottomline.screening.enums import Category, RiskType
+from bottomline.policy.schema import NOTICE_DAYS
+from bottomline.screening.enums import MAX_RISK_TYPES, Category, RiskType
 
-MIN_NOTICE_DAYS = 5
-MAX_RISK_TYPES = 5
+MIN_NOTICE_DAYS = int(NOTICE_DAYS.low)  # the national floor (policy-notes §4, S5)
 _VILLAGE_CODE = re.compile(r"[0-9]{12}")
 ELIMINATED_BECAUSE = "收入持续稳定，两不愁三保障及饮水安全有保障"
 

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from bottomline.errors import InputFileError, UserError
 from bottomline.labels import LabelledEnum
-from bottomline.screening.enums import RiskType
+from bottomline.screening.enums import MAX_RISK_TYPES, RiskType
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,6 @@ VILLAGE_CODE_DIGITS = 12
 EARLIEST_VISIT = dt.date(2020, 1, 1)  # the monitoring mechanism began in 2020
 HOUSEHOLD_SIZE = (1, 20)
 MAX_AMOUNT = Decimal(1_000_000)  # yuan; above this is a unit or typing mistake
-MAX_RISK_TYPES = 5
 MAX_NAME = 100  # characters in visitor_name and visitor_unit
 MAX_NOTES = 1000
 

@@ -80,7 +80,6 @@ from bottomline.cases.odk.form import (
     MAX_AMOUNT,
     MAX_NAME,
     MAX_NOTES,
-    MAX_RISK_TYPES,
     VILLAGE_CODE_DIGITS,
     Hardship,
     YesNo,
@@ -88,7 +87,7 @@ from bottomline.cases.odk.form import (
 from bottomline.errors import InputFileError, IntegrityError
 from bottomline.ids import mask_id, mask_name, mask_phone
 from bottomline.labels import LabelledEnum
-from bottomline.screening.enums import RiskType
+from bottomline.screening.enums import MAX_RISK_TYPES, RiskType
 from bottomline.sources import open_source
 from bottomline.spreadsheet import REJECT_HEADER, ReportWriter
 from bottomline.workdays import today_in_china
