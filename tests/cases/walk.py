@@ -258,6 +258,8 @@ def secure_household(store: Engine, household_id: int) -> None:
                 food_clothing_insecure=False,
                 housing_unsafe=False,
                 water_unsafe=False,
+                source="edit",
+                as_of=dt.date(year, 12, 31),
             )
         )
         session.execute(

@@ -31,7 +31,7 @@ MEMBER = {
     "dibao": False,
     "tekun": False,
 }
-MONEY_ZERO = {name: 0.0 for name in columns.INCOMES.names if name not in ("household_id", "year")}
+MONEY_ZERO = dict.fromkeys(columns.MONEY_COLUMNS, 0.0)
 
 
 def small_snapshot() -> dict[str, pa.Table]:
@@ -124,9 +124,9 @@ def small_snapshot() -> dict[str, pa.Table]:
         _income(3, 2025, transfer_tekun=9000.0, transfer_eco=123456789.12),
     ]
     guarantees = [
-        (2, 2025, False, True, False),
-        (1, 2025, False, False, False),
-        (3, 2025, True, False, True),
+        (2, 2025, False, True, False, *loaded(2025).values()),
+        (1, 2025, False, False, False, *loaded(2025).values()),
+        (3, 2025, True, False, True, *loaded(2025).values()),
     ]
     return {
         "regions": _table(columns.REGIONS, regions),
@@ -157,7 +157,12 @@ def _member(
 
 
 def _income(household_id: int, year: int, **money: float) -> dict[str, object]:
-    return {"household_id": household_id, "year": year, **MONEY_ZERO, **money}
+    return {"household_id": household_id, "year": year, **MONEY_ZERO, **money, **loaded(year)}
+
+
+def loaded(year: int) -> dict[str, object]:
+    """The source columns of figures loaded straight into the store, as of the year's end."""
+    return {"source": "load", "source_ref": None, "as_of": dt.date(year, 12, 31)}
 
 
 def _table(schema: pa.Schema, rows: Sequence[tuple[object, ...]]) -> pa.Table:

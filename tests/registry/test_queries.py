@@ -85,6 +85,8 @@ def test_net_income_and_per_capita() -> None:
         transfer_tekun=Decimal("0.00"),
         transfer_pension=Decimal("0.00"),
         transfer_eco=Decimal("0.00"),
+        transfer_relief=Decimal("0.00"),
+        transfer_insurance=Decimal("0.00"),
         transfer_other=Decimal("0.01"),
         production_costs=Decimal("1000.00"),
         medical_oop=Decimal("5000.00"),  # spending, not part of net income

@@ -11,7 +11,8 @@ import pyarrow.parquet as pq
 
 from bottomline.ingest.catalogue import FEEDS, period_index, staged_schema
 from bottomline.ingest.store import staged_path
-from bottomline.registry.columns import SNAPSHOT_TABLES
+from bottomline.registry.columns import MONEY_COLUMNS, SNAPSHOT_TABLES
+from tests.registry.snapshots import loaded
 
 VILLAGE = "532328101201"
 YEAR = 2025
@@ -182,20 +183,9 @@ def _rows(households: list[HH]) -> dict[str, list[dict[str, object]]]:
                 {
                     "household_id": h.household_id,
                     "year": year,
+                    **dict.fromkeys(MONEY_COLUMNS, 0.0),
+                    **loaded(year),
                     "wage": wage,
-                    **{
-                        c: 0.0
-                        for c in (
-                            "business",
-                            "property",
-                            "transfer_dibao",
-                            "transfer_tekun",
-                            "transfer_pension",
-                            "transfer_eco",
-                            "transfer_other",
-                            "production_costs",
-                        )
-                    },
                     "medical_oop": h.medical_oop if year == YEAR else 0.0,
                     "education_oop": h.education_oop if year == YEAR else 0.0,
                 }
@@ -207,6 +197,7 @@ def _rows(households: list[HH]) -> dict[str, list[dict[str, object]]]:
                 "food_clothing_insecure": h.food_clothing_insecure,
                 "housing_unsafe": h.housing_unsafe,
                 "water_unsafe": h.water_unsafe,
+                **loaded(YEAR),
             }
         )
     return out

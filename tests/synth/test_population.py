@@ -16,7 +16,7 @@ from bottomline.synth.population import Population, generate_population, write_s
 
 from .conftest import COUNTY, LINE, PROVINCE, YEAR
 
-MONEY = [n for n in columns.INCOMES.names if n not in ("household_id", "year")]
+MONEY = list(columns.MONEY_COLUMNS)
 
 
 def _frames(pop: Population) -> dict[str, pd.DataFrame]:

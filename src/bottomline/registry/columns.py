@@ -63,6 +63,8 @@ MEMBERS = pa.schema(
 )
 
 # One row per household and year. Net income and per-capita net income are derived, never stored.
+# ``source`` (registry.enums.IncomeSource) and ``as_of`` say where the year's figures came from and
+# the day they were collected; insurance claims are recorded beside net income, not in it.
 INCOMES = pa.schema(
     [
         pa.field("household_id", pa.int64(), nullable=False),
@@ -74,10 +76,16 @@ INCOMES = pa.schema(
         pa.field("transfer_tekun", pa.float64(), nullable=False),  # 特困供养金
         pa.field("transfer_pension", pa.float64(), nullable=False),  # 养老金
         pa.field("transfer_eco", pa.float64(), nullable=False),  # 生态补偿金
+        pa.field("transfer_relief", pa.float64(), nullable=False),  # 救灾款 / 临时救助
+        pa.field("transfer_insurance", pa.float64(), nullable=False),  # 防贫保险赔付
         pa.field("transfer_other", pa.float64(), nullable=False),  # 其他转移性收入
         pa.field("production_costs", pa.float64(), nullable=False),  # 生产经营性支出
         pa.field("medical_oop", pa.float64(), nullable=False),  # 合规自付医疗支出
         pa.field("education_oop", pa.float64(), nullable=False),  # 合规自付教育支出
+        pa.field("insurance_claims", pa.float64(), nullable=False),  # 家庭理赔收入
+        pa.field("source", pa.string(), nullable=False),  # IncomeSource
+        pa.field("source_ref", pa.int64()),  # the import that gave the figures
+        pa.field("as_of", pa.date32(), nullable=False),  # the day they were collected
     ]
 )
 
@@ -90,6 +98,9 @@ GUARANTEES = pa.schema(
         pa.field("food_clothing_insecure", pa.bool_(), nullable=False),  # 吃穿不愁有问题
         pa.field("housing_unsafe", pa.bool_(), nullable=False),  # 住房安全有问题
         pa.field("water_unsafe", pa.bool_(), nullable=False),  # 饮水安全有问题
+        pa.field("source", pa.string(), nullable=False),  # IncomeSource
+        pa.field("source_ref", pa.int64()),
+        pa.field("as_of", pa.date32(), nullable=False),
     ]
 )
 
@@ -107,6 +118,16 @@ TRANSFER_COLUMNS = (
     "transfer_tekun",
     "transfer_pension",
     "transfer_eco",
+    "transfer_relief",
+    "transfer_insurance",
     "transfer_other",
 )
 INCOME_COLUMNS = ("wage", "business", "property", *TRANSFER_COLUMNS)
+# The amounts of an income row (yuan), in the layout's order.
+MONEY_COLUMNS = (
+    *INCOME_COLUMNS,
+    "production_costs",
+    "medical_oop",
+    "education_oop",
+    "insurance_claims",
+)

@@ -81,3 +81,13 @@ class LabourCapacity(LabelledEnum):
 class IdKind(LabelledEnum):
     resident_id = ("resident_id", "居民身份证", "resident identity card")
     disability_cert = ("disability_cert", "残疾人证", "disability certificate")
+
+
+class IncomeSource(LabelledEnum):
+    """Where a household's income or guarantee figures came from (the evidence names it)."""
+
+    export = ("export", "国家系统导出", "national system export")
+    collection = ("collection", "年度收入采集", "yearly income collection")
+    followup = ("followup", "收入跟踪", "income follow-up")
+    edit = ("edit", "本地修改", "local edit")
+    load = ("load", "直接载入", "loaded into the store")

@@ -104,7 +104,13 @@ class HouseholdIncome(Base):
     """A household's income and compliant out-of-pocket spending in one year (yuan).
 
     Net income = wage + business + property + transfers - production costs; it is derived
-    (``net_income``, usable in queries too), never stored.
+    (``net_income``, usable in queries too), never stored. Insurance claims (家庭理赔收入) are
+    recorded beside it, not in it, as the national form does (policy-notes §2, §12).
+
+    ``source`` says where the year's figures came from (``IncomeSource``: the national system's
+    export, the yearly collection, or a load of the store), ``source_ref`` which import, and
+    ``as_of`` the day they were collected (the file's 采集日期, else the day of the import): a
+    later import of the same year replaces them, and income follow-ups after ``as_of`` are newer.
     """
 
     __tablename__ = "household_incomes"
@@ -120,10 +126,22 @@ class HouseholdIncome(Base):
     transfer_tekun: Mapped[Decimal] = mapped_column(Money)  # 特困供养金
     transfer_pension: Mapped[Decimal] = mapped_column(Money)  # 养老金
     transfer_eco: Mapped[Decimal] = mapped_column(Money)  # 生态补偿金
+    transfer_relief: Mapped[Decimal] = mapped_column(
+        Money, default=Decimal(0), server_default="0"
+    )  # 救灾/临时救助
+    transfer_insurance: Mapped[Decimal] = mapped_column(
+        Money, default=Decimal(0), server_default="0"
+    )  # 防贫保险
     transfer_other: Mapped[Decimal] = mapped_column(Money)  # 其他转移性收入
     production_costs: Mapped[Decimal] = mapped_column(Money)  # 生产经营性支出
     medical_oop: Mapped[Decimal] = mapped_column(Money)  # 合规自付医疗支出
     education_oop: Mapped[Decimal] = mapped_column(Money)  # 合规自付教育支出
+    insurance_claims: Mapped[Decimal] = mapped_column(
+        Money, default=Decimal(0), server_default="0"
+    )  # 家庭理赔收入
+    source: Mapped[str] = mapped_column(ENUM, server_default="load")  # IncomeSource
+    source_ref: Mapped[int | None] = mapped_column(BigInteger)  # the import's id
+    as_of: Mapped[dt.date] = mapped_column(Date)  # the day the figures were collected
 
     @hybrid_property
     def transfers(self) -> Decimal:
@@ -132,6 +150,8 @@ class HouseholdIncome(Base):
             + self.transfer_tekun
             + self.transfer_pension
             + self.transfer_eco
+            + self.transfer_relief
+            + self.transfer_insurance
             + self.transfer_other
         )
 
@@ -147,7 +167,10 @@ class HouseholdIncome(Base):
 
 
 class HouseholdGuarantee(Base):
-    """两不愁三保障 + drinking water as assessed for a household in one year."""
+    """两不愁三保障 + drinking water as assessed for a household in one year.
+
+    ``source``, ``source_ref`` and ``as_of`` as for incomes; a local edit records ``edit``.
+    """
 
     __tablename__ = "household_guarantees"
 
@@ -158,6 +181,9 @@ class HouseholdGuarantee(Base):
     food_clothing_insecure: Mapped[bool] = mapped_column(Boolean)  # 吃穿不愁有问题
     housing_unsafe: Mapped[bool] = mapped_column(Boolean)  # 住房安全有问题
     water_unsafe: Mapped[bool] = mapped_column(Boolean)  # 饮水安全有问题
+    source: Mapped[str] = mapped_column(ENUM, server_default="load")  # IncomeSource
+    source_ref: Mapped[int | None] = mapped_column(BigInteger)
+    as_of: Mapped[dt.date] = mapped_column(Date)
 
 
 class RegistryImport(Base):

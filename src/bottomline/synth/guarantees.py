@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
 
 from bottomline.registry import columns
+from bottomline.registry.enums import IncomeSource
 from bottomline.synth.streams import stream
 
 if TYPE_CHECKING:
@@ -20,14 +22,31 @@ FORMERLY_POOR_FACTOR = 3.0
 
 
 def incomes_table(model: IncomeModel, year: int) -> pa.Table:
-    """Two rows per household, years Y-1 and Y, ordered by household then year."""
+    """Two rows per household, years Y-1 and Y, ordered by household then year; each year's
+    figures as of its last day, loaded straight into the store (source ``load``)."""
     n = len(model.current["wage"])
     ids = np.repeat(np.arange(1, n + 1, dtype=np.int64), 2)
     years = np.tile(np.array([year - 1, year], dtype=np.int16), n)
     data: dict[str, object] = {"household_id": ids, "year": years}
-    for name in columns.INCOMES.names[2:]:
-        data[name] = np.column_stack([model.previous[name], model.current[name]]).ravel()
-    return pa.table(data, schema=columns.INCOMES)
+    for name in columns.MONEY_COLUMNS:
+        values = (model.previous.get(name), model.current.get(name))
+        data[name] = (
+            np.zeros(2 * n)
+            if values[0] is None or values[1] is None
+            else np.column_stack(values).ravel()
+        )
+    return pa.table(data | _loaded(years), schema=columns.INCOMES)
+
+
+def _loaded(years: np.ndarray) -> dict[str, pa.Array]:
+    """Source columns of figures a synthetic population loads: as of each year's last day."""
+    ends = pa.array([dt.date(int(y), 12, 31) for y in np.unique(years)], pa.date32())
+    at = pa.array(np.searchsorted(np.unique(years), years))
+    return {
+        "source": pa.repeat(pa.scalar(IncomeSource.load.value), len(years)),
+        "source_ref": pa.nulls(len(years), pa.int64()),
+        "as_of": ends.take(at),
+    }
 
 
 def guarantees_table(layout: Layout, poor: np.ndarray, seed: int, year: int) -> pa.Table:
@@ -45,4 +64,5 @@ def guarantees_table(layout: Layout, poor: np.ndarray, seed: int, year: int) -> 
     for name, rate in PROBLEM_RATES.items():
         local = village if name == "water_unsafe" else 1.0
         data[name] = rng.random(n) < rate * factor * local
-    return pa.table(data, schema=columns.GUARANTEES)
+    years = np.full(n, year, dtype=np.int16)
+    return pa.table(data | _loaded(years), schema=columns.GUARANTEES)
