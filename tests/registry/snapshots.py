@@ -32,6 +32,9 @@ MEMBER = {
     "tekun": False,
 }
 MONEY_ZERO = dict.fromkeys(columns.MONEY_COLUMNS, 0.0)
+# Monitoring as the national system records it: not monitored / an unstable household since 2024.
+NOT_MONITORED = (None, [], None, None)
+MONITORED = ("unstable", ["illness", "lack_of_labour"], dt.date(2024, 3, 15), None)
 
 
 def small_snapshot() -> dict[str, pa.Table]:
@@ -52,7 +55,7 @@ def small_snapshot() -> dict[str, pa.Table]:
         (VILLAGE_A2, "甲二村", "village", TOWN_A),
     ]
     households = [
-        (3, "5323280003", VILLAGE_B1, None, None, "tekun", True, 2019, False, True),
+        (3, "5323280003", VILLAGE_B1, None, None, "tekun", True, 2019, False, True, *MONITORED),
         (
             1,
             "5323280001",
@@ -64,9 +67,34 @@ def small_snapshot() -> dict[str, pa.Table]:
             None,
             False,
             False,
+            *NOT_MONITORED,
         ),
-        (2, "5323280002", VILLAGE_A1, "", "13800000002", "dibao", True, 2016, True, False),
-        (4, "5323280004", VILLAGE_A2, "甲二村1组", None, "ordinary", False, None, False, False),
+        (
+            2,
+            "5323280002",
+            VILLAGE_A1,
+            "",
+            "13800000002",
+            "dibao",
+            True,
+            2016,
+            True,
+            False,
+            *NOT_MONITORED,
+        ),
+        (
+            4,
+            "5323280004",
+            VILLAGE_A2,
+            "甲二村1组",
+            None,
+            "ordinary",
+            False,
+            None,
+            False,
+            False,
+            *NOT_MONITORED,
+        ),
     ]
     members = [
         _member(1, 1, "532328197001010011", "张三", "head", sex="male"),

@@ -144,6 +144,10 @@ def _rows(households: list[HH]) -> dict[str, list[dict[str, object]]]:
                 "poverty_exit_year": 2019 if h.formerly_poor else None,
                 "relocated": False,
                 "no_labour_household": False,
+                "monitoring_category": None,
+                "monitoring_risks": [],
+                "monitored_on": None,
+                "risk_eliminated_on": None,
             }
         )
         for mid, m in zip(member_ids(h), h.members, strict=True):

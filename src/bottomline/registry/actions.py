@@ -7,6 +7,7 @@ transaction: Core ``insert()`` executemany on SQLite, ``COPY`` on PostgreSQL.
 from __future__ import annotations
 
 import io
+import json
 import logging
 import typing
 from decimal import Decimal
@@ -250,6 +251,7 @@ def _copy_rows(
     options = pacsv.WriteOptions(include_header=False)
     dbapi_connection = typing.cast(psycopg.Connection[Any], connection.connection.dbapi_connection)
     done = 0
+    data = _lists_as_json(data)
     try:
         with dbapi_connection.cursor() as cursor, cursor.copy(sql) as copy:
             for batch in data.to_batches(max_chunksize=LOAD_CHUNK_ROWS * 5):
@@ -263,6 +265,17 @@ def _copy_rows(
         raise _refused(table, exc) from None
     if progress and not data.num_rows:
         progress(table, 0, 0)
+
+
+def _lists_as_json(data: pa.Table) -> pa.Table:
+    """List columns (JSON in the store) as JSON text, which CSV for ``COPY`` can carry."""
+    for index, field in enumerate(data.schema):
+        if pa.types.is_list(field.type):
+            text = pa.array(
+                [json.dumps(v, ensure_ascii=False) for v in data[field.name].to_pylist()]
+            )
+            data = data.set_column(index, field.name, text)
+    return data
 
 
 def _advance_sequences(connection: Connection) -> None:

@@ -33,6 +33,11 @@ HOUSEHOLDS = pa.schema(
         pa.field("poverty_exit_year", pa.int16()),  # year the household left poverty
         pa.field("relocated", pa.bool_(), nullable=False),  # 易地扶贫搬迁
         pa.field("no_labour_household", pa.bool_(), nullable=False),  # 整户无劳动力 (as recorded)
+        # Monitoring as the national system records it; null category: not monitored there.
+        pa.field("monitoring_category", pa.string()),  # Category (监测对象类别)
+        pa.field("monitoring_risks", pa.list_(pa.string()), nullable=False),  # RiskType values
+        pa.field("monitored_on", pa.date32()),  # 识别 / 纳入监测时间
+        pa.field("risk_eliminated_on", pa.date32()),  # 风险消除时间
     ]
 )
 

@@ -58,6 +58,12 @@ class Household(Base):
     poverty_exit_year: Mapped[int | None] = mapped_column(SmallInteger)
     relocated: Mapped[bool] = mapped_column(Boolean)  # 易地扶贫搬迁
     no_labour_household: Mapped[bool] = mapped_column(Boolean)  # 整户无劳动力
+    # Monitoring as the national system records it (null category: not a monitored household):
+    # 监测对象类别 (Category), 风险类型1-5 (RiskType values), 识别/纳入监测时间, 风险消除时间.
+    monitoring_category: Mapped[str | None] = mapped_column(ENUM)
+    monitoring_risks: Mapped[list[str]] = mapped_column(JSON, server_default="[]")
+    monitored_on: Mapped[dt.date | None] = mapped_column(Date)
+    risk_eliminated_on: Mapped[dt.date | None] = mapped_column(Date)
     # Set when a registry import no longer lists the household; kept for history and leads.
     removed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -203,6 +203,10 @@ def _households_table(layout: Layout, frame: Frame, model: IncomeModel, seed: in
             "poverty_exit_year": pa.array(exit_year, pa.int16(), mask=~poor),
             "relocated": relocated(rng, poor),
             "no_labour_household": _no_labour(frame),
+            "monitoring_category": pa.nulls(n, pa.string()),
+            "monitoring_risks": pa.array([[]] * n, pa.list_(pa.string())),
+            "monitored_on": pa.nulls(n, pa.date32()),
+            "risk_eliminated_on": pa.nulls(n, pa.date32()),
         },
         schema=columns.HOUSEHOLDS,
     )

@@ -1,4 +1,4 @@
-"""Record where incomes and guarantees came from; itemise relief, anti-poverty insurance, claims
+"""Where incomes and guarantees came from; relief, insurance, claims; monitoring as recorded
 
 Revision ID: 0004
 Revises: 0003
@@ -37,6 +37,13 @@ def _sources(table: str) -> None:
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("households") as batch:
+        batch.add_column(sa.Column("monitoring_category", sa.String(16), nullable=True))
+        batch.add_column(
+            sa.Column("monitoring_risks", sa.JSON(), server_default="[]", nullable=False)
+        )
+        batch.add_column(sa.Column("monitored_on", sa.Date(), nullable=True))
+        batch.add_column(sa.Column("risk_eliminated_on", sa.Date(), nullable=True))
     with op.batch_alter_table("household_incomes") as batch:
         for name in ("transfer_relief", "transfer_insurance", "insurance_claims"):
             batch.add_column(sa.Column(name, MONEY, server_default="0", nullable=False))
@@ -45,6 +52,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("households") as batch:
+        for name in (
+            "risk_eliminated_on",
+            "monitored_on",
+            "monitoring_risks",
+            "monitoring_category",
+        ):
+            batch.drop_column(name)
     for table in ("household_incomes", "household_guarantees"):
         with op.batch_alter_table(table) as batch:
             for name in ("as_of", "source_ref", "source"):
