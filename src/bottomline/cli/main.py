@@ -23,12 +23,14 @@ from bottomline.cli import (
     cases_cmd,
     check_cmd,
     feeds_cmd,
+    month_cmd,
     notice_cmd,
     odk_cmd,
     overview_cmd,
     registry_cmd,
 )
 from bottomline.cli.demo_cases import run_cases
+from bottomline.cli.screen_view import print_summary, print_top_leads
 from bottomline.cli.ui import console
 from bottomline.cli.ui import done as _done
 from bottomline.cli.ui import say as _say
@@ -38,11 +40,10 @@ from bottomline.errors import BottomlineError, UserError
 from bottomline.ingest.catalogue import period_end, period_index, period_of
 from bottomline.policy import load_directory, resolve
 from bottomline.registry.divisions import division
-from bottomline.screening.enums import Category, RiskType
+from bottomline.users.actor import SYSTEM
 
 if TYPE_CHECKING:  # screening and ingest pull in ibis, duckdb and pandas: imported when used
     from bottomline.ingest.actions import ImportReport
-    from bottomline.screening.engine import ScreeningResult
 
 app = typer.Typer(
     help="bottomline — 防止返贫致贫动态监测 / monitoring against (return to) poverty.",
@@ -138,76 +139,6 @@ def _period(value: str) -> str:
     return parse_period(value)
 
 
-def _village_names(snapshot: Path) -> dict[str, str]:
-    regions = pq.read_table(snapshot / "regions.parquet", columns=["code", "name"])
-    return dict(zip(regions["code"].to_pylist(), regions["name"].to_pylist(), strict=True))
-
-
-def _summary(result: ScreeningResult) -> None:
-    leads = result.leads.to_pylist()
-    table = Table(title=f"监测线索汇总 / leads of cycle {result.cycle}", show_lines=False)
-    table.add_column("类型 / category")
-    table.add_column("线索 / leads", justify="right")
-    for cat in Category:
-        table.add_row(cat.label, f"{sum(1 for lead in leads if lead['category'] == cat.value):,}")
-    table.add_row("[bold]合计 / total[/bold]", f"[bold]{len(leads):,}[/bold]")
-    console.print(table)
-    risks = Table(title="风险类型 / risk types (a lead may have several)")
-    risks.add_column("风险类型 / risk type")
-    risks.add_column("国家代码 / code")
-    risks.add_column("线索 / leads", justify="right")
-    counts: dict[str, int] = {}
-    for lead in leads:
-        for risk in lead["risk_types"]:
-            counts[risk] = counts.get(risk, 0) + 1
-    for risk, n in sorted(counts.items(), key=lambda kv: -kv[1]):
-        rt = RiskType(risk)
-        risks.add_row(rt.label, rt.national_code or "—", f"{n:,}")
-    console.print(risks)
-    rules = Table(title="规则命中 / hits by rule")
-    rules.add_column("规则 / rule")
-    rules.add_column("命中 / hits", justify="right")
-    for rule, n in sorted(result.hits_by_rule().items(), key=lambda kv: -kv[1]):
-        rules.add_row(rule, f"{n:,}")
-    console.print(rules)
-
-
-def _top_leads(result: ScreeningResult, snapshot: Path, limit: int) -> None:
-    from bottomline.screening.explain import explain
-
-    names = _village_names(snapshot)
-    households = pq.read_table(
-        snapshot / "households.parquet", columns=["household_id", "household_no"]
-    )
-    numbers = dict(
-        zip(
-            households["household_id"].to_pylist(),
-            households["household_no"].to_pylist(),
-            strict=True,
-        )
-    )
-    hits: dict[int, list[tuple[str, list[float | None]]]] = {}
-    for row in result.hits.to_pylist():
-        hits.setdefault(row["household_id"], []).append(
-            (row["rule_id"], [row["v1"], row["v2"], row["v3"]])
-        )
-    table = Table(title=f"重点线索 / top {limit} leads with their reasons", show_lines=True)
-    table.add_column("户编号 / household", no_wrap=True)
-    table.add_column("村 / village", no_wrap=True)
-    table.add_column("类型 / category", no_wrap=True)
-    table.add_column("理由 / reasons", overflow="fold", min_width=30)
-    for lead in result.leads.to_pylist()[:limit]:
-        hid = lead["household_id"]
-        reasons = "\n".join(f"• {explain(rule, slots)}" for rule, slots in hits[hid])
-        table.add_row(
-            numbers.get(hid, str(hid)),
-            names.get(lead["village_code"], lead["village_code"]),
-            Category(lead["category"]).zh,
-            reasons,
-        )
-    console.print(table)
-
-
 @app.command()
 def demo(
     households: Annotated[
@@ -248,16 +179,18 @@ def demo(
         scope_code=DEMO_COUNTY,
         documents=documents,
         staged_dir=demo_dir / "feeds",
+        actor=SYSTEM,
         progress=_say,
     )
     res = outcome.result
+    assert res is not None  # a fresh store has no earlier run
     _done(
         start,
         f"{res.households:,} households → {res.hits.num_rows:,} hits → {res.leads.num_rows:,} leads ({res.suppressed:,} already covered)",
     )
-    _summary(res)
+    print_summary(res)
     if top:
-        _top_leads(res, outcome.results_dir / "snapshot", top)
+        print_top_leads(res, outcome.results_dir / "snapshot", top)
     start = _step("检查问题数据 / checking data quality (the problem-data queue)")
     quality = check_cmd.run_with_progress(
         engine, DEMO_COUNTY, demo_dir / "feeds", period_end(cycle)
@@ -304,20 +237,38 @@ def generate(
 
 @app.command()
 def screen(
-    snapshot: Annotated[
-        Path, typer.Option(help="Registry snapshot directory (five Parquet files).")
-    ],
     cycle: Annotated[str, typer.Option(help="Screening month, YYYY-MM.")],
+    snapshot: Annotated[
+        Path | None,
+        typer.Option(
+            help="A registry snapshot directory (five Parquet files) to screen instead of the store."
+        ),
+    ] = None,
     staged: Annotated[
-        Path | None, typer.Option(help="Feed store: the feeds directory imports write to.")
+        Path | None,
+        typer.Option(
+            help="With --snapshot: the feed store (the feeds directory imports write to)."
+        ),
+    ] = None,
+    as_: Annotated[
+        str | None,
+        typer.Option(
+            "--as", help="经办人 / the acting user: screens the store and records the run."
+        ),
+    ] = None,
+    region: Annotated[
+        str | None, typer.Option(help="区域 / 12-digit code (default: the acting user's region).")
     ] = None,
     policies: PoliciesOpt = DEFAULT_POLICIES,
-    out: Annotated[Path, typer.Option(help="Where hits.parquet and leads.parquet go.")] = Path(
-        "data/results"
-    ),
+    out: Annotated[
+        Path, typer.Option(help="With --snapshot: where hits.parquet and leads.parquet go.")
+    ] = Path("data/results"),
     top: Annotated[int, typer.Option(min=0)] = 10,
 ) -> None:
-    """筛查 / Screen a registry snapshot and staged feeds for one cycle."""
+    """筛查 / Screen the store (with --as) or a registry snapshot for one cycle."""
+    if snapshot is None:
+        _screen_store(cycle, as_, region, policies, top)
+        return
     from bottomline.screening.cycle import village_policies
     from bottomline.screening.engine import screen as run_screen
 
@@ -332,10 +283,33 @@ def screen(
     out.mkdir(parents=True, exist_ok=True)
     pq.write_table(result.hits, out / "hits.parquet")
     pq.write_table(result.leads, out / "leads.parquet")
-    _summary(result)
+    print_summary(result)
     if top:
-        _top_leads(result, snapshot, top)
+        print_top_leads(result, snapshot, top)
     console.print(f"results: {out}")
+
+
+def _screen_store(
+    cycle: str, as_: str | None, region: str | None, policies: Path, top: int
+) -> None:
+    from bottomline.db import open_store, session_scope
+    from bottomline.users.queries import actor_named
+
+    if as_ is None:
+        raise UserError(
+            "screening the store is recorded as a run and needs the acting user",
+            hint="give --as USER, or --snapshot DIR to screen a snapshot without recording it",
+        )
+    engine = open_store()
+    with session_scope(engine) as session:
+        actor = actor_named(session, as_)
+    outcome = month_cmd.screen_store(
+        engine, cycle=cycle, actor=actor, region=region, policies=policies
+    )
+    if outcome.result is not None:
+        print_summary(outcome.result)
+        if top:
+            print_top_leads(outcome.result, outcome.results_dir / "snapshot", top)
 
 
 @policy_app.command("validate")
@@ -383,6 +357,7 @@ notice_cmd.register(app, import_app)
 assist_cmd.register(app, import_app)
 audit_cmd.register(app, import_app)
 odk_cmd.register(app, import_app)
+month_cmd.register(app, import_app)
 
 
 def main() -> None:

@@ -2,12 +2,19 @@
 
 ``run_cycle`` exports a snapshot of the registry, resolves the policy of every village for the
 cycle's year, screens with the open leads as already-covered risks, stores the run, its leads
-and their hits (one transaction), and writes hits and leads as Parquet beside the snapshot.
+and their hits (one transaction, with the acting user's audit row), and writes hits and leads
+as Parquet beside the snapshot.
+
+A run records a digest of what it read (the snapshot's files, the feed batches of the cycle's
+window, the effective policies and the rules' versions). Running a cycle again over the same
+inputs changes nothing: the earlier run is returned, marked ``unchanged``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,22 +23,28 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from sqlalchemy import Engine, insert, select
+from sqlalchemy.orm import Session
 
+from bottomline import audit
 from bottomline.db import session_scope
-from bottomline.errors import InputFileError, UserError
+from bottomline.errors import InputFileError, PermissionDenied, UserError
 from bottomline.policy import PolicyDocument, effective_policies, policy_table
 from bottomline.policy.actions import store_documents
 from bottomline.registry.snapshot import export_snapshot
-from bottomline.screening.engine import COVERED_SCHEMA, ScreeningResult, screen
+from bottomline.screening.engine import COVERED_SCHEMA, ScreeningResult, feed_files, screen
 from bottomline.screening.explain import evidence_dict
 from bottomline.screening.models import Lead, LeadHit, ScreeningRun
+from bottomline.screening.rules import RULES
+from bottomline.screening.views import Cycle
+from bottomline.users.actor import Actor
 
 
 @dataclass(slots=True)
 class CycleOutcome:
     run_id: int
-    result: ScreeningResult
+    result: ScreeningResult | None  # None when the inputs were those of run ``run_id``
     results_dir: Path
+    unchanged: bool = False
 
 
 def village_policies(
@@ -68,6 +81,38 @@ def open_risks(*, engine: Engine) -> pa.Table:
     )
 
 
+def inputs_digest(
+    snapshot_dir: Path, staged_dir: Path | None, cycle: str, policies: dict[str, dict[str, object]]
+) -> str:
+    """SHA-256 of what a run reads: the snapshot's files, the names of the committed feed batch
+    files of the cycle's window (a batch's file never changes), the effective policies and the
+    rules with their versions."""
+    digest = hashlib.sha256(cycle.encode())
+    for path in sorted(snapshot_dir.glob("*.parquet")):
+        digest.update(path.name.encode())
+        with path.open("rb") as fh:
+            digest.update(hashlib.file_digest(fh, "sha256").digest())
+    for path in feed_files(staged_dir, Cycle(cycle)):
+        digest.update(str(path.relative_to(staged_dir)).encode() if staged_dir else b"")
+    digest.update(json.dumps(policies, sort_keys=True, default=str).encode())
+    digest.update(json.dumps([(r.id, r.version) for r in RULES]).encode())
+    return digest.hexdigest()
+
+
+def _same_inputs(engine: Engine, cycle: str, scope_code: str, digest: str) -> int | None:
+    """The latest run of the cycle and scope, if it read exactly these inputs."""
+    with session_scope(engine) as session:
+        latest = session.scalars(
+            select(ScreeningRun)
+            .where(ScreeningRun.cycle == cycle, ScreeningRun.scope_code == scope_code)
+            .order_by(ScreeningRun.id.desc())
+            .limit(1)
+        ).first()
+        if latest is not None and latest.summary.get("inputs_sha256") == digest:
+            return latest.id
+    return None
+
+
 def record_run(
     *,
     engine: Engine,
@@ -75,8 +120,11 @@ def record_run(
     scope_code: str,
     policies: dict[str, dict[str, object]],
     documents: list[PolicyDocument],
+    actor: Actor,
+    inputs_sha256: str = "",
 ) -> int:
-    """Store the run, its leads, every hit behind them and the policy documents (kept once each)."""
+    """Store the run, its leads, every hit behind them and the policy documents (kept once each),
+    with the acting user's audit row, in one transaction."""
     leads = result.leads.to_pylist()
     hits_by_household: dict[int, list[dict[str, object]]] = {}
     for hit in result.hits.to_pylist():
@@ -92,7 +140,11 @@ def record_run(
             leads_raised=len(leads),
             leads_suppressed=result.suppressed,
             policies=policies,
-            summary={"hits_by_rule": result.hits_by_rule(), "timings": result.timings},
+            summary={
+                "hits_by_rule": result.hits_by_rule(),
+                "timings": result.timings,
+                "inputs_sha256": inputs_sha256,
+            },
             finished_at=dt.datetime.now(dt.UTC),
         )
         session.add(run)
@@ -113,7 +165,26 @@ def record_run(
                 insert(LeadHit),
                 [_hit_row(lead.id, h) for h in hits_by_household[lead_row["household_id"]]],
             )
+        _audit_run(session, run, actor)
         return run.id
+
+
+def _audit_run(session: Session, run: ScreeningRun, actor: Actor) -> None:
+    change = audit.Change(
+        "screening.run",
+        "screening_run",
+        run.id,
+        region_code=run.scope_code,
+        after={
+            "cycle": run.cycle,
+            "households": run.households_screened,
+            "hits": run.hits,
+            "leads_raised": run.leads_raised,
+            "leads_suppressed": run.leads_suppressed,
+            "inputs_sha256": run.summary.get("inputs_sha256"),
+        },
+    )
+    audit.record(session, change, actor=actor.name, role=actor.role.value)
 
 
 def _hit_row(lead_id: int, hit: dict[str, object]) -> dict[str, object]:
@@ -135,8 +206,12 @@ def run_cycle(
     scope_code: str,
     documents: list[PolicyDocument],
     staged_dir: Path | None,
+    actor: Actor,
     progress: Callable[[str], None] | None = None,
 ) -> CycleOutcome:
+    """Screen the store for ``cycle`` as ``actor`` (who must cover ``scope_code``)."""
+    if not actor.covers(scope_code):
+        raise PermissionDenied(f"{actor} cannot screen {scope_code}", hint="screen your own region")
     say = progress or (lambda _m: None)
     results_dir = data_dir / "results" / cycle
     snapshot_dir = results_dir / "snapshot"
@@ -149,6 +224,10 @@ def run_cycle(
         )
     say("resolving policies")
     table, used = village_policies(snapshot_dir, documents, int(cycle[:4]))
+    digest = inputs_digest(snapshot_dir, staged_dir, cycle, used)
+    previous = _same_inputs(engine, cycle, scope_code, digest)
+    if previous is not None:
+        return CycleOutcome(run_id=previous, result=None, results_dir=results_dir, unchanged=True)
     result = screen(
         snapshot_dir=snapshot_dir,
         staged_dir=staged_dir,
@@ -159,7 +238,13 @@ def run_cycle(
     )
     say("recording leads")
     run_id = record_run(
-        engine=engine, result=result, scope_code=scope_code, policies=used, documents=documents
+        engine=engine,
+        result=result,
+        scope_code=scope_code,
+        policies=used,
+        documents=documents,
+        actor=actor,
+        inputs_sha256=digest,
     )
     pq.write_table(result.hits, results_dir / "hits.parquet")
     pq.write_table(result.leads, results_dir / "leads.parquet")

@@ -98,13 +98,22 @@ def _snapshot_tables(con: ibis.BaseBackend, snapshot_dir: Path) -> dict[str, ir.
     return tables
 
 
+def feed_files(staged_dir: Path | None, cycle: Cycle) -> list[Path]:
+    """Every committed batch file a cycle reads: each feed's window up to the cycle's month."""
+    return [path for name in FEEDS for path in _window_files(staged_dir, name, cycle)]
+
+
+def _window_files(staged_dir: Path | None, feed: str, cycle: Cycle) -> list[Path]:
+    first = cycle.index - FEED_WINDOWS.get(feed, 1) + 1
+    return staged_files(staged_dir, feed, first, cycle.index)
+
+
 def _feed_tables(
     con: ibis.BaseBackend, staged_dir: Path | None, cycle: Cycle
 ) -> dict[str, ir.Table]:
     tables = {}
     for name, feed in FEEDS.items():
-        first = cycle.index - FEED_WINDOWS.get(name, 1) + 1
-        files = staged_files(staged_dir, name, first, cycle.index)
+        files = _window_files(staged_dir, name, cycle)
         if files:
             tables[name] = con.read_parquet([str(p) for p in files], table_name=f"feed_{name}")
         else:
