@@ -6,8 +6,12 @@ UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 
 # System parts beyond Python packages (a CJK font for PDF notices, HarfBuzz subsetting for
 # WeasyPrint) come from scripts/system-deps; without them the demo still runs, PDF tests fail.
+# uv is installed with pip for the user when missing, and linked into /usr/local/bin when that is
+# writable (root on a fresh machine), so the README's `uv run bottomline ...` works in a new shell.
 setup:
 	@command -v uv >/dev/null 2>&1 || [ -x "$(UV)" ] || python3 -m pip install --user --quiet "uv>=0.5"
+	@command -v uv >/dev/null 2>&1 || { [ -w /usr/local/bin ] && ln -sf "$(UV)" /usr/local/bin/uv; } || \
+		echo "note: uv is in $$(dirname $(UV)); add it to PATH to run the README's uv commands" >&2
 	@$(UV) sync --frozen --quiet
 	@scripts/system-deps || echo "warning: scripts/system-deps could not install the CJK font; PDF notices will lack Chinese glyphs" >&2
 
@@ -18,6 +22,7 @@ lint: setup
 	$(UV) run --frozen ruff check src tests bench
 	$(UV) run --frozen ruff format --check src tests bench
 	$(UV) run --frozen lint-imports
+	$(UV) run --frozen mypy
 
 # Starts a private PostgreSQL (installed from Debian's packages when missing) so the suite runs
 # against SQLite and PostgreSQL both.

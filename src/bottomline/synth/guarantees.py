@@ -29,11 +29,11 @@ def incomes_table(model: IncomeModel, year: int) -> pa.Table:
     years = np.tile(np.array([year - 1, year], dtype=np.int16), n)
     data: dict[str, object] = {"household_id": ids, "year": years}
     for name in columns.MONEY_COLUMNS:
-        values = (model.previous.get(name), model.current.get(name))
+        before, now = model.previous.get(name), model.current.get(name)
         data[name] = (
             np.zeros(2 * n)
-            if values[0] is None or values[1] is None
-            else np.column_stack(values).ravel()
+            if before is None or now is None
+            else np.column_stack((before, now)).ravel()
         )
     return pa.table(data | _loaded(years), schema=columns.INCOMES)
 

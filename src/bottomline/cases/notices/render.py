@@ -28,7 +28,7 @@ from bottomline.cases.notices.redact import check_public_text, html_text
 from bottomline.errors import IntegrityError
 
 if TYPE_CHECKING:
-    from weasyprint.urls import URLFetcher  # type: ignore[import-untyped]
+    from weasyprint.urls import URLFetcher
 
 _NO_GROUP = "—"
 
@@ -114,7 +114,7 @@ def _zh_date(day: date) -> str:
 
 
 def _pdf(page: str) -> bytes:
-    from weasyprint import HTML  # type: ignore[import-untyped]  # imported here: it takes a second
+    from weasyprint import HTML  # imported here: it takes a second
     from weasyprint.urls import FatalURLFetchingError
 
     try:
@@ -128,7 +128,7 @@ def _refuse_all() -> URLFetcher:
     """A WeasyPrint URL fetcher that fetches nothing; any attempt stops the rendering."""
     from weasyprint.urls import URLFetcher
 
-    class RefuseAll(URLFetcher):  # type: ignore[misc]
+    class RefuseAll(URLFetcher):
         def __init__(self) -> None:
             super().__init__(fail_on_errors=True)
 
