@@ -57,13 +57,28 @@ class DiffCount:
 class RegistryDiff:
     households: DiffCount = field(default_factory=DiffCount)
     members: DiffCount = field(default_factory=DiffCount)
+    # Per household and year (incomes, guarantees) and per household (monitoring): counted
+    # only when the file gives such columns, listed in ``given``.
+    incomes: DiffCount = field(default_factory=DiffCount)
+    guarantees: DiffCount = field(default_factory=DiffCount)
+    monitoring: DiffCount = field(default_factory=DiffCount)
+    given: tuple[str, ...] = ()  # of "incomes", "guarantees", "monitoring"
 
     def as_dict(self) -> dict[str, Any]:
-        return {"households": self.households.as_dict(), "members": self.members.as_dict()}
+        out = {"households": self.households.as_dict(), "members": self.members.as_dict()}
+        for name in self.given:
+            out[name] = getattr(self, name).as_dict()
+        return out
+
+    @property
+    def counts(self) -> list[tuple[str, DiffCount]]:
+        """(name, count) of households, members and what else the file gave."""
+        names = ("households", "members", *self.given)
+        return [(name, getattr(self, name)) for name in names]
 
     @property
     def empty(self) -> bool:
-        return not any(c.new or c.changed or c.removed for c in (self.households, self.members))
+        return not any(c.new or c.changed or c.removed for _name, c in self.counts)
 
 
 @dataclass(slots=True)
@@ -83,6 +98,8 @@ class RegistryImportReport:
     rejects_path: Path | None = None
     changes_path: Path | None = None
     import_id: int | None = None
+    income_year: int | None = None  # the year of incomes without a year column
+    removals: tuple[int, int] = (0, 0)  # households the import removes, of those stored in scope
     previous_import_id: int | None = None  # for ``unchanged``: the import it repeats
 
     @property
