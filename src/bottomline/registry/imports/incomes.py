@@ -48,7 +48,7 @@ class IncomeSheet:
     values: dict[str, pa.Array]
     problems: list[Problem]
     rejected: set[str]
-    accepted: pa.Table = field(default_factory=pa.table)
+    accepted: pa.Table = field(default_factory=lambda: pa.table({}))
 
     @property
     def rows_in(self) -> int:

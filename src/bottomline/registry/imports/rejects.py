@@ -22,11 +22,15 @@ def write_rejects(
     path: Path, source: Source, rows: Rows, checked: Checked, more: Iterable[Part] = ()
 ) -> Path:
     """The rejects of the member rows, then of ``more`` parts (e.g. an income sheet)."""
+    return write_parts(
+        path, [(source, rows, checked.problems, {**COLUMNS, **INCOME_COLUMNS}), *more]
+    )
+
+
+def write_parts(path: Path, parts: Iterable[Part]) -> Path:
+    """The rejects report of the parts' problems (and malformed rows)."""
     with ReportWriter(path, REJECT_HEADER) as writer:
-        for part_source, part_rows, problems, columns in (
-            (source, rows, checked.problems, {**COLUMNS, **INCOME_COLUMNS}),
-            *more,
-        ):
+        for part_source, part_rows, problems, columns in parts:
             texts: dict[str, list[str]] = {}  # columns as Python lists, made when first needed
             for number, sheet, zh, en in part_rows.malformed:
                 writer.write(

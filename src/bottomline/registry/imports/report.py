@@ -99,12 +99,14 @@ class RegistryImportReport:
     changes_path: Path | None = None
     import_id: int | None = None
     income_year: int | None = None  # the year of incomes without a year column
-    removals: tuple[int, int] = (0, 0)  # households the import removes, of those stored in scope
+    removals: tuple[int, int] = (0, 0)
+    unmatched: int = 0  # rows of a collection whose 户编号 the registry does not hold
+    unmatched_path: Path | None = None  # households the import removes, of those stored in scope
     previous_import_id: int | None = None  # for ``unchanged``: the import it repeats
 
     @property
     def balanced(self) -> bool:
-        return self.accepted + self.rejected == self.rows_in
+        return self.accepted + self.rejected + self.unmatched == self.rows_in
 
     def top_reasons(self, limit: int = 10) -> list[tuple[str, str, int]]:
         """The commonest (code, column, problems), column as the catalogue's name or ""."""

@@ -1,0 +1,210 @@
+"""Incomes, guarantees and monitoring from the export and the yearly collection; mass removals
+refused — on SQLite and PostgreSQL, through the domain functions and the CLI."""
+
+from __future__ import annotations
+
+import csv
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pyarrow.parquet as pq
+import pytest
+from sqlalchemy import Engine, select
+
+from bottomline.registry.imports import import_registry
+from bottomline.registry.imports.removals import MassRemovalError
+from bottomline.registry.incomes.read import IncomeYearMissingError
+from bottomline.registry.incomes.run import import_incomes
+from bottomline.registry.models import HouseholdIncome
+from bottomline.registry.snapshot import export_snapshot
+from bottomline.synth import Population, population_for, write_registry_export
+from bottomline.synth.registry_export import export_table, write_income_collection
+from tests.cli.test_cli import run as run_cli
+
+COUNTY = "532328000000"
+
+
+@pytest.fixture(scope="module")
+def population() -> Population:
+    return population_for(scope=COUNTY, households=40, seed=7, year=2025)
+
+
+def _by_number(table: Any, households: Any, names: tuple[str, ...]) -> dict[Any, tuple[Any, ...]]:
+    numbers = dict(
+        zip(
+            households["household_id"].to_pylist(),
+            households["household_no"].to_pylist(),
+            strict=True,
+        )
+    )
+    out = {}
+    for row in table.to_pylist():
+        key = (numbers[row["household_id"]], row["year"])
+        out[key] = tuple(round(row[n], 2) if isinstance(row[n], float) else row[n] for n in names)
+    return out
+
+
+def test_export_and_collection_round_trip_into_an_empty_store(
+    engine: Engine, population: Population, tmp_path: Path
+) -> None:
+    export = tmp_path / "export.xlsx"
+    write_registry_export(population, export)
+    collection = tmp_path / "collection.csv"
+    write_income_collection(population, collection, population.year - 1)
+
+    first = import_registry(engine=engine, path=export, report_dir=tmp_path / "r")
+    second = import_incomes(engine=engine, path=collection, report_dir=tmp_path / "r")
+
+    n = population.tables["households"].num_rows
+    assert first.diff.incomes.new == first.diff.guarantees.new == n
+    assert (second.rows_in, second.accepted, second.rejected, second.unmatched) == (n, n, 0, 0)
+    export_snapshot(engine=engine, out_dir=tmp_path / "snap")
+    stored_h = pq.read_table(tmp_path / "snap" / "households.parquet")
+    for name in ("incomes", "guarantees"):
+        stored = pq.read_table(tmp_path / "snap" / f"{name}.parquet")
+        names = tuple(
+            c
+            for c in stored.column_names
+            if c not in ("household_id", "year", "source", "source_ref", "as_of")
+        )
+        expected = population.tables[name]
+        if name == "guarantees":  # the population has guarantees of year Y only
+            assert set(stored["year"].to_pylist()) >= set(expected["year"].to_pylist())
+        got = _by_number(stored, stored_h, names)
+        want = _by_number(expected, population.tables["households"], names)
+        assert {k: got[k] for k in want} == want, name
+    sources = set(pq.read_table(tmp_path / "snap" / "incomes.parquet")["source"].to_pylist())
+    assert sources == {"export", "collection"}
+    again = import_registry(engine=engine, path=export, report_dir=tmp_path / "r")
+    assert again.status == "unchanged"
+    repeat = import_incomes(engine=engine, path=collection, report_dir=tmp_path / "r")
+    assert repeat.status == "unchanged"
+
+
+def _clerk_file(path: Path, rows: list[list[str]], header: list[str]) -> Path:
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["2025年度收入采集表（元谋县）"])
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def test_a_clerks_collection_file_is_checked_row_by_row(
+    engine: Engine, population: Population, tmp_path: Path
+) -> None:
+    export = tmp_path / "export.csv"
+    write_registry_export(population, export)
+    import_registry(engine=engine, path=export, report_dir=tmp_path / "r")
+    numbers = population.tables["households"]["household_no"].to_pylist()
+    header = ["户编号", "工资性收入（元）", "生产经营性收入（元）", "财产性收入（元）", "转移性收入（元）",
+              "低保金（元）", "生产经营性支出（元）", "家庭纯收入（元）", "是否住房出现安全问题"]  # fmt: skip
+    rows = [
+        [numbers[0], "12,000.50", "-1500", "0", "3000", "1000", "500", "13000.50", "否"],
+        [numbers[1], "8000", "0", "0", "3000", "4000", "0", "11000", "是"],  # items > total
+        [numbers[2], "8000", "0", "0", "0", "0", "0", "9000", "否"],  # net disagrees
+        ["99999999999999999", "1", "0", "0", "0", "0", "0", "1", "否"],  # unknown household
+        [numbers[3], "1.234", "0", "0", "0", "0", "0", "1.23", "否"],  # three decimals
+    ]
+    path = _clerk_file(tmp_path / "采集.csv", rows, header)
+
+    with pytest.raises(IncomeYearMissingError):
+        import_incomes(engine=engine, path=path, report_dir=tmp_path / "r")
+    report = import_incomes(engine=engine, path=path, report_dir=tmp_path / "r", year=2024)
+
+    assert (report.rows_in, report.accepted, report.rejected, report.unmatched) == (5, 1, 3, 1)
+    with report.rejects_path.open(encoding="utf-8-sig") as fh:  # type: ignore[union-attr]
+        text = fh.read()
+    assert "transfer_mismatch" in text and "3,000.00" in text and "4,000.00" in text
+    assert "net_income_mismatch" in text and "9,000.00" in text and "8,000.00" in text
+    assert "bad_amount" in text
+    with report.unmatched_path.open(encoding="utf-8-sig") as fh:  # type: ignore[union-attr]
+        assert "99999999999999999" in fh.read()
+    with engine.connect() as connection:
+        stored = connection.execute(
+            select(HouseholdIncome.__table__).where(HouseholdIncome.year == 2024)
+        ).all()
+    assert len(stored) == 1
+    row = stored[0]._mapping
+    assert (row["wage"], row["business"], row["transfer_dibao"], row["transfer_other"]) == (
+        Decimal("12000.50"), Decimal("-1500.00"), Decimal("1000.00"), Decimal("2000.00"),
+    )  # fmt: skip
+    assert row["source"] == "collection"
+
+
+def test_an_income_sheet_beside_the_members_is_read(
+    engine: Engine, population: Population, tmp_path: Path
+) -> None:
+    table = export_table(population)
+    from bottomline.registry.national_export import EXPORT_COLUMNS
+
+    book = openpyxl.Workbook()
+    members = book.active
+    members.title = "家庭成员"
+    members.append(["家庭成员信息"])
+    members.append([c.header for c in EXPORT_COLUMNS])
+    for row in table.select([c.name for c in EXPORT_COLUMNS]).to_pylist():
+        members.append(["" if v is None else v for v in row.values()])
+    sheet = book.create_sheet("收支情况")
+    sheet.append(["户编号", "年度", "工资性收入(元)", "家庭人均纯收入(元)", "转移性收入(元)",
+                  "生产经营性收入(元)", "财产性收入(元)"])  # fmt: skip
+    numbers = population.tables["households"]["household_no"].to_pylist()
+    sizes = {n: 0 for n in numbers}
+    for n in table["household_no"].to_pylist():
+        sizes[n] += 1
+    for i, number in enumerate(numbers):
+        per_capita = round(6000 / sizes[number], 2) if i else 1.0  # the first one disagrees
+        sheet.append([number, 2025, 6000, per_capita, 0, 0, 0])
+    path = tmp_path / "export.xlsx"
+    book.save(path)
+
+    report = import_registry(engine=engine, path=path, report_dir=tmp_path / "r")
+
+    members_n = table.num_rows
+    assert report.rows_in == members_n + len(numbers)
+    assert report.reasons[("per_capita_mismatch", "per_capita_net")] == 1
+    assert report.diff.incomes.new == len(numbers) - 1
+    assert report.diff.households.new == len(numbers) - 1
+
+
+def test_a_truncated_export_does_not_remove_the_rest(
+    engine: Engine, population: Population, tmp_path: Path
+) -> None:
+    full = tmp_path / "export.csv"
+    write_registry_export(population, full)
+    import_registry(engine=engine, path=full, report_dir=tmp_path / "r")
+    lines = full.read_text(encoding="utf-8-sig").splitlines()
+    truncated = tmp_path / "truncated.csv"
+    truncated.write_text("\n".join(lines[: len(lines) // 2]) + "\n", encoding="utf-8-sig")
+
+    with pytest.raises(MassRemovalError) as refused:
+        import_registry(engine=engine, path=truncated, report_dir=tmp_path / "r")
+    assert "of the 40 households" in refused.value.message
+    dry = import_registry(engine=engine, path=truncated, report_dir=tmp_path / "r", dry_run=True)
+    assert dry.removals[1] == 40 and dry.removals[0] > 2
+    done = import_registry(
+        engine=engine, path=truncated, report_dir=tmp_path / "r", allow_removals=True
+    )
+    assert done.diff.households.removed == dry.removals[0]
+
+
+def test_import_incomes_through_the_cli(population: Population, tmp_path: Path) -> None:
+    export = tmp_path / "export.csv"
+    write_registry_export(population, export)
+    collection = tmp_path / "collection.xlsx"
+    write_income_collection(population, collection, population.year - 1)
+    assert run_cli("import", "registry", str(export), data_dir=tmp_path).returncode == 0
+
+    proc = run_cli("import", "incomes", str(collection), data_dir=tmp_path)
+
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "40 rows in = 40 accepted + 0 rejected + 0 unmatched" in proc.stdout
+    assert "收入 incomes" in proc.stdout
+    bad = _clerk_file(
+        tmp_path / "noyear.csv", [["1", "2", "3"]], ["户编号", "工资性收入", "财产性收入"]
+    )
+    proc = run_cli("import", "incomes", str(bad), data_dir=tmp_path)
+    assert proc.returncode == 2
+    assert "--year" in proc.stdout + proc.stderr
