@@ -66,7 +66,7 @@ def plan_monitoring(
         return plan
     wanted = _values(households, plan.fields)
     stored = _stored(connection, plan.fields, [homes[n] for n, _v in wanted if n in homes])
-    empty = {"monitoring_category": None, "monitoring_risks": [], "monitored_on": None,
+    empty: dict[str, Any] = {"monitoring_category": None, "monitoring_risks": [], "monitored_on": None,
              "risk_eliminated_on": None}  # fmt: skip
     for number, values in wanted:
         home = homes.get(number)

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from functools import cache
 
-from bottomline.registry.national_export import YES_NO, ExportColumn
+from bottomline.registry.national_export import YES_NO, ExportColumn, Level
 from bottomline.sources import normalise_header
 
-_H = "household"
+_H: Level = "household"
 
 
 def _money(name: str, header: str, meaning: str, *aliases: str, signed: bool = False,
