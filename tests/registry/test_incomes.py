@@ -211,3 +211,135 @@ def test_import_incomes_through_the_cli(population: Population, tmp_path: Path) 
     proc = run_cli("import", "incomes", str(bad), data_dir=tmp_path)
     assert proc.returncode == 2
     assert "--year" in proc.stdout + proc.stderr
+
+
+def _export_rows(population: Population) -> tuple[list[str], list[dict[str, str]]]:
+    """The synthetic export as header texts and rows of text keyed by header."""
+    from bottomline.registry.incomes.catalogue import COLUMNS as INCOME_COLUMNS
+    from bottomline.registry.national_export import COLUMNS as MEMBER_COLUMNS
+
+    table = export_table(population)
+    known = MEMBER_COLUMNS | INCOME_COLUMNS
+    headers = {name: known[name].header for name in table.column_names}
+    rows = [
+        {headers[k]: "" if v is None else str(v) for k, v in row.items()}
+        for row in table.to_pylist()
+    ]
+    return list(headers.values()), rows
+
+
+def _write_rows(path: Path, header: list[str], rows: list[dict[str, str]]) -> Path:
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["防返贫监测信息系统 家庭成员信息导出"])
+        writer.writerow(header)
+        writer.writerows([row.get(h, "") for h in header] for row in rows)
+    return path
+
+
+def test_monitoring_and_incomes_on_member_rows_are_diffed(
+    engine: Engine, population: Population, tmp_path: Path
+) -> None:
+    header, rows = _export_rows(population)
+    number = rows[0]["户编号"]
+    mine = [r for r in rows if r["户编号"] == number]
+    for row in mine:
+        row |= {"监测对象类别": "边缘易致贫户", "致贫返贫风险1": "01", "致贫返贫风险2": "因残",
+                "识别监测时间": "2024/3/5"}  # fmt: skip
+    first = import_registry(
+        engine=engine, path=_write_rows(tmp_path / "a.csv", header, rows), report_dir=tmp_path
+    )
+    assert first.diff.monitoring.unchanged == 0  # every household is new
+    with engine.connect() as connection:
+        from bottomline.registry.models import Household
+
+        stored = connection.execute(
+            select(Household.monitoring_category, Household.monitoring_risks,
+                   Household.monitored_on).where(Household.household_no == number)
+        ).one()  # fmt: skip
+    assert stored[0] == "marginal"
+    assert list(stored[1]) == ["illness", "disability"]
+    assert stored[2].isoformat() == "2024-03-05"
+    # Business income turns negative; wage rises to match, so the stated totals stay true.
+    old_business = Decimal(mine[0]["生产经营性收入"] or 0)
+    for row in mine:
+        row["监测对象类别"] = "突发严重困难户"
+        row["生产经营性收入"] = "-2000.00"
+        row["工资性收入"] = str(Decimal(row["工资性收入"]) + old_business + 2000)
+    second = import_registry(
+        engine=engine, path=_write_rows(tmp_path / "b.csv", header, rows), report_dir=tmp_path
+    )
+    n = population.tables["households"].num_rows
+    assert second.diff.monitoring.changed == 1
+    assert second.diff.monitoring.fields == {"monitoring_category": 1}
+    assert second.diff.incomes.changed == 1
+    assert dict(second.diff.incomes.fields) == {"wage": 1, "business": 1}
+    assert second.diff.incomes.unchanged == n - 1
+    assert second.diff.households.changed == 0
+    assert second.changes_path is not None
+    changes = second.changes_path.read_text(encoding="utf-8-sig")
+    assert "监测 monitoring" in changes
+    assert "2025: wage business" in changes
+    with engine.connect() as connection:
+        business = connection.execute(
+            select(HouseholdIncome.business)
+            .join(Household, Household.id == HouseholdIncome.household_id)
+            .where(Household.household_no == number)
+        ).scalar_one()
+    assert business == Decimal("-2000.00")
+
+
+def test_income_columns_without_a_year_need_one(
+    engine: Engine, population: Population, tmp_path: Path
+) -> None:
+    header, rows = _export_rows(population)
+    header = [h for h in header if h != "年度"]
+    path = _write_rows(tmp_path / "noyear.csv", header, rows)
+
+    with pytest.raises(IncomeYearMissingError) as missing:
+        import_registry(engine=engine, path=path, report_dir=tmp_path)
+    assert "年度" in (missing.value.hint or "")
+    report = import_registry(engine=engine, path=path, report_dir=tmp_path, income_year=2024)
+    assert report.rejected == 0
+    with engine.connect() as connection:
+        years = set(connection.scalars(select(HouseholdIncome.year)))
+    assert years == {2024}
+
+
+def test_income_fields_must_agree_across_a_households_rows(
+    engine: Engine, population: Population, tmp_path: Path
+) -> None:
+    header, rows = _export_rows(population)
+    sizes: dict[str, int] = {}
+    for row in rows:
+        sizes[row["户编号"]] = sizes.get(row["户编号"], 0) + 1
+    number = next(n for n, size in sizes.items() if size > 1)
+    first = next(r for r in rows if r["户编号"] == number)
+    first["财产性收入"] = "1.00"
+    path = _write_rows(tmp_path / "split.csv", header, rows)
+
+    report = import_registry(engine=engine, path=path, report_dir=tmp_path)
+
+    assert report.reasons[("household_inconsistent", "property")] == sizes[number]
+    assert report.diff.incomes.new == len(sizes) - 1
+
+
+def test_a_dry_run_of_a_truncated_export_reports_the_removals(
+    population: Population, tmp_path: Path
+) -> None:
+    full = tmp_path / "export.csv"
+    write_registry_export(population, full)
+    assert run_cli("import", "registry", str(full), data_dir=tmp_path).returncode == 0
+    lines = full.read_text(encoding="utf-8-sig").splitlines()
+    truncated = tmp_path / "truncated.csv"
+    truncated.write_text("\n".join(lines[:12]) + "\n", encoding="utf-8-sig")
+
+    dry = run_cli("import", "registry", str(truncated), "--dry-run", data_dir=tmp_path)
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert "beyond the bound" in dry.stdout
+    refused = run_cli("import", "registry", str(truncated), data_dir=tmp_path)
+    assert refused.returncode == 2
+    assert "--allow-removals" in refused.stdout + refused.stderr
+    assert "of the 40 households" in refused.stdout + refused.stderr
+    confirmed = run_cli("import", "registry", str(truncated), "--allow-removals", data_dir=tmp_path)
+    assert confirmed.returncode == 0, confirmed.stdout + confirmed.stderr

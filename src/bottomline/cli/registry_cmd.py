@@ -113,6 +113,7 @@ def import_registry_command(
         return
     _print_reasons(report)
     _print_diff(report)
+    _print_removals(report)
     if report.rejects_path is not None:
         console.print(f"rejects: {report.rejects_path}")
     if report.changes_path is not None:
@@ -174,3 +175,18 @@ LABELS = {
 
 def _counts(report: RegistryImportReport) -> list[tuple[str, DiffCount]]:
     return [(LABELS[name], count) for name, count in report.diff.counts]
+
+
+def _print_removals(report: RegistryImportReport) -> None:
+    removed, stored, beyond = report.removals
+    if not beyond:
+        return
+    console.print(
+        f"[bold]将移除 {removed:,} 户（共 {stored:,} 户），超出界限 / would remove {removed:,} of "
+        f"{stored:,} stored households, beyond the bound[/bold]: "
+        + (
+            "确认请加 --allow-removals / confirm with --allow-removals"
+            if report.status == "dry_run"
+            else "已确认 / confirmed"
+        )
+    )

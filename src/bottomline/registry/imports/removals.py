@@ -24,13 +24,13 @@ class MassRemovalError(UserError):
     """The import would remove more households than the bound allows."""
 
 
-def check_removals(state: State, plan: Plan, allowed: bool) -> tuple[int, int]:
-    """(households removed, stored households of the file's counties); raises
-    MassRemovalError beyond the bound unless ``allowed``."""
+def check_removals(state: State, plan: Plan, allowed: bool) -> tuple[int, int, bool]:
+    """(households removed, stored households of the file's counties, beyond the bound);
+    raises MassRemovalError beyond the bound unless ``allowed``."""
     stored = [s for s in state.households.values() if s.in_scope and not s.removed]
     removed = len(plan.removed_households)
     if not removed:
-        return 0, len(stored)
+        return 0, len(stored), False
     settings = get_settings()
     gone = set(plan.removed_households)
     towns = Counter(s.values[_VILLAGE][:9] for s in stored)
@@ -41,8 +41,9 @@ def check_removals(state: State, plan: Plan, allowed: bool) -> tuple[int, int]:
         if n == towns[town] and n >= settings.registry_removal_township
     )
     share = removed / len(stored)
-    if allowed or (share <= settings.registry_removal_share and not whole):
-        return removed, len(stored)
+    beyond = share > settings.registry_removal_share or bool(whole)
+    if allowed or not beyond:
+        return removed, len(stored), beyond
     towns_text = f"，整乡镇 whole townships {'、'.join(whole[:5])}" if whole else ""
     raise MassRemovalError(
         f"本次导入将移除 {removed:,} 户（登记库中这些县共 {len(stored):,} 户，{share:.1%}）{towns_text}"
