@@ -343,3 +343,54 @@ def test_a_dry_run_of_a_truncated_export_reports_the_removals(
     assert "of the 40 households" in refused.stdout + refused.stderr
     confirmed = run_cli("import", "registry", str(truncated), "--allow-removals", data_dir=tmp_path)
     assert confirmed.returncode == 0, confirmed.stdout + confirmed.stderr
+
+
+def test_per_capita_uses_the_registry_size_unless_the_file_gives_one(
+    engine: Engine, population: Population, tmp_path: Path
+) -> None:
+    import_registry(engine=engine, path=write_and(population, tmp_path), report_dir=tmp_path)
+    members = population.tables["members"]["household_id"].to_pylist()
+    households = population.tables["households"]
+    size = {
+        number: members.count(home)
+        for home, number in zip(
+            households["household_id"].to_pylist(),
+            households["household_no"].to_pylist(),
+            strict=True,
+        )
+    }
+    a, b = list(size)[:2]
+    header = ["户编号", "工资性收入", "家庭纯收入", "家庭人均纯收入", "家庭人口数"]
+    rows = [
+        [a, "10000", "10000", f"{10000 / size[a]:.2f}", ""],  # the registry's size: right
+        [b, "9000", "9000", "3000.00", "3"],  # the file's size: right
+    ]
+    path = _clerk_file(tmp_path / "pc.csv", rows, header)
+
+    report = import_incomes(engine=engine, path=path, report_dir=tmp_path, year=2024)
+    assert (report.accepted, report.rejected) == (2, 0)
+    rows[1][4] = str(size[b] + 7)  # now 3000 per head disagrees
+    path = _clerk_file(tmp_path / "pc2.csv", rows, header)
+    report = import_incomes(engine=engine, path=path, report_dir=tmp_path, year=2023)
+    assert report.reasons[("per_capita_mismatch", "per_capita_net")] == 1
+    again = import_incomes(engine=engine, path=path, report_dir=tmp_path, year=2022)
+    assert again.status == "committed"  # the same file for another year is not "unchanged"
+
+
+def write_and(population: Population, tmp_path: Path) -> Path:
+    path = tmp_path / "export.csv"
+    write_registry_export(population, path)
+    return path
+
+
+def test_the_income_catalogue_shares_only_the_household_number_and_is_documented() -> None:
+    from bottomline.registry.incomes.catalogue import INCOME_FILE_COLUMNS
+    from bottomline.registry.incomes.catalogue import header_index as income_index
+    from bottomline.registry.national_export import header_index
+
+    shared = {h for h in income_index() if h in header_index()}
+    assert {header_index()[h].name for h in shared} == {"household_no"}
+    docs = Path(__file__).resolve().parents[2] / "docs" / "registry-import.md"
+    text = docs.read_text(encoding="utf-8")
+    missing = [h for c in INCOME_FILE_COLUMNS for h in c.headers if h not in text]
+    assert missing == []

@@ -39,7 +39,8 @@ class MonitoringPlan:
 
 
 def _values(households: pa.Table, fields: tuple[str, ...]) -> list[tuple[str, dict[str, Any]]]:
-    rows = households.to_pylist()
+    wanted = {"household_no", *fields, *RISK_COLUMNS}
+    rows = households.select([n for n in households.column_names if n in wanted]).to_pylist()
     out = []
     for row in rows:
         values: dict[str, Any] = {}

@@ -42,6 +42,7 @@ from bottomline.registry.incomes.annual import (
     homes_of,
     plan_annual,
 )
+from bottomline.registry.incomes.read import content_key
 from bottomline.registry.national_export import known_headers
 from bottomline.registry.snapshot import Progress  # (stage, done, total or 0)
 from bottomline.sources import Source, open_source
@@ -75,7 +76,7 @@ def import_registry(
     )
     report = RegistryImportReport(
         source=source.name,
-        content_sha256=source.sha256,
+        content_sha256=content_key(source, income_year),
         status="dry_run" if dry_run else "committed",
         income_year=income_year,
     )

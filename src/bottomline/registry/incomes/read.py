@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,6 +55,14 @@ def open_income_sheet(
         return None
     mapping = map_headers(sheet, INCOME_FILE_COLUMNS, header_index(), hint=COLLECTION_HINT)
     return (sheet, mapping) if FIGURE_NAMES & mapping.keys() else None
+
+
+def content_key(source: Source, year: int | None) -> str:
+    """What makes two imports the same: the file's content, and the year given for its
+    incomes (the same file with another year is another import)."""
+    if year is None:
+        return source.sha256
+    return hashlib.sha256(f"{source.sha256}:{year}".encode()).hexdigest()
 
 
 def require_year(source: Source, mapping: dict[str, str], year: int | None) -> None:

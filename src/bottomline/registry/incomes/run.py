@@ -47,6 +47,7 @@ from bottomline.registry.incomes.catalogue import (
 from bottomline.registry.incomes.check import income_problems
 from bottomline.registry.incomes.read import (
     COLLECTION_HINT,
+    content_key,
     duplicate_years,
     fill_year,
     import_day,
@@ -82,7 +83,7 @@ def import_incomes(
     )
     report = RegistryImportReport(
         source=source.name,
-        content_sha256=source.sha256,
+        content_sha256=content_key(source, year),
         status="dry_run" if dry_run else "committed",
         income_year=year,
     )
