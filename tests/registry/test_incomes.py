@@ -4,6 +4,7 @@ refused — on SQLite and PostgreSQL, through the domain functions and the CLI."
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from sqlalchemy import Engine, select
 
 from bottomline.registry.imports import import_registry
 from bottomline.registry.imports.removals import MassRemovalError
+from bottomline.registry.incomes.catalogue import FIGURES
 from bottomline.registry.incomes.read import IncomeYearMissingError
 from bottomline.registry.incomes.run import import_incomes
 from bottomline.registry.models import HouseholdIncome
@@ -394,3 +396,67 @@ def test_the_income_catalogue_shares_only_the_household_number_and_is_documented
     text = docs.read_text(encoding="utf-8")
     missing = [h for c in INCOME_FILE_COLUMNS for h in c.headers if h not in text]
     assert missing == []
+
+
+def test_a_clerks_xlsx_through_the_cli(population: Population, tmp_path: Path) -> None:
+    export = tmp_path / "export.csv"
+    write_registry_export(population, export)
+    assert run_cli("import", "registry", str(export), data_dir=tmp_path).returncode == 0
+    numbers = population.tables["households"]["household_no"].to_pylist()
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "收支情况"
+    sheet.append(["2024年度收入集中排查表"])
+    sheet.append(["户编号", "年度", "工资性收入\n（元）", "生产经营性收入（元）", "转移性收入（元）",
+                  "养老金（元）", "家庭纯收入（元）", "是否饮水出现安全问题", "采集日期"])  # fmt: skip
+    sheet.append([numbers[0], 2024, 15000.5, -300, 2400, 2400, 17100.5, "否", "2024-11-20"])
+    sheet.append([numbers[1], 2024, 9000, 0, 2400, 1200, 10200, "是", None])  # net 9000+2400
+    sheet.append([numbers[2], None, 9000, 0, 0, 0, 9000, "否", None])  # no year
+    sheet.append(["53232800000000000", 2024, 1, 0, 0, 0, 1, "否", None])  # unknown
+    path = tmp_path / "排查.xlsx"
+    book.save(path)
+
+    proc = run_cli("import", "incomes", str(path), data_dir=tmp_path)
+
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    out = proc.stdout
+    assert "4 rows in = 1 accepted + 2 rejected + 1 unmatched" in out
+    assert "家庭纯收入与各项收入减生产经营性支出不符" in out
+    assert "必填项为空" in out
+    reports = sorted((tmp_path / "reports").glob("incomes-*"))[-1]
+    rejects = (reports / "rejects.csv").read_text(encoding="utf-8-sig")
+    assert "10,200.00" in rejects
+    assert "11,400.00" in rejects
+    from sqlalchemy import create_engine
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'bottomline.db'}")
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(HouseholdIncome.wage, HouseholdIncome.business, HouseholdIncome.as_of,
+                   HouseholdIncome.source).where(HouseholdIncome.year == 2024)
+        ).all()  # fmt: skip
+    engine.dispose()
+    assert [tuple(r) for r in rows] == [
+        (Decimal("15000.50"), Decimal("-300.00"), dt.date(2024, 11, 20), "collection")
+    ]
+
+
+def test_an_empty_income_section_is_no_record(
+    engine: Engine, population: Population, tmp_path: Path
+) -> None:
+    header, rows = _export_rows(population)
+    number = rows[0]["户编号"]
+    amounts = [h for h in header if h not in ("年度",) and h in _INCOME_HEADERS]
+    for row in rows:
+        if row["户编号"] == number:
+            for h in amounts:
+                row[h] = ""
+    report = import_registry(
+        engine=engine, path=_write_rows(tmp_path / "e.csv", header, rows), report_dir=tmp_path
+    )
+    n = population.tables["households"].num_rows
+    assert report.rejected == 0
+    assert report.diff.incomes.new == n - 1
+
+
+_INCOME_HEADERS = {h for c in FIGURES for h in c.headers}

@@ -15,12 +15,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import Connection, Table, and_, bindparam, insert, select, update
 
 from bottomline.db import chunks
 from bottomline.registry import columns
 from bottomline.registry.imports.report import DiffCount
 from bottomline.registry.incomes.check import as_of_days, figures, guarantee_flags, stored_fields
+from bottomline.registry.incomes.read import any_figure
 from bottomline.registry.snapshot import store_table
 
 Change = tuple[str, str, str, str, str, str]  # as the changes report's rows
@@ -48,6 +50,9 @@ def build_records(
 ) -> Records:
     present = set(present)
     income_fields, guarantee_fields = stored_fields(present)
+    given = pa.array(any_figure(values, len(household_no)))  # no figures: no record
+    values = {name: pc.filter(array, given) for name, array in values.items()}
+    household_no, year = pc.filter(household_no, given), pc.filter(year, given)
     n = len(household_no)
     data: dict[str, pa.Array] = {"household_no": household_no, "year": year}
     if n:

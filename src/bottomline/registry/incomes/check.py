@@ -90,7 +90,8 @@ def income_problems(
             wrong = given & (oop_sum - oop_total > TOLERANCE)
         problems += _mismatch(wrong, "oop_total", RejectCode.oop_mismatch, oop_total, oop_sum)
     parts = ("wage", "business", "property")
-    computable = all(p in present for p in parts) and (items or "transfer_total" in present)
+    # Parts the file does not have count as 0; with none of them there is nothing to check.
+    computable = any(p in present for p in parts) or bool(items) or "transfer_total" in present
     net = sum((_amount(values, p, n) for p in parts), np.zeros(n)) + transfers
     net -= _amount(values, "production_costs", n)
     net_given = _given(values, "net_income", n)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -82,8 +81,16 @@ def fill_year(values: dict[str, pa.Array], rows: Rows, year: int | None) -> list
         return []
     values["income_year"] = given
     bad = rows.bad.get("income_year", np.zeros(rows.count, dtype=bool))
-    empty = as_mask(pc.is_null(given)) & ~bad
+    empty = as_mask(pc.is_null(given)) & ~bad & any_figure(values, rows.count)
     return [Problem(int(i), "income_year", RejectCode.missing) for i in np.flatnonzero(empty)]
+
+
+def any_figure(values: dict[str, pa.Array], n: int) -> np.ndarray:
+    """Rows that give at least one amount or flag (an empty income section is no record)."""
+    given = np.zeros(n, dtype=bool)
+    for name in FIGURE_NAMES & values.keys():
+        given |= as_mask(pc.is_valid(values[name]))
+    return given
 
 
 def read_income_rows(source: Source, mapping: dict[str, str], progress: Progress | None) -> Rows:
@@ -128,22 +135,6 @@ def row_counts(households: pa.Array) -> dict[str, int]:
     return dict(
         zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist(), strict=True)
     )
-
-
-@dataclass(slots=True)
-class IncomeRows:
-    """The income sheet's rows, checked: accepted ones and the problems of the others."""
-
-    source: Source
-    rows: Rows
-    values: dict[str, pa.Array]
-    problems: list[Problem] = field(default_factory=list)
-    rejected_households: set[str] = field(default_factory=set)
-    accepted: pa.Table | None = None
-
-    @property
-    def rows_in(self) -> int:
-        return self.rows.count + len(self.rows.malformed)
 
 
 def import_day() -> dt.date:
