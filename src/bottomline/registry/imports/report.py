@@ -99,9 +99,11 @@ class RegistryImportReport:
     changes_path: Path | None = None
     import_id: int | None = None
     income_year: int | None = None  # the year of incomes without a year column
-    removals: tuple[int, int] = (0, 0)
+    # Households the import removes, of those stored for its counties, and whether that is
+    # beyond the bound (refused unless confirmed; a dry run only reports it).
+    removals: tuple[int, int, bool] = (0, 0, False)
     unmatched: int = 0  # rows of a collection whose 户编号 the registry does not hold
-    unmatched_path: Path | None = None  # households the import removes, of those stored in scope
+    unmatched_path: Path | None = None
     previous_import_id: int | None = None  # for ``unchanged``: the import it repeats
 
     @property
