@@ -39,22 +39,25 @@ class MonitoringPlan:
 
 
 def _values(households: pa.Table, fields: tuple[str, ...]) -> list[tuple[str, dict[str, Any]]]:
-    wanted = {"household_no", *fields, *RISK_COLUMNS}
-    rows = households.select([n for n in households.column_names if n in wanted]).to_pylist()
+    """Per household: its 户编号 and the monitoring fields the file gives."""
+    n = households.num_rows
+    column = {
+        name: households[name].to_pylist() if name in households.column_names else [None] * n
+        for name in ("household_no", *fields, *RISK_COLUMNS)
+        if name != "monitoring_risks"
+    }
+    risks: list[list[str]] = [[] for _ in range(n)]
+    if "monitoring_risks" in fields:
+        for name in RISK_COLUMNS:
+            for listed, risk in zip(risks, column[name], strict=True):
+                if risk is not None and risk not in listed:
+                    listed.append(risk)
     out = []
-    for row in rows:
-        values: dict[str, Any] = {}
-        for name in fields:
-            if name == "monitoring_risks":
-                risks: list[str] = []
-                for column in RISK_COLUMNS:
-                    risk = row.get(column)
-                    if risk is not None and risk not in risks:
-                        risks.append(risk)
-                values[name] = risks
-            else:
-                values[name] = row.get(name)
-        out.append((row["household_no"], values))
+    for i, number in enumerate(column["household_no"]):
+        values = {
+            name: risks[i] if name == "monitoring_risks" else column[name][i] for name in fields
+        }
+        out.append((number, values))
     return out
 
 

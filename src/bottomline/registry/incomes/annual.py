@@ -83,7 +83,7 @@ def plan_annual(connection: Connection, records: Records, homes: dict[str, int])
     plan = AnnualPlan(records)
     if records.empty:
         return plan
-    rows = records.table.to_pylist()
+    rows = _rows(records.table)
     ids = sorted({homes[r["household_no"]] for r in rows if r["household_no"] in homes})
     for kind, names, count, new, changed, label in (
         ("incomes", records.income_fields, plan.incomes, plan.new_incomes,
@@ -114,6 +114,13 @@ def plan_annual(connection: Connection, records: Records, homes: dict[str, int])
             shown = f"{row['year']}: {' '.join(differs)}"
             plan.changes.append((label, "变更 changed", row["household_no"], "", "", shown))
     return plan
+
+
+def _rows(table: pa.Table) -> list[dict[str, Any]]:
+    """The table's rows as dicts (column by column: quicker than ``Table.to_pylist``)."""
+    names = table.column_names
+    columns = [table[name].to_pylist() for name in names]
+    return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
 
 
 def _stored(
@@ -147,7 +154,7 @@ def apply_annual(
     records = plan.records
     if records.empty:
         return
-    rows = records.table.to_pylist()
+    rows = _rows(records.table)
     touched = {
         rows[i]["household_no"]
         for i in (*plan.new_incomes, *plan.changed_incomes, *plan.new_guarantees,
