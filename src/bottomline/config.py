@@ -39,6 +39,21 @@ class Settings(BaseSettings):
         ),
     )
 
+    registry_removal_share: float = Field(
+        default=0.05,
+        description=(
+            "A registry import that would remove more than this share of the stored households "
+            "of its counties is refused unless confirmed (a truncated file)."
+        ),
+    )
+    registry_removal_township: int = Field(
+        default=10,
+        description=(
+            "A registry import that would remove every household of a township holding at "
+            "least this many is refused unless confirmed (a township's sheet missing)."
+        ),
+    )
+
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url

@@ -23,6 +23,7 @@ from bottomline.cli import (
     cases_cmd,
     check_cmd,
     feeds_cmd,
+    incomes_cmd,
     month_cmd,
     notice_cmd,
     odk_cmd,
@@ -351,6 +352,7 @@ def policy_show(
 check_cmd.register(app, import_app)
 feeds_cmd.register(app, import_app)
 registry_cmd.register(app, import_app)
+incomes_cmd.register(app, import_app)
 cases_cmd.register(app, import_app)
 overview_cmd.register(app, import_app)
 notice_cmd.register(app, import_app)

@@ -12,7 +12,15 @@ from rich.table import Table
 from bottomline.cli.ui import console, done, progress_bar, step
 from bottomline.config import get_settings
 from bottomline.db import open_store
-from bottomline.registry.imports import RegistryImportReport, import_registry, reason_labels
+from bottomline.registry.imports import (
+    DiffCount,
+    RegistryImportReport,
+    import_registry,
+    reason_labels,
+)
+from bottomline.registry.imports.removals import MassRemovalError
+from bottomline.registry.incomes.catalogue import COLUMNS as INCOME_COLUMNS
+from bottomline.registry.incomes.read import IncomeYearMissingError
 from bottomline.registry.national_export import COLUMNS
 
 STAGES = {
@@ -45,6 +53,17 @@ def import_registry_command(
             help="Directory for the rejects and changes reports (default: DATA_DIR/reports)."
         ),
     ] = None,
+    income_year: Annotated[
+        int | None,
+        typer.Option(help="收入年度 / The year of the income columns when the file has no 年度."),
+    ] = None,
+    allow_removals: Annotated[
+        bool,
+        typer.Option(
+            "--allow-removals",
+            help="确认大量移除 / Confirm removing more households than the bound (docs/registry-import.md).",
+        ),
+    ] = False,
 ) -> None:
     """登记库导入 / Import households and members from the national system's export.
 
@@ -71,7 +90,15 @@ def import_registry_command(
                 encoding=encoding,
                 dry_run=dry_run,
                 progress=progress,
+                income_year=income_year,
+                allow_removals=allow_removals,
             )
+        except IncomeYearMissingError as err:
+            raise IncomeYearMissingError(
+                err.message, hint="add a 年度 column or pass --income-year 2025"
+            ) from None
+        except MassRemovalError as err:
+            raise MassRemovalError(err.message, hint=f"{err.hint}: --allow-removals") from None
         finally:
             engine.dispose()
     done(
@@ -86,6 +113,7 @@ def import_registry_command(
         return
     _print_reasons(report)
     _print_diff(report)
+    _print_removals(report)
     if report.rejects_path is not None:
         console.print(f"rejects: {report.rejects_path}")
     if report.changes_path is not None:
@@ -110,7 +138,8 @@ def _print_reasons(report: RegistryImportReport) -> None:
     table.add_column("次数 / times", justify="right")
     for code, column, count in report.top_reasons(10):
         zh, en = reason_labels(code)
-        header = COLUMNS[column].header if column in COLUMNS else "—"
+        known = COLUMNS | INCOME_COLUMNS
+        header = known[column].header if column in known else "—"
         table.add_row(header, zh, en, f"{count:,}")
     console.print(table)
 
@@ -120,10 +149,7 @@ def _print_diff(report: RegistryImportReport) -> None:
     table.add_column("")
     for label in ("新增 new", "变更 changed", "移除 removed", "未变 unchanged"):
         table.add_column(label, justify="right")
-    for label, count in (
-        ("户 households", report.diff.households),
-        ("人 members", report.diff.members),
-    ):
+    for label, count in _counts(report):
         table.add_row(
             label,
             f"{count.new:,}",
@@ -132,10 +158,35 @@ def _print_diff(report: RegistryImportReport) -> None:
             f"{count.unchanged:,}",
         )
     console.print(table)
-    for label, count in (
-        ("户 households", report.diff.households),
-        ("人 members", report.diff.members),
-    ):
+    for label, count in _counts(report):
         if count.fields:
             fields = ", ".join(f"{name} {n:,}" for name, n in count.fields.most_common())
             console.print(f"  变更字段 / changed fields ({label}): {fields}")
+
+
+LABELS = {
+    "households": "户 households",
+    "members": "人 members",
+    "incomes": "收入 incomes",
+    "guarantees": "三保障 guarantees",
+    "monitoring": "监测 monitoring",
+}
+
+
+def _counts(report: RegistryImportReport) -> list[tuple[str, DiffCount]]:
+    return [(LABELS[name], count) for name, count in report.diff.counts]
+
+
+def _print_removals(report: RegistryImportReport) -> None:
+    removed, stored, beyond = report.removals
+    if not beyond:
+        return
+    console.print(
+        f"[bold]将移除 {removed:,} 户（共 {stored:,} 户），超出界限 / would remove {removed:,} of "
+        f"{stored:,} stored households, beyond the bound[/bold]: "
+        + (
+            "确认请加 --allow-removals / confirm with --allow-removals"
+            if report.status == "dry_run"
+            else "已确认 / confirmed"
+        )
+    )

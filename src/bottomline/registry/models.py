@@ -198,6 +198,8 @@ class RegistryImport(Base):
     __tablename__ = "registry_imports"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # registry: the national system's export; incomes: a yearly income collection (年度收入采集)
+    kind: Mapped[str] = mapped_column(String(16), server_default="registry")
     source_name: Mapped[str] = mapped_column(String(255))
     content_sha256: Mapped[str] = mapped_column(String(64), index=True)
     status: Mapped[str] = mapped_column(String(16))  # committed, failed, unchanged

@@ -30,12 +30,15 @@ from bottomline.ids import IdProblem, person_number_problem, valid_id_mask
 from bottomline.labels import LabelledEnum
 from bottomline.registry.divisions import all_divisions
 from bottomline.registry.enums import (
+    MAX_RISK_TYPES,
+    Category,
     Education,
     Health,
     HouseholdType,
     IdKind,
     LabourCapacity,
     Relationship,
+    RiskType,
     Schooling,
     Sex,
 )
@@ -44,11 +47,15 @@ from bottomline.sources import normalise_header
 Level = Literal["household", "member"]
 # How a cell is read: text (trimmed), a code of ``codes``, a whole number in ``bounds``, a date,
 # a 12-digit village code, an ID or disability-certificate number, a division code (6 or 12
-# digits), or an ethnic group (name or GB 3304 code).
-Kind = Literal["text", "code", "int", "date", "village_code", "id_number", "division", "ethnicity"]
+# digits), an ethnic group (name or GB 3304 code), or an amount of money (yuan, at most two
+# decimals; negative only where ``signed``).
+Kind = Literal[
+    "text", "code", "int", "date", "village_code", "id_number", "division", "ethnicity", "money"
+]
 # Personal values are masked in reports: ID numbers, phones, names and addresses.
 Personal = Literal["", "id", "phone", "name", "address"]
 Stored = str | bool | int | None
+MONEY_TYPE = pa.decimal128(14, 2)  # the store's Numeric(14, 2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +73,7 @@ class ExportColumn:
     max_length: int | None = None  # the store column's length
     personal: Personal = ""
     stored: bool = True  # False: read and checked, not kept (place names, the head's name)
+    signed: bool = False  # money that may be negative (business income, net incomes)
 
     @property
     def headers(self) -> tuple[str, ...]:
@@ -78,6 +86,8 @@ class ExportColumn:
             return pa.int64()
         if self.kind == "date":
             return pa.date32()
+        if self.kind == "money":
+            return MONEY_TYPE
         kinds = {type(v) for v in self.codes.values() if v is not None}
         if kinds == {bool}:
             return pa.bool_()
@@ -209,6 +219,33 @@ GRADES: dict[str, Stored] = {
 } | {"无": None}
 
 
+CATEGORIES = _variants(
+    Category,
+    {
+        "unstable": ("脱贫不稳定", "脱贫不稳定户（监测对象）"),
+        "marginal": ("边缘易致贫", "边缘易致贫户（监测对象）", "边缘户"),
+        "sudden": ("突发严重困难", "突发严重困难户（监测对象）", "严重困难户"),
+    },
+) | dict.fromkeys(("脱贫户", "一般户", "一般农户", "非监测对象", "否", "无"), None)
+# National codes of risk types (code table 100A27, policy-notes §1): 02 is every natural disaster.
+RISKS = _variants(
+    RiskType,
+    {
+        "illness": ("01", "1", "因病致贫", "因病返贫"),
+        "disaster_other": ("02", "2", "因灾", "因自然灾害", "因自然灾害（其他）"),
+        "lack_of_labour": ("04", "4", "缺劳力", "缺劳动力致贫"),
+        "accident": ("05", "5", "因意外", "因意外事故致贫"),
+        "industry_failure": ("06", "6", "因产业项目失败", "产业失败"),
+        "unstable_employment": ("07", "7", "因务工就业不稳定", "务工就业不稳"),
+        "schooling": ("09", "9", "因学致贫", "因学返贫"),
+        "disability": ("因残致贫", "因残返贫"),
+        "housing": ("因住房安全问题", "住房安全"),
+        "drinking_water": ("因饮水安全问题", "饮水安全"),
+        "other": ("99", "其他原因"),
+    },
+) | {"无": None}
+
+
 def _id_reason(problem: IdProblem) -> tuple[str, str, str]:
     zh, en = problem.label.split(" / ", 1)
     return f"id_{problem.value}", zh, en
@@ -258,6 +295,14 @@ class RejectCode(LabelledEnum):
     )
     head_count = ("head_count", "户内应有且只有一名户主", "a household must have exactly one head")
     household_rejected = ("household_rejected", "同户其他行有错误，整户未导入", "another row of this household was rejected, so the household was not imported")  # fmt: skip
+    bad_amount = ("bad_amount", "金额应为最多两位小数的数字", "not an amount with at most two decimals")  # fmt: skip
+    negative_amount = ("negative_amount", "金额不能为负数", "the amount cannot be negative")
+    transfer_mismatch = ("transfer_mismatch", "转移性收入与各分项之和不符", "transfer income does not equal the sum of its items")  # fmt: skip
+    oop_mismatch = ("oop_mismatch", "合规自付支出与医疗、教育分项之和不符", "compliant out-of-pocket spending does not equal medical + education")  # fmt: skip
+    net_income_mismatch = ("net_income_mismatch", "家庭纯收入与各项收入减生产经营性支出不符", "household net income does not equal the incomes minus production costs")  # fmt: skip
+    per_capita_mismatch = ("per_capita_mismatch", "家庭人均纯收入与家庭纯收入除以人口数不符", "per-capita net income does not equal net income divided by household size")  # fmt: skip
+    duplicate_income = ("duplicate_income", "同一户同一年度的收入出现多行", "the household's income for the year appears on more than one row")  # fmt: skip
+    income_household_missing = ("income_household_missing", "收支情况中的户编号不在家庭成员表中", "the 户编号 of the income row is not among the file's members")  # fmt: skip
 
 
 class WarningCode(LabelledEnum):
@@ -306,6 +351,20 @@ EXPORT_COLUMNS: tuple[ExportColumn, ...] = (
                  kind="code", required=True, aliases=("是否易地搬迁户", "易地扶贫搬迁户"), codes=YES_NO),
     ExportColumn("no_labour_household", "是否整户无劳动力", _H, "no member of the household can work (as recorded)",
                  kind="code", required=True, aliases=("整户无劳动力",), codes=YES_NO),
+    ExportColumn("monitoring_category", "监测对象类别", _H, "monitoring category as the national system records it (脱贫不稳定户, 边缘易致贫户, 突发严重困难户); 脱贫户, 一般户 or empty: not monitored",
+                 kind="code", aliases=("监测对象类型", "监测类型", "监测户类型"), codes=CATEGORIES),
+    *(
+        ExportColumn(f"risk_{i}", f"致贫返贫风险{i}", _H, f"risk type {i} of 5 (a RiskType label, or the national code 01, 02, 04, 05, 06, 07, 09, 99); stored together as the household's risk list",
+                     kind="code", codes=RISKS,
+                     aliases=(f"致贫/返贫风险{i}", f"返贫致贫风险{i}", f"风险类型{i}", f"致贫返贫风险类型{i}"))
+        for i in range(1, MAX_RISK_TYPES + 1)
+    ),
+    ExportColumn("monitored_on", "识别监测时间", _H, "day the household was identified for monitoring",
+                 kind="date", aliases=("纳入监测时间", "识别时间", "纳入监测日期", "识别监测日期")),
+    ExportColumn("risk_eliminated_on", "风险消除时间", _H, "day its risk was eliminated (empty: not eliminated)",
+                 kind="date", aliases=("消除风险时间", "风险消除日期")),
+    ExportColumn("risk_eliminated", "是否风险消除", _H, "risk eliminated (是/否; read and checked, not stored: the day decides)",
+                 kind="code", aliases=("风险是否消除", "是否已消除风险"), codes=YES_NO, stored=False),
     ExportColumn("name", "姓名", _M, "member's name", required=True, aliases=("成员姓名",),
                  max_length=64, personal="name"),
     ExportColumn("id_kind", "证件类型", _M, "kind of number; when missing or empty: resident ID for 18 characters, disability certificate for 20 or 22",
@@ -525,6 +584,26 @@ def _id_number(column: ExportColumn, cells: pa.Array, empty: np.ndarray) -> Conv
     return _null_where(normal, empty | _any(masks, len(cells))), masks
 
 
+_AMOUNT = r"^-?\d{1,12}(\.\d{1,2})?$"
+
+
+def _money(column: ExportColumn, cells: pa.Array, empty: np.ndarray) -> Converted:
+    """Yuan with at most two decimals (thousands separators and a trailing 元 allowed)."""
+    plain = pc.replace_substring_regex(cells, r"[,，\s]|元$", "")
+    ok = as_mask(pc.match_substring_regex(plain, _AMOUNT))
+    bad = ~empty & ~ok
+    text = pc.if_else(pa.array(ok), plain, pa.scalar(None, pa.string()))
+    values = pc.cast(pc.cast(text, pa.decimal128(16, 2)), MONEY_TYPE) if ok.any() else None
+    if values is None:
+        values = pa.nulls(len(cells), MONEY_TYPE)
+    masks = [(bad, RejectCode.bad_amount)]
+    if not column.signed:
+        negative = as_mask(pc.less(values, pa.scalar(0, MONEY_TYPE)))
+        masks.append((negative, RejectCode.negative_amount))
+        values = _null_where(values, negative)
+    return values, masks
+
+
 def _any(masks: Sequence[tuple[np.ndarray, str]], n: int) -> np.ndarray:
     out = np.zeros(n, dtype=bool)
     for mask, _code in masks:
@@ -541,4 +620,5 @@ _CONVERTERS: dict[str, Callable[[ExportColumn, pa.Array, np.ndarray], Converted]
     "village_code": _village_code,
     "division": _division,
     "id_number": _id_number,
+    "money": _money,
 }

@@ -11,7 +11,9 @@ quicker to write and read for large tests.
 from __future__ import annotations
 
 import csv
+from collections import Counter
 from collections.abc import Iterator, Mapping
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +21,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import xlsxwriter
 
+from bottomline.registry.columns import MONEY_COLUMNS, TRANSFER_COLUMNS
 from bottomline.registry.divisions import ancestors
 from bottomline.registry.enums import RegionLevel
+from bottomline.registry.incomes.catalogue import AMOUNTS, GUARANTEE_FIELDS, GUARANTEES, YEAR
+from bottomline.registry.incomes.catalogue import KEY as COLLECTION_KEY
+from bottomline.registry.models import CENT
 from bottomline.registry.national_export import (
     ETHNIC_GROUPS,
     EXPORT_COLUMNS,
@@ -29,13 +35,19 @@ from bottomline.registry.national_export import (
 )
 from bottomline.synth.population import Population
 
+# The income columns the synthetic export and collection write: every amount but 合规自付支出
+# (the items are given), the guarantees, the year.
+INCOME_EXPORT = (YEAR, *(c for c in AMOUNTS if c.name != "oop_total"), *GUARANTEES)
+
 NUMBERS = frozenset({"poverty_exit_year", "migrant_months"})  # written as numbers in XLSX
 
 
 def write_registry_export(pop: Population, path: Path, *, title_row: bool = True) -> int:
-    """Write ``pop``'s households and members as the export at ``path``; returns the data rows."""
+    """Write ``pop``'s households and members as the export at ``path``; returns the data rows.
+
+    The household's monitoring and its year-Y incomes and guarantees are on every member row."""
     table = export_table(pop)
-    header = [column.header for column in EXPORT_COLUMNS]
+    header = [column.header for column in (*EXPORT_COLUMNS, *INCOME_EXPORT)]
     title = f"{TITLE}（{_scope(pop)}）" if title_row else None
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix.lower() == ".csv":
@@ -59,7 +71,15 @@ def export_table(pop: Population) -> pa.Table:
     head_at = pc.index_in(members["household_id"], value_set=heads["household_id"])
     columns: dict[str, pa.Array] = {}
     for column in EXPORT_COLUMNS:
-        if column.name in places:
+        if column.name.startswith("risk_") and column.name[5:].isdigit():
+            values = _risk(home["monitoring_risks"], int(column.name[5:]) - 1)
+        elif column.name == "risk_eliminated":
+            values = pc.if_else(
+                pc.is_null(home["monitoring_category"]),
+                pa.scalar(None, pa.bool_()),
+                pc.is_valid(home["risk_eliminated_on"]),
+            )
+        elif column.name in places:
             values = places[column.name]
         elif column.name == "head_name":
             values = heads["name"].take(head_at)
@@ -70,7 +90,71 @@ def export_table(pop: Population) -> pa.Table:
         else:
             values = members[column.name]
         columns[column.name] = _worded(column, values)
+    figures = _income_texts(pop, pop.year)
+    at_home = pc.index_in(members["household_id"], value_set=figures["household_id"])
+    for column in INCOME_EXPORT:
+        columns[column.name] = figures[column.name].take(at_home)
     return pa.table(columns)
+
+
+def _risk(risks: pa.ChunkedArray, index: int) -> pa.Array:
+    return pa.array([r[index] if len(r) > index else None for r in risks.to_pylist()], pa.string())
+
+
+def _fen(value: float) -> Decimal:
+    return Decimal(repr(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _income_texts(pop: Population, year: int) -> pa.Table:
+    """Per household, the income and guarantee columns of year ``year`` as text: amounts to the
+    fen, the stated totals (转移性收入, 家庭纯收入, 家庭人均纯收入) their parts' sums."""
+    incomes = pc.filter(pop.tables["incomes"], pc.equal(pop.tables["incomes"]["year"], year))
+    guarantees = pop.tables["guarantees"]
+    guarantees = pc.filter(guarantees, pc.equal(guarantees["year"], year))
+    sizes = Counter(pop.tables["members"]["household_id"].to_pylist())
+    flags = {row["household_id"]: row for row in guarantees.to_pylist()}
+    out: dict[str, list[Any]] = {"household_id": []} | {c.name: [] for c in INCOME_EXPORT}
+    for row in incomes.to_pylist():
+        money = {name: _fen(row[name]) for name in MONEY_COLUMNS}
+        transfers = sum((money[name] for name in TRANSFER_COLUMNS), Decimal(0))
+        net = money["wage"] + money["business"] + money["property"] + transfers
+        net -= money["production_costs"]
+        size = sizes[row["household_id"]]
+        texts = {name: str(value) for name, value in money.items()}
+        texts |= {
+            "income_year": str(year),
+            "transfer_total": str(transfers),
+            "net_income": str(net),
+            "per_capita_net": str((net / size).quantize(CENT, rounding=ROUND_HALF_UP)),
+        }
+        guarantee = flags.get(row["household_id"], {})
+        for name in GUARANTEE_FIELDS:
+            texts[name] = "是" if guarantee.get(name) else "否"
+        out["household_id"].append(row["household_id"])
+        for column in INCOME_EXPORT:
+            out[column.name].append(texts[column.name])
+    return pa.table(
+        {"household_id": pa.array(out["household_id"], pa.int64())}
+        | {c.name: pa.array(out[c.name], pa.string()) for c in INCOME_EXPORT}
+    )
+
+
+def write_income_collection(pop: Population, path: Path, year: int) -> int:
+    """The population's incomes and guarantees of ``year`` as a yearly collection file (CSV or
+    XLSX, a title row above the header, one row per household); returns the data rows."""
+    figures = _income_texts(pop, year)
+    households = pop.tables["households"]
+    at = pc.index_in(figures["household_id"], value_set=households["household_id"])
+    numbers = households["household_no"].take(at)
+    table = pa.table({"household_no": numbers} | {c.name: figures[c.name] for c in INCOME_EXPORT})
+    header = [COLLECTION_KEY.header, *(c.header for c in INCOME_EXPORT)]
+    title = f"{year}年度收入采集（{_scope(pop)}）"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix.lower() == ".csv":
+        _write_csv(table, path, header, title)
+    else:
+        _write_xlsx(table, path, header, title, sheet_name="收支情况")
+    return table.num_rows
 
 
 def _worded(column: ExportColumn, values: pa.Array | pa.ChunkedArray) -> pa.Array:
@@ -124,9 +208,11 @@ def _rows(table: pa.Table) -> Iterator[tuple[object, ...]]:
         yield from zip(*(column.to_pylist() for column in batch.columns), strict=True)
 
 
-def _write_xlsx(table: pa.Table, path: Path, header: list[str], title: str | None) -> None:
+def _write_xlsx(
+    table: pa.Table, path: Path, header: list[str], title: str | None, sheet_name: str = "家庭成员"
+) -> None:
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
-    sheet = book.add_worksheet("家庭成员")
+    sheet = book.add_worksheet(sheet_name)
     row = 0
     if title:
         sheet.write_string(0, 0, title)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -11,6 +12,7 @@ import pyarrow.compute as pc
 
 from bottomline.registry.enums import IdKind, Relationship, Sex
 from bottomline.registry.imports.read import Problem, Rows
+from bottomline.registry.incomes.catalogue import COLUMNS as INCOME_COLUMNS
 from bottomline.registry.national_export import (
     HOUSEHOLD_COLUMNS,
     RejectCode,
@@ -32,18 +34,27 @@ class Checked:
     counties: list[str]  # counties of the accepted households
 
 
-def check_rows(rows: Rows) -> Checked:
+def check_rows(
+    rows: Rows,
+    more: Callable[[dict[str, pa.Array], Rows], list[Problem]] | None = None,
+    also_rejected: Collection[str] = (),
+) -> Checked:
+    """Check every row; ``more`` adds problems of its own (the income checks), and the
+    households ``also_rejected`` (their income rows were) are rejected whole too."""
     problems = list(rows.problems)
     values = dict(rows.values)
     warnings: Counter[tuple[str, str]] = Counter()
     problems += _derive_from_id(values, rows, warnings)
     problems += _duplicate_people(values, rows)
     problems += _household_checks(values, rows)
+    if more is not None:
+        problems += more(values, rows)
     row_bad = np.zeros(rows.count, dtype=bool)
     for problem in problems:
         row_bad[problem.row] = True
     households = values["household_no"]
     rejected = set(pc.filter(households, pa.array(row_bad)).drop_null().to_pylist())
+    rejected |= set(also_rejected) & set(pc.unique(households).drop_null().to_pylist())
     in_rejected = as_mask(pc.is_in(households, value_set=pa.array(sorted(rejected), pa.string())))
     problems += [
         Problem(int(i), "", RejectCode.household_rejected)
@@ -132,6 +143,7 @@ def _household_checks(values: dict[str, pa.Array], rows: Rows) -> list[Problem]:
     present = [
         c.name for c in HOUSEHOLD_COLUMNS if c.name in rows.headers and c.name != "household_no"
     ]
+    present += [name for name in INCOME_COLUMNS if name in rows.headers and name != "household_no"]
     grouped = _group_households(values, rows, present, listed)
     return _inconsistent(households, grouped, present) + _head_counts(households, grouped)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -13,6 +14,7 @@ from bottomline.errors import InputFileError
 from bottomline.registry.national_export import (
     COLUMNS,
     EXPORT_COLUMNS,
+    ExportColumn,
     RejectCode,
     header_index,
     read_cells,
@@ -23,9 +25,22 @@ from bottomline.sources import Source
 MIN_KNOWN_HEADERS = 3
 
 
-def map_headers(source: Source) -> dict[str, str]:
-    """Catalogue column name -> the file's header; InputFileError when required ones lack."""
-    index = header_index()
+EXPORT_HINT = (
+    "export 家庭成员信息 from 全国防返贫监测信息系统 with all columns; "
+    "docs/registry-import.md lists the headers and their aliases"
+)
+
+
+def map_headers(
+    source: Source,
+    columns: Sequence[ExportColumn] = EXPORT_COLUMNS,
+    index: Mapping[str, ExportColumn] | None = None,
+    hint: str = EXPORT_HINT,
+) -> dict[str, str]:
+    """Catalogue column name -> the file's header; InputFileError when required ones lack.
+
+    ``columns`` and ``index`` (normalised header -> column) are the export's unless given."""
+    index = header_index() if index is None else index
     mapping: dict[str, str] = {}
     for header in source.header:
         column = index.get(header)
@@ -38,12 +53,10 @@ def map_headers(source: Source) -> dict[str, str]:
                 hint="keep one of them (docs/registry-import.md lists the headers)",
             )
         mapping[column.name] = header
-    missing = [c.header for c in EXPORT_COLUMNS if c.required and c.name not in mapping]
+    missing = [c.header for c in columns if c.required and c.name not in mapping]
     if missing:
         raise InputFileError(
-            f"{source.name} lacks the required columns {'、'.join(missing)}",
-            hint="export 家庭成员信息 from 全国防返贫监测信息系统 with all columns; "
-            "docs/registry-import.md lists the headers and their aliases",
+            f"{source.name} lacks the required columns {'、'.join(missing)}", hint=hint
         )
     return mapping
 
@@ -73,7 +86,14 @@ class Rows:
         return len(self.row_numbers)
 
 
-def read_rows(source: Source, mapping: dict[str, str], progress: Progress | None) -> Rows:
+def read_rows(
+    source: Source,
+    mapping: dict[str, str],
+    progress: Progress | None,
+    columns: Mapping[str, ExportColumn] = COLUMNS,
+) -> Rows:
+    """Every row of ``source``: the cells of the ``mapping``'s columns, read as ``columns``
+    (the export's catalogue unless given) declares them."""
     values: dict[str, list[pa.Array]] = {name: [] for name in mapping}
     texts: dict[str, list[pa.Array]] = {name: [] for name in mapping}
     bad: dict[str, list[np.ndarray]] = {name: [] for name in mapping}
@@ -86,7 +106,7 @@ def read_rows(source: Source, mapping: dict[str, str], progress: Progress | None
         malformed += [(m.row, chunk.sheet, m.reason_zh, m.reason_en) for m in chunk.malformed]
         for name, header in mapping.items():
             cells = pc.utf8_trim_whitespace(chunk.table.column(header).combine_chunks())
-            converted, masks = read_cells(COLUMNS[name], cells)
+            converted, masks = read_cells(columns[name], cells)
             any_bad = np.zeros(len(cells), dtype=bool)
             for mask, code in masks:
                 problems += [Problem(offset + int(i), name, code) for i in np.flatnonzero(mask)]
@@ -100,7 +120,7 @@ def read_rows(source: Source, mapping: dict[str, str], progress: Progress | None
         if progress:
             progress("read", offset + len(malformed), 0)
     return Rows(
-        values={n: _concat(parts, COLUMNS[n].arrow_type) for n, parts in values.items()},
+        values={n: _concat(parts, columns[n].arrow_type) for n, parts in values.items()},
         text={n: _concat(parts, pa.string()) for n, parts in texts.items()},
         bad={n: np.concatenate(parts) if parts else np.zeros(0, bool) for n, parts in bad.items()},
         headers=mapping,

@@ -23,8 +23,10 @@ def record_import(
     started: dt.datetime,
     status: str,
     error: str | None = None,
+    kind: str = "registry",
 ) -> int:
     stmt = insert(_imports_table()).values(
+        kind=kind,
         source_name=report.source[:255],
         content_sha256=report.content_sha256,
         status=status,
@@ -43,11 +45,15 @@ def record_import(
 
 
 def record_failure(
-    engine: Engine, report: RegistryImportReport, started: dt.datetime, err: BaseException
+    engine: Engine,
+    report: RegistryImportReport,
+    started: dt.datetime,
+    err: BaseException,
+    kind: str = "registry",
 ) -> None:
     try:
         with engine.begin() as connection:
-            record_import(connection, report, started, "failed", error_text(err))
+            record_import(connection, report, started, "failed", error_text(err), kind)
     except SQLAlchemyError:
         log.exception("could not record the failed registry import")
 
@@ -61,11 +67,13 @@ def error_text(err: BaseException) -> str:
     return f"{type(orig).__name__}: {first}"[:1000]
 
 
-def last_committed(engine: Engine) -> tuple[int, str, dict[str, Any]] | None:
+def last_committed(
+    engine: Engine, kind: str = "registry"
+) -> tuple[int, str, dict[str, Any]] | None:
     t = _imports_table()
     stmt = (
         select(t.c.id, t.c.content_sha256, t.c.rows_in, t.c.accepted, t.c.rejected, t.c.report_dir)
-        .where(t.c.status == "committed")
+        .where(t.c.status == "committed", t.c.kind == kind)
         .order_by(t.c.id.desc())
         .limit(1)
     )

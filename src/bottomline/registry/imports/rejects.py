@@ -2,31 +2,53 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from bottomline.ids import mask_id, mask_name, mask_phone
 from bottomline.registry.imports.check import Checked
 from bottomline.registry.imports.read import Problem, Rows
 from bottomline.registry.imports.report import reason_labels
+from bottomline.registry.incomes.catalogue import COLUMNS as INCOME_COLUMNS
 from bottomline.registry.national_export import COLUMNS, ExportColumn, RejectCode, Stored
 from bottomline.sources import Source
 from bottomline.spreadsheet import REJECT_HEADER, ReportWriter
 
+# One part of a file: its rows, their problems, and the catalogue they were read with.
+Part = tuple[Source, Rows, Sequence[Problem], Mapping[str, ExportColumn]]
 
-def write_rejects(path: Path, source: Source, rows: Rows, checked: Checked) -> Path:
-    texts: dict[str, list[str]] = {}  # columns as Python lists, made when first needed
+
+def write_rejects(
+    path: Path, source: Source, rows: Rows, checked: Checked, more: Iterable[Part] = ()
+) -> Path:
+    """The rejects of the member rows, then of ``more`` parts (e.g. an income sheet)."""
+    return write_parts(
+        path, [(source, rows, checked.problems, {**COLUMNS, **INCOME_COLUMNS}), *more]
+    )
+
+
+def write_parts(path: Path, parts: Iterable[Part]) -> Path:
+    """The rejects report of the parts' problems (and malformed rows)."""
     with ReportWriter(path, REJECT_HEADER) as writer:
-        for number, sheet, zh, en in rows.malformed:
-            writer.write((source.name, sheet or "", number, "", "", RejectCode.malformed, zh, en))
-        for problem in checked.problems:
-            writer.write(_reject_row(source, rows, problem, texts))
+        for part_source, part_rows, problems, columns in parts:
+            texts: dict[str, list[str]] = {}  # columns as Python lists, made when first needed
+            for number, sheet, zh, en in part_rows.malformed:
+                writer.write(
+                    (part_source.name, sheet or "", number, "", "", RejectCode.malformed, zh, en)
+                )
+            for problem in problems:
+                writer.write(_reject_row(part_source, part_rows, problem, texts, columns))
     return path
 
 
 def _reject_row(
-    source: Source, rows: Rows, problem: Problem, texts: dict[str, list[str]]
+    source: Source,
+    rows: Rows,
+    problem: Problem,
+    texts: dict[str, list[str]],
+    columns: Mapping[str, ExportColumn],
 ) -> tuple[object, ...]:
-    column = COLUMNS.get(problem.column)
+    column = columns.get(problem.column)
     header = rows.headers.get(problem.column, column.header if column else "")
     value = ""
     if column is not None and problem.column in rows.text:
@@ -77,9 +99,23 @@ def describe(problem: Problem, column: ExportColumn | None) -> tuple[str, str]:
         return f"{zh}（第 {problem.detail} 行）", f"{en} (rows {problem.detail})"
     if problem.code == RejectCode.head_count:
         return f"{zh}（本户有 {problem.detail} 名）", f"{en} (this one has {problem.detail})"
+    if problem.code in MISMATCHES:
+        return f"{zh}（{problem.detail}）", f"{en} ({problem.detail})"
+    if problem.code == RejectCode.duplicate_income:
+        return f"{zh}（第 {problem.detail} 行）", f"{en} (rows {problem.detail})"
     if problem.code == RejectCode.household_inconsistent and column is not None:
         return f"{zh}：{column.header}", f"{en}: {column.header}"
     return zh, en
+
+
+MISMATCHES = frozenset(
+    {
+        RejectCode.transfer_mismatch,
+        RejectCode.oop_mismatch,
+        RejectCode.net_income_mismatch,
+        RejectCode.per_capita_mismatch,
+    }
+)
 
 
 def _allowed(column: ExportColumn) -> str:

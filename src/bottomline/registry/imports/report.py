@@ -57,13 +57,28 @@ class DiffCount:
 class RegistryDiff:
     households: DiffCount = field(default_factory=DiffCount)
     members: DiffCount = field(default_factory=DiffCount)
+    # Per household and year (incomes, guarantees) and per household (monitoring): counted
+    # only when the file gives such columns, listed in ``given``.
+    incomes: DiffCount = field(default_factory=DiffCount)
+    guarantees: DiffCount = field(default_factory=DiffCount)
+    monitoring: DiffCount = field(default_factory=DiffCount)
+    given: tuple[str, ...] = ()  # of "incomes", "guarantees", "monitoring"
 
     def as_dict(self) -> dict[str, Any]:
-        return {"households": self.households.as_dict(), "members": self.members.as_dict()}
+        out = {"households": self.households.as_dict(), "members": self.members.as_dict()}
+        for name in self.given:
+            out[name] = getattr(self, name).as_dict()
+        return out
+
+    @property
+    def counts(self) -> list[tuple[str, DiffCount]]:
+        """(name, count) of households, members and what else the file gave."""
+        names = ("households", "members", *self.given)
+        return [(name, getattr(self, name)) for name in names]
 
     @property
     def empty(self) -> bool:
-        return not any(c.new or c.changed or c.removed for c in (self.households, self.members))
+        return not any(c.new or c.changed or c.removed for _name, c in self.counts)
 
 
 @dataclass(slots=True)
@@ -83,11 +98,17 @@ class RegistryImportReport:
     rejects_path: Path | None = None
     changes_path: Path | None = None
     import_id: int | None = None
+    income_year: int | None = None  # the year of incomes without a year column
+    # Households the import removes, of those stored for its counties, and whether that is
+    # beyond the bound (refused unless confirmed; a dry run only reports it).
+    removals: tuple[int, int, bool] = (0, 0, False)
+    unmatched: int = 0  # rows of a collection whose 户编号 the registry does not hold
+    unmatched_path: Path | None = None
     previous_import_id: int | None = None  # for ``unchanged``: the import it repeats
 
     @property
     def balanced(self) -> bool:
-        return self.accepted + self.rejected == self.rows_in
+        return self.accepted + self.rejected + self.unmatched == self.rows_in
 
     def top_reasons(self, limit: int = 10) -> list[tuple[str, str, int]]:
         """The commonest (code, column, problems), column as the catalogue's name or ""."""

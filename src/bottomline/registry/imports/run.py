@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +14,15 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bottomline.db import utcnow
 from bottomline.errors import IntegrityError as StoreIntegrityError
-from bottomline.registry.imports.check import Checked, check_rows
+from bottomline.registry.enums import IncomeSource
+from bottomline.registry.imports.check import Checked, check_rows, first_rows
 from bottomline.registry.imports.diff import plan_changes
+from bottomline.registry.imports.incomes import find_incomes
+from bottomline.registry.imports.monitoring import (
+    MonitoringPlan,
+    apply_monitoring,
+    plan_monitoring,
+)
 from bottomline.registry.imports.read import MIN_KNOWN_HEADERS, Rows, map_headers, read_rows
 from bottomline.registry.imports.record import (
     error_text,
@@ -22,10 +30,19 @@ from bottomline.registry.imports.record import (
     record_failure,
     record_import,
 )
-from bottomline.registry.imports.rejects import write_rejects
-from bottomline.registry.imports.report import RegistryImportReport, write_changes
+from bottomline.registry.imports.rejects import Part, write_rejects
+from bottomline.registry.imports.removals import check_removals
+from bottomline.registry.imports.report import RegistryDiff, RegistryImportReport, write_changes
 from bottomline.registry.imports.store import load_state
 from bottomline.registry.imports.write import apply_plan, ensure_regions
+from bottomline.registry.incomes.annual import (
+    AnnualPlan,
+    Records,
+    apply_annual,
+    homes_of,
+    plan_annual,
+)
+from bottomline.registry.incomes.read import content_key
 from bottomline.registry.national_export import known_headers
 from bottomline.registry.snapshot import Progress  # (stage, done, total or 0)
 from bottomline.sources import Source, open_source
@@ -41,8 +58,14 @@ def import_registry(
     encoding: str | None = None,
     dry_run: bool = False,
     progress: Progress | None = None,
+    income_year: int | None = None,
+    allow_removals: bool = False,
 ) -> RegistryImportReport:
     """Import the national system's export at ``path``; see ``bottomline.registry.imports``.
+
+    ``income_year``: the year of the income columns when the file has no 年度 column.
+    ``allow_removals``: confirm a plan that removes more households than the bound
+    (``removals.removal_bound``); without it such an import is refused (a dry run reports it).
 
     Raises InputFileError when the file cannot be read or lacks required columns. A failure
     while writing rolls everything back and is recorded as a ``failed`` import.
@@ -53,8 +76,9 @@ def import_registry(
     )
     report = RegistryImportReport(
         source=source.name,
-        content_sha256=source.sha256,
+        content_sha256=content_key(source, income_year),
         status="dry_run" if dry_run else "committed",
+        income_year=income_year,
     )
     try:
         mapping = map_headers(source)
@@ -62,7 +86,8 @@ def import_registry(
         if previous is not None and previous[1] == report.content_sha256:
             return _unchanged(engine, report, previous, started, dry_run)
         report.report_dir = report_dir / _report_name(report, started, dry_run)
-        _import(engine, source, mapping, report, started, dry_run, progress)
+        options = _Options(Path(path), encoding, dry_run, allow_removals)
+        _import(engine, source, mapping, report, started, options, progress)
     except Exception as err:
         if not dry_run:
             record_failure(engine, report, started, err)
@@ -101,54 +126,103 @@ def _log_done(report: RegistryImportReport) -> None:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _Options:
+    path: Path
+    encoding: str | None
+    dry_run: bool
+    allow_removals: bool
+
+
 def _import(
     engine: Engine,
     source: Source,
     mapping: dict[str, str],
     report: RegistryImportReport,
     started: dt.datetime,
-    dry_run: bool,
+    options: _Options,
     progress: Progress | None,
 ) -> None:
     assert report.report_dir is not None
-    rows = read_rows(source, mapping, progress)
-    checked = check_rows(rows)
+    found = find_incomes(source, mapping, options.path, options.encoding, report.income_year)
+    rows = read_rows(source, found.member_mapping, progress, found.member_columns)
+    sheet = found.read_sheet(rows, progress)
+    checked = check_rows(rows, found.member_checks, sheet.rejected if sheet else ())
     report.rows_in = rows.count + len(rows.malformed)
     report.accepted = checked.accepted.num_rows
+    more: list[Part] = []
+    if sheet is not None:
+        sheet.finish(checked)
+        report.rows_in += sheet.rows_in
+        report.accepted += sheet.accepted.num_rows
+        more.append(sheet.part())
+        checked.reasons.update(sheet.reasons())
     report.rejected = report.rows_in - report.accepted
     report.reasons = checked.reasons
     report.warnings = checked.warnings
     report.counties = checked.counties
-    report.rejects_path = write_rejects(report.report_dir / "rejects.csv", source, rows, checked)
-    _reconcile(engine, rows, checked, report, started, dry_run, progress)
+    path = report.report_dir / "rejects.csv"
+    report.rejects_path = write_rejects(path, source, rows, checked, more)
+    records = found.records(checked, sheet)
+    _reconcile(engine, rows, checked, records, report, started, options, progress)
 
 
 def _reconcile(
     engine: Engine,
     rows: Rows,
     checked: Checked,
+    records: Records | None,
     report: RegistryImportReport,
     started: dt.datetime,
-    dry_run: bool,
+    options: _Options,
     progress: Progress | None,
 ) -> None:
     assert report.report_dir is not None
     path = report.report_dir / "changes.csv"
     partial = path.with_name(path.name + ".partial")
+    dry_run = options.dry_run
     try:
         with engine.begin() as connection:
             state = load_state(connection, checked)
             report.diff, plan = plan_changes(checked, state, rows.headers)
-            write_changes(partial, plan.changes)
+            report.removals = check_removals(state, plan, options.allow_removals or dry_run)
+            households = first_rows(checked.accepted)
+            watch = plan_monitoring(connection, households, rows.headers, plan.homes)
+            annual = plan_annual(connection, records, plan.homes) if records else None
+            _add_to_diff(report.diff, watch, annual)
+            changes = [*plan.changes, *watch.changes, *(annual.changes if annual else [])]
+            write_changes(partial, changes)
             if not dry_run:
                 report.regions_created = ensure_regions(connection, checked)
                 apply_plan(connection, plan, progress)
                 report.import_id = record_import(connection, report, started, "committed")
+                lookup = homes_of(connection)
+                if watch.updates:
+                    homes = lookup([number for number, _values in watch.updates])
+                    apply_monitoring(connection, watch, homes)
+                if annual is not None:
+                    apply_annual(
+                        connection, annual, lookup, IncomeSource.export.value, report.import_id
+                    )
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
     os.replace(partial, path)
     report.changes_path = path
+
+
+def _add_to_diff(diff: RegistryDiff, watch: MonitoringPlan, annual: AnnualPlan | None) -> None:
+    given: list[str] = []
+    if annual is not None and annual.records.income_fields:
+        diff.incomes = annual.incomes
+        given.append("incomes")
+    if annual is not None and annual.records.guarantee_fields:
+        diff.guarantees = annual.guarantees
+        given.append("guarantees")
+    if watch.fields:
+        diff.monitoring = watch.count
+        given.append("monitoring")
+    diff.given = tuple(given)
 
 
 def _unchanged(

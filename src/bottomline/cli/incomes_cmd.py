@@ -1,0 +1,86 @@
+"""``bottomline import incomes``: the yearly income collection (年度收入采集 / 集中排查)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bottomline.cli.registry_cmd import _print_diff, _print_reasons
+from bottomline.cli.ui import console, done, step
+from bottomline.config import get_settings
+from bottomline.db import open_store
+from bottomline.registry.incomes.read import IncomeYearMissingError
+from bottomline.registry.incomes.run import import_incomes
+
+
+def register(app: typer.Typer, import_app: typer.Typer) -> None:
+    """Add this module's commands to the ``bottomline`` app and its ``import`` group."""
+    import_app.command("incomes")(import_incomes_command)
+
+
+def import_incomes_command(
+    file: Annotated[Path, typer.Argument(help="The collection file (XLSX, CSV or Parquet).")],
+    year: Annotated[
+        int | None,
+        typer.Option(help="收入年度 / The year of rows without a 年度 (column or cell)."),
+    ] = None,
+    encoding: Annotated[
+        str | None,
+        typer.Option(help="Text encoding of a CSV file (default: detected): utf-8, gb18030 …"),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check the file and show the diff; write nothing.")
+    ] = False,
+    reports: Annotated[
+        Path | None,
+        typer.Option(help="Directory for the reports (default: DATA_DIR/reports)."),
+    ] = None,
+) -> None:
+    """年度收入采集导入 / Import the yearly income collection: one row per household and year."""
+    settings = get_settings()
+    engine = open_store()
+    start = step(
+        f"导入收入采集 / importing incomes from {file.name}" + (" (dry run)" if dry_run else "")
+    )
+    try:
+        report = import_incomes(
+            engine=engine,
+            path=file,
+            report_dir=reports or settings.data_dir / "reports",
+            year=year,
+            encoding=encoding,
+            dry_run=dry_run,
+        )
+    except IncomeYearMissingError as err:
+        raise IncomeYearMissingError(
+            err.message, hint="add a 年度 column or pass --year 2025"
+        ) from None
+    finally:
+        engine.dispose()
+    if report.status == "unchanged":
+        done(start, "unchanged")
+        console.print(
+            f"文件内容与第 {report.previous_import_id} 次导入相同，未作修改 / "
+            f"same content as import #{report.previous_import_id}: nothing changed"
+        )
+        return
+    done(
+        start,
+        f"{report.rows_in:,} rows in = {report.accepted:,} accepted + {report.rejected:,} "
+        f"rejected + {report.unmatched:,} unmatched",
+    )
+    _print_reasons(report)
+    _print_diff(report)
+    for label, path in (
+        ("rejects", report.rejects_path),
+        ("unmatched", report.unmatched_path),
+        ("changes", report.changes_path),
+    ):
+        if path is not None:
+            console.print(f"{label}: {path}")
+    if dry_run:
+        console.print("[bold]试运行，未写入 / dry run: nothing was written to the store[/bold]")
+    else:
+        console.print(f"import #{report.import_id} committed")
