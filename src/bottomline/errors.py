@@ -8,6 +8,7 @@ domain code never prints. The tree::
     │   ├── InputFileError          a missing, unreadable or malformed input file
     │   ├── PolicyError             a policy file with missing or absurd values
     │   ├── UnknownRegionError      a region code that is not in the registry or code list
+    │   ├── NotFound                a record that does not exist or lies outside the actor's region
     │   ├── ConfigError             a bad setting (environment variable or option)
     │   ├── PermissionDenied        the acting user's role or region does not allow the action
     │   ├── TransitionError         a case move the workflow does not allow, or whose guard fails
@@ -45,6 +46,12 @@ class PolicyError(UserError):
 
 
 class UnknownRegionError(UserError):
+    status_code = 404
+
+
+class NotFound(UserError):  # noqa: N818 - reads as the HTTP status it maps to
+    """Absent and out of the actor's region answer alike: an access function hides existence."""
+
     status_code = 404
 
 

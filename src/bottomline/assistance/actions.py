@@ -21,6 +21,7 @@ from bottomline.assistance.enums import MeasureStatus
 from bottomline.assistance.models import HelperAssignment, IncomeFollowUp, Measure
 from bottomline.errors import PermissionDenied, UserError
 from bottomline.ids import mask_phone
+from bottomline.registry.access import access_household
 from bottomline.registry.enums import Schooling
 from bottomline.registry.models import Household, Member
 from bottomline.users.actor import Actor
@@ -168,15 +169,12 @@ def add_followup(
 
 
 def _household(session: Session, household_id: int, actor: Actor) -> Household:
-    household = session.get(Household, household_id)
-    if household is None:
-        raise UserError(f"no household {household_id} in the registry")
-    if actor.role not in WRITERS or not actor.covers(household.village_code):
+    if actor.role not in WRITERS:
         raise PermissionDenied(
-            f"{actor} cannot record assistance for households in {household.village_code}",
+            f"{actor} cannot record assistance",
             hint="village, township and county users record assistance in their own region",
         )
-    return household
+    return access_household(session, actor=actor, number=household_id, removed=True)
 
 
 def _member(session: Session, member_id: int | None, household_id: int) -> Member | None:

@@ -27,6 +27,7 @@ from bottomline.cases.text import check_free_text
 from bottomline.db import chunks
 from bottomline.errors import PermissionDenied, UserError
 from bottomline.policy.resolve import PolicyIndex
+from bottomline.registry.access import access_household
 from bottomline.registry.models import Household
 from bottomline.screening.enums import MAX_RISK_TYPES, Category, RiskType
 from bottomline.screening.models import Lead
@@ -393,18 +394,11 @@ def _households(session: Session, ids: list[int]) -> dict[int, Place]:
 
 
 def _household_in_scope(session: Session, household_id: int, actor: Actor) -> Household:
-    household = session.get(Household, household_id)
-    if household is None or household.removed_at is not None:
-        raise UserError(
-            f"no household {household_id} in the registry",
-            hint="look the household up by its number (户编号) with `bottomline case find`",
-        )
-    if actor.role not in REPORTERS or not actor.covers(household.village_code):
+    if actor.role not in REPORTERS:
         raise PermissionDenied(
-            f"{actor} cannot report a lead for a household in {household.village_code}",
-            hint="report leads for households in your own region",
+            f"{actor} cannot report leads", hint="village, township and county users report leads"
         )
-    return household
+    return access_household(session, actor=actor, number=household_id)
 
 
 def _check_new_lead(new: NewLead) -> None:

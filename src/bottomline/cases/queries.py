@@ -129,6 +129,12 @@ def case_by_household_no(session: Session, household_no: str) -> Case | None:
     ).first()
 
 
+def cases_of(session: Session, household_id: int) -> list[Case]:
+    """Every case of the household, the newest first."""
+    stmt = select(Case).where(Case.household_id == household_id).order_by(Case.id.desc())
+    return list(session.scalars(stmt))
+
+
 def household_id_for(session: Session, household_no: str) -> int:
     found = session.scalar(select(Household.id).where(Household.household_no == household_no))
     if found is None:

@@ -16,6 +16,7 @@ from bottomline.cases.models import Case, Visit
 from bottomline.cases.text import check_free_text
 from bottomline.errors import PermissionDenied, UserError
 from bottomline.policy.resolve import PolicyIndex
+from bottomline.registry.access import access_household
 from bottomline.registry.models import Household
 from bottomline.screening.enums import RiskType
 from bottomline.users.actor import Actor
@@ -107,15 +108,12 @@ def _visit_row(new: NewVisit, household: Household) -> Visit:
 
 
 def _household(session: Session, household_id: int, actor: Actor) -> Household:
-    household = session.get(Household, household_id)
-    if household is None or household.removed_at is not None:
-        raise UserError(f"no household {household_id} in the registry")
-    if actor.role not in VISITORS or not actor.covers(household.village_code):
+    if actor.role not in VISITORS:
         raise PermissionDenied(
-            f"{actor} cannot record visits in {household.village_code}",
+            f"{actor} cannot record visits",
             hint="village, township and county users record visits in their own region",
         )
-    return household
+    return access_household(session, actor=actor, number=household_id)
 
 
 def _check(new: NewVisit) -> None:

@@ -23,6 +23,7 @@ from bottomline.cli import (
     cases_cmd,
     check_cmd,
     feeds_cmd,
+    household_cmd,
     incomes_cmd,
     month_cmd,
     notice_cmd,
@@ -358,6 +359,7 @@ overview_cmd.register(app, import_app)
 notice_cmd.register(app, import_app)
 assist_cmd.register(app, import_app)
 audit_cmd.register(app, import_app)
+household_cmd.register(app, import_app)
 odk_cmd.register(app, import_app)
 month_cmd.register(app, import_app)
 

@@ -162,6 +162,12 @@ def _print_diff(report: RegistryImportReport) -> None:
         if count.fields:
             fields = ", ".join(f"{name} {n:,}" for name, n in count.fields.most_common())
             console.print(f"  变更字段 / changed fields ({label}): {fields}")
+        if count.conflicts:
+            console.print(
+                f"  [yellow]冲突 / conflicts ({label}): {count.conflicts:,} — 文件与本地修改不符，"
+                "保留本地修改 / the file disagrees with local edits, which are kept "
+                "(changes.csv, docs/households.md)[/yellow]"
+            )
 
 
 LABELS = {

@@ -163,3 +163,33 @@ _NATIONAL_CODES: dict[RiskType, str] = {
     RiskType.schooling: "09",
     RiskType.other: "99",
 }
+
+
+class MemberEventKind(LabelledEnum):
+    """A natural or mechanical population change (人口自然变更 / 机械变更) recorded locally."""
+
+    death = ("death", "死亡", "death")
+    birth = ("birth", "出生", "birth")
+    move_in = ("move_in", "迁入", "moved in")
+    move_out = ("move_out", "迁出", "moved out")
+
+
+class MoveReason(LabelledEnum):
+    """Why a member moved into or out of a household."""
+
+    marriage_in = ("marriage_in", "婚入", "married into the household")
+    returned = ("returned", "返乡回迁", "returned home")
+    marriage_out = ("marriage_out", "婚出", "married out")
+    moved_away = ("moved_away", "户口迁出", "moved away (registration moved)")
+    army = ("army", "参军入伍", "joined the army")
+    study = ("study", "升学迁出", "moved for study")
+    prison = ("prison", "服刑", "serving a prison sentence")
+    other = ("other", "其他", "other")
+
+    @property
+    def moving_in(self) -> bool:
+        return self in (MoveReason.marriage_in, MoveReason.returned, MoveReason.other)
+
+    @property
+    def moving_out(self) -> bool:
+        return self not in (MoveReason.marriage_in, MoveReason.returned)

@@ -212,3 +212,43 @@ class RegistryImport(Base):
     error: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+
+class MemberEvent(Base):
+    """A death, birth or move recorded locally for a member (docs/households.md).
+
+    A death or a move out also sets the member's ``removed_at``; the event keeps its date and
+    reason (``MemberEventKind``, ``MoveReason``), who recorded it and when.
+    """
+
+    __tablename__ = "member_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    member_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("members.id"), index=True)
+    household_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("households.id"), index=True)
+    kind: Mapped[str] = mapped_column(ENUM)  # MemberEventKind
+    reason: Mapped[str | None] = mapped_column(ENUM)  # MoveReason
+    occurred_on: Mapped[dt.date] = mapped_column(Date)
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class LocalEdit(Base):
+    """A field of a household or member changed here rather than by a registry import.
+
+    ``field`` is a registry column, ``household_no`` for a member's household (null: the member
+    left it) or ``listed`` for a household closed locally. An edit is *pending* until a registry
+    import's file agrees with it (``settled_at``); while pending, an import that disagrees keeps
+    the local value and lists the conflict (``registry.imports.conflicts``).
+    """
+
+    __tablename__ = "local_edits"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    household_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("households.id"), index=True)
+    member_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("members.id"))
+    field: Mapped[str] = mapped_column(String(32))
+    value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    edited_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    settled_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, index=True)

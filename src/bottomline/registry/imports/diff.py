@@ -11,6 +11,7 @@ import pyarrow as pa
 
 from bottomline.ids import mask_id
 from bottomline.registry.imports.check import Checked, first_rows
+from bottomline.registry.imports.conflicts import PendingEdit, reconcile
 from bottomline.registry.imports.fields import (
     DERIVED,
     HOUSEHOLD_FIELDS,
@@ -38,10 +39,14 @@ class Plan:
     changed_members: list[tuple[int, int]] = field(default_factory=list)
     removed_members: list[int] = field(default_factory=list)
     changes: list[tuple[str, str, str, str, str, str]] = field(default_factory=list)
+    settled_edits: list[int] = field(default_factory=list)  # local edits the file agrees with
 
 
 def plan_changes(
-    checked: Checked, state: State, headers: dict[str, str]
+    checked: Checked,
+    state: State,
+    headers: dict[str, str],
+    pending: Sequence[PendingEdit] = (),
 ) -> tuple[RegistryDiff, Plan]:
     diff = RegistryDiff()
     plan = Plan(
@@ -53,6 +58,7 @@ def plan_changes(
     )
     _plan_households(checked, state, plan, diff.households)
     _plan_members(checked, state, plan, diff.members)
+    reconcile(plan, diff, state, pending)  # pending local edits the file disagrees with
     return diff, plan
 
 

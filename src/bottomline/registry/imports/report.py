@@ -41,16 +41,19 @@ class DiffCount:
     changed: int = 0
     removed: int = 0
     unchanged: int = 0
+    conflicts: int = 0  # pending local edits the file disagrees with (kept: imports.conflicts)
     fields: Counter[str] = field(default_factory=Counter)  # changed records per field
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        """The counts; ``conflicts`` only when there are any (kept local edits)."""
+        counts: dict[str, Any] = {
             "new": self.new,
             "changed": self.changed,
             "removed": self.removed,
             "unchanged": self.unchanged,
             "fields": dict(self.fields.most_common()),
         }
+        return counts | ({"conflicts": self.conflicts} if self.conflicts else {})
 
 
 @dataclass(slots=True)

@@ -16,6 +16,7 @@ from bottomline.db import utcnow
 from bottomline.errors import IntegrityError as StoreIntegrityError
 from bottomline.registry.enums import IncomeSource
 from bottomline.registry.imports.check import Checked, check_rows, first_rows
+from bottomline.registry.imports.conflicts import load_pending
 from bottomline.registry.imports.diff import plan_changes
 from bottomline.registry.imports.incomes import find_incomes
 from bottomline.registry.imports.monitoring import (
@@ -184,7 +185,8 @@ def _reconcile(
     try:
         with engine.begin() as connection:
             state = load_state(connection, checked)
-            report.diff, plan = plan_changes(checked, state, rows.headers)
+            pending = load_pending(connection)
+            report.diff, plan = plan_changes(checked, state, rows.headers, pending)
             report.removals = check_removals(state, plan, options.allow_removals or dry_run)
             households = first_rows(checked.accepted)
             watch = plan_monitoring(connection, households, rows.headers, plan.homes)

@@ -15,6 +15,7 @@ from bottomline.db import chunks, utcnow
 from bottomline.registry.divisions import ancestors
 from bottomline.registry.enums import RegionLevel
 from bottomline.registry.imports.check import Checked, first_rows
+from bottomline.registry.imports.conflicts import settle
 from bottomline.registry.imports.diff import Plan
 from bottomline.registry.imports.fields import HOUSEHOLD_FIELDS, MEMBER_FIELDS
 from bottomline.registry.national_export import COLUMNS
@@ -83,6 +84,7 @@ def apply_plan(connection: Connection, plan: Plan, progress: Progress | None) ->
     _insert(connection, m, new, "members", progress)
     _remove(connection, m, plan.removed_members, now)
     _remove(connection, h, plan.removed_households, now)
+    settle(connection, plan.settled_edits)
 
 
 def _rows(table: pa.Table, index: list[int], names: Sequence[str]) -> pa.Table:
