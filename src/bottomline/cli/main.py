@@ -36,7 +36,7 @@ from bottomline.cli.ui import step as _step
 from bottomline.config import get_settings
 from bottomline.errors import BottomlineError, UserError
 from bottomline.ingest.catalogue import period_end, period_index, period_of
-from bottomline.policy import load_directory, resolve
+from bottomline.policy import load_directory, resolve, value_sources
 from bottomline.registry.divisions import division
 from bottomline.screening.enums import Category, RiskType
 
@@ -152,6 +152,10 @@ def _summary(result: ScreeningResult) -> None:
         table.add_row(cat.label, f"{sum(1 for lead in leads if lead['category'] == cat.value):,}")
     table.add_row("[bold]合计 / total[/bold]", f"[bold]{len(leads):,}[/bold]")
     console.print(table)
+    console.print(
+        f"无本周期有效收入数据 / without income data for the cycle: {result.without_income:,} "
+        f"of {result.households:,} households (screened on department data and guarantees only)"
+    )
     risks = Table(title="风险类型 / risk types (a lead may have several)")
     risks.add_column("风险类型 / risk type")
     risks.add_column("国家代码 / code")
@@ -173,7 +177,7 @@ def _summary(result: ScreeningResult) -> None:
 
 
 def _top_leads(result: ScreeningResult, snapshot: Path, limit: int) -> None:
-    from bottomline.screening.explain import explain
+    from bottomline.screening.explain import explain_hit, hit_evidence
 
     names = _village_names(snapshot)
     households = pq.read_table(
@@ -186,11 +190,9 @@ def _top_leads(result: ScreeningResult, snapshot: Path, limit: int) -> None:
             strict=True,
         )
     )
-    hits: dict[int, list[tuple[str, list[float | None]]]] = {}
+    hits: dict[int, list[tuple[str, dict[str, object]]]] = {}
     for row in result.hits.to_pylist():
-        hits.setdefault(row["household_id"], []).append(
-            (row["rule_id"], [row["v1"], row["v2"], row["v3"]])
-        )
+        hits.setdefault(row["household_id"], []).append((row["rule_id"], hit_evidence(row)))
     table = Table(title=f"重点线索 / top {limit} leads with their reasons", show_lines=True)
     table.add_column("户编号 / household", no_wrap=True)
     table.add_column("村 / village", no_wrap=True)
@@ -198,7 +200,7 @@ def _top_leads(result: ScreeningResult, snapshot: Path, limit: int) -> None:
     table.add_column("理由 / reasons", overflow="fold", min_width=30)
     for lead in result.leads.to_pylist()[:limit]:
         hid = lead["household_id"]
-        reasons = "\n".join(f"• {explain(rule, slots)}" for rule, slots in hits[hid])
+        reasons = "\n".join(f"• {explain_hit(rule, ev)}" for rule, ev in hits[hid])
         table.add_row(
             numbers.get(hid, str(hid)),
             names.get(lead["village_code"], lead["village_code"]),
@@ -222,6 +224,7 @@ def demo(
     policies: PoliciesOpt = DEFAULT_POLICIES,
 ) -> None:
     """演示 / Screen a fresh synthetic county (元谋县) under its monitoring policy."""
+    from bottomline.assistance.queries import followups_snapshot
     from bottomline.screening.cycle import run_cycle
 
     t0 = time.perf_counter()
@@ -249,6 +252,7 @@ def demo(
         documents=documents,
         staged_dir=demo_dir / "feeds",
         progress=_say,
+        extra_tables={"followups": followups_snapshot()},
     )
     res = outcome.result
     _done(
@@ -358,18 +362,24 @@ def policy_show(
     policies: PoliciesOpt = DEFAULT_POLICIES,
 ) -> None:
     """显示 / Show the effective policy of a region and year, with where each value comes from."""
-    effective = resolve(load_directory(policies), region, year)
+    documents = load_directory(policies)
+    effective = resolve(documents, region, year)
+    citations = {(d.region, d.year): d.source for d in documents}
     table = Table(title=f"{region} · {year} · ref {effective.ref}")
     table.add_column("key")
     table.add_column("value", justify="right")
-    table.add_column("from")
-    for key, value in effective.flat().items():
+    table.add_column("from / 来源文件")
+    table.add_column("source / 依据", overflow="fold")
+    for item in value_sources(effective, citations):
+        if item.document is None:
+            table.add_row(item.flat_key, "—", "未设置 / not set", "")
+            continue
+        doc = item.document
         table.add_row(
-            key,
-            "—" if value is None else str(value),
-            str(effective.provenance.get(key, ""))
-            if isinstance(effective.provenance, dict)
-            else "",
+            item.flat_key,
+            str(item.value),
+            f"{doc.region}/{doc.year} ({doc.source_path})",
+            item.citation,
         )
     console.print(table)
 
