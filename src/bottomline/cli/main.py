@@ -368,7 +368,7 @@ def policy_show(
     table = Table(title=f"{region} · {year} · ref {effective.ref}")
     table.add_column("key")
     table.add_column("value", justify="right")
-    table.add_column("from / 来源文件")
+    table.add_column("from / 来源文件", overflow="fold")
     table.add_column("source / 依据", overflow="fold")
     for item in value_sources(effective, citations):
         if item.document is None:
