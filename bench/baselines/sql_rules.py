@@ -19,11 +19,11 @@ import pyarrow.compute as pc
 
 from baselines.common import (
     HITS_SCHEMA,
-    reference_dates,
     cycle_index,
     feed_files,
     feed_schema,
     period_of_file,
+    reference_dates,
     rule_version,
 )
 from bottomline.registry.columns import EXTRA_TABLES, INCOME_COLUMNS
