@@ -1,7 +1,7 @@
 """Screening rules: pure, declarative, versioned objects.
 
 A rule names the view it reads (``household`` or a feed view, see ``views.py``), a condition,
-up to three evidence values and the risk type it suggests — all as Ibis deferred expressions,
+up to six evidence values and the risk type it suggests — all as Ibis deferred expressions,
 so a rule is data that the engine compiles for DuckDB or Spark. Thresholds are never
 constants here: they are columns of the policy joined into every view (``_.income_line``).
 
