@@ -368,7 +368,7 @@ def _agreement(work: Path, impls: list[str]) -> dict[str, Any]:
         result: dict[str, Any] = {"same_hits": same_keys}
         if same_keys:
             bad = 0
-            for col in ("v1", "v2", "v3", "pc"):
+            for col in ("v1", "v2", "v3", "v4", "v5", "v6", "pc"):
                 close = np.isclose(other[col], engine[col], rtol=1e-6, atol=1e-9, equal_nan=True)
                 bad += int((~close).sum())
             result["values_differing"] = bad

@@ -6,12 +6,13 @@ constants, rule ids and versions). The rule logic itself is written out in each 
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pyarrow as pa
 
 from bottomline.ingest.catalogue import FEEDS, period_index, staged_schema
-from bottomline.screening.rules import RULES_BY_ID
+from bottomline.screening.rules import EVIDENCE_SLOTS, RULES_BY_ID
 from bottomline.screening.views import MAX_WINDOW
 
 HITS_SCHEMA = pa.schema(
@@ -22,12 +23,13 @@ HITS_SCHEMA = pa.schema(
         pa.field("in_range", pa.bool_()),
         pa.field("pc", pa.float64()),
         pa.field("policy_ref", pa.string()),
+        pa.field("income_source", pa.string()),
+        pa.field("income_year", pa.int32()),
+        pa.field("income_on", pa.date32()),
         pa.field("rule_id", pa.string()),
         pa.field("rule_version", pa.int32()),
         pa.field("risk_type", pa.string()),
-        pa.field("v1", pa.float64()),
-        pa.field("v2", pa.float64()),
-        pa.field("v3", pa.float64()),
+        *(pa.field(f"v{i}", pa.float64()) for i in range(1, EVIDENCE_SLOTS + 1)),
     ]
 )
 HIT_COLUMNS: tuple[str, ...] = tuple(HITS_SCHEMA.names)
@@ -35,6 +37,17 @@ HIT_COLUMNS: tuple[str, ...] = tuple(HITS_SCHEMA.names)
 
 def rule_version(rule_id: str) -> int:
     return int(RULES_BY_ID[rule_id].version)
+
+
+def reference_dates(cycle: str) -> tuple[dt.date, dt.date]:
+    """(first day of M-12, last day of M): the span in which income records of cycle M count.
+
+    Written out here rather than taken from ``registry.reference`` so the baselines check it.
+    """
+    year, month = int(cycle[:4]), int(cycle[5:7])
+    start = dt.date(year - 1, month, 1)
+    following = dt.date(year + month // 12, month % 12 + 1, 1)
+    return start, following - dt.timedelta(days=1)
 
 
 def cycle_index(cycle: str) -> int:

@@ -10,15 +10,24 @@ comparison with a missing value is false, exactly like a SQL NULL filled with fa
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from baselines.common import HIT_COLUMNS, HITS_SCHEMA, cycle_index, feed_files, feed_schema
+from baselines.common import (
+    HIT_COLUMNS,
+    HITS_SCHEMA,
+    cycle_index,
+    feed_files,
+    feed_schema,
+    reference_dates,
+)
 from baselines.common import rule_version as _version
 from bottomline.registry.columns import INCOME_COLUMNS
+from bottomline.screening.rules import EVIDENCE_SLOTS
 from bottomline.screening.views import (
     CAN_WORK,
     COMPULSORY_AGES,
@@ -31,7 +40,17 @@ from bottomline.screening.views import (
 COMPULSORY_STAGES = ("primary", "junior")
 DISASTER_TYPES = ("flood", "drought", "biological", "meteorological", "earthquake")
 _OOP = ("medical_oop", "education_oop")
-BASE_COLUMNS = ("household_id", "village_code", "formerly_poor", "in_range", "pc", "policy_ref")
+BASE_COLUMNS = (
+    "household_id",
+    "village_code",
+    "formerly_poor",
+    "in_range",
+    "pc",
+    "policy_ref",
+    "income_source",
+    "income_year",
+    "income_on",
+)
 
 
 def screen_pandas(
@@ -40,8 +59,8 @@ def screen_pandas(
     """Every rule's hits for ``cycle``, with the engine's hits columns, sorted like the engine."""
     year, month, idx = int(cycle[:4]), int(cycle[5:7]), cycle_index(cycle)
     members = _members(snapshot_dir, year, month)
-    hh = _household_frame(snapshot_dir, policy.to_pandas(), members, year)
     feeds = {name: _read_feed(staged_dir, name, cycle) for name in _FEED_NAMES}
+    hh = _household_frame(snapshot_dir, policy.to_pandas(), members, cycle, feeds["medical"])
     parts = _household_hits(hh)
     parts += _feed_hits(hh, feeds, members, idx)
     hits = pd.concat([p for p in parts if len(p)] or [parts[0]], ignore_index=True)
@@ -114,9 +133,96 @@ def _net(incomes: pd.DataFrame) -> pd.Series:
     return total - incomes["production_costs"]
 
 
+def _income(snapshot_dir: Path, sizes: pd.Series, cycle: str) -> pd.DataFrame:
+    """Per household: the income of the cycle (latest effective valid record, ties to the annual
+    one), its source, year and day, the latest valid annual record's costs and business
+    income, and the previous income (the latest other annual record effective before it)."""
+    start, end = reference_dates(cycle)
+    inc = pd.read_parquet(
+        snapshot_dir / "incomes.parquet",
+        columns=[
+            "household_id",
+            "year",
+            *INCOME_COLUMNS,
+            "production_costs",
+            *_OOP,
+            "source",
+            "as_of",
+        ],
+    )
+    year_end = pd.to_datetime(inc["year"].astype(str) + "-12-31")
+    inc["eff"] = np.minimum(year_end, pd.to_datetime(inc["as_of"]))
+    inc["pc"] = _net(inc) / inc["household_id"].map(sizes)
+    desc = ["household_id", "eff", "year"]
+    inc = inc.sort_values(desc, ascending=[True, False, False], kind="stable")
+    valid = inc[inc["year"].between(start.year, end.year)]
+    annual = valid.drop_duplicates("household_id").assign(annual=1)
+    fu = _followups(snapshot_dir, start, end)
+    cand = pd.concat(
+        [annual[["household_id", "eff", "annual", "year", "pc", "source"]], fu], ignore_index=True
+    )
+    chosen = cand.sort_values(
+        ["household_id", "eff", "annual", "year", "pc"],
+        ascending=[True, False, False, False, True],
+        kind="stable",
+        na_position="last",
+    ).drop_duplicates("household_id")
+    before = inc.merge(
+        chosen[["household_id", "eff", "year"]].rename(columns={"eff": "c_eff", "year": "c_year"}),
+        on="household_id",
+    )
+    before = before[
+        (before["eff"] < before["c_eff"])
+        & (before["c_year"].isna() | (before["year"] != before["c_year"]))
+    ]
+    prev = before.drop_duplicates("household_id")[["household_id", "pc"]]
+    out = chosen.rename(
+        columns={"source": "income_source", "year": "income_year", "eff": "income_on"}
+    )[["household_id", "pc", "income_source", "income_year", "income_on"]]
+    costs = annual[["household_id", *_OOP, "business"]].rename(
+        columns={"business": "annual_business"}
+    )
+    out = out.merge(costs, on="household_id", how="left")
+    return out.merge(prev.rename(columns={"pc": "prev_pc"}), on="household_id", how="left")
+
+
+def _followups(snapshot_dir: Path, start: dt.date, end: dt.date) -> pd.DataFrame:
+    path = snapshot_dir / "followups.parquet"
+    cols = ["household_id", "eff", "annual", "year", "pc", "source"]
+    if not path.exists():
+        return pd.DataFrame(columns=cols)
+    fu = pd.read_parquet(path)
+    fu = fu[(fu["followed_on"] >= start) & (fu["followed_on"] <= end)]
+    return pd.DataFrame(
+        {
+            "household_id": fu["household_id"],
+            "eff": pd.to_datetime(fu["followed_on"]),
+            "annual": 0,
+            "year": np.nan,
+            "pc": fu["per_capita_income"],
+            "source": "followup",
+        }
+    )[cols]
+
+
+def _medical_window(hh: pd.DataFrame, feed: pd.DataFrame, idx: int) -> pd.DataFrame:
+    """Per household, medical-insurance self-pay over its policy's window."""
+    rows = feed[feed["period_index"].between(idx - MAX_WINDOW + 1, idx)]
+    rows = rows.merge(hh[["household_id", "medical_window_months"]], on="household_id")
+    rows = rows[rows["period_index"] > idx - rows["medical_window_months"]]
+    return rows.groupby("household_id").agg(
+        self_pay_total=("self_pay", "sum"), settlements=("self_pay", "size")
+    )
+
+
 def _household_frame(
-    snapshot_dir: Path, policy: pd.DataFrame, members: pd.DataFrame, year: int
+    snapshot_dir: Path,
+    policy: pd.DataFrame,
+    members: pd.DataFrame,
+    cycle: str,
+    medical: pd.DataFrame,
 ) -> pd.DataFrame:
+    year = int(cycle[:4])
     hh = pd.read_parquet(
         snapshot_dir / "households.parquet",
         columns=["household_id", "village_code", "formerly_poor"],
@@ -130,6 +236,7 @@ def _household_frame(
         disabled=members["health"] == "disabled",
         dropout=(members["schooling"] == "dropout") & members["age"].between(*COMPULSORY_AGES),
         uninsured=~members["insured_medical"],
+        migrant=members["can_work"] & (members["migrant_months"] > 0),
     )
     agg = m.groupby("household_id").agg(
         size=("member_id", "size"),
@@ -138,38 +245,56 @@ def _household_frame(
         any_disabled=("disabled", "any"),
         dropouts=("dropout", "sum"),
         uninsured=("uninsured", "sum"),
+        n_migrant=("migrant", "sum"),
     )
     hh = hh.merge(agg, left_on="household_id", right_index=True)
-
-    inc = pd.read_parquet(
-        snapshot_dir / "incomes.parquet",
-        columns=["household_id", "year", *INCOME_COLUMNS, "production_costs", *_OOP],
-        filters=[("year", "in", [year, year - 1])],
-    )
-    cur = inc[inc["year"] == year].assign(net=_net)[
-        ["household_id", "net", "medical_oop", "education_oop"]
-    ]
-    prev = inc[inc["year"] == year - 1].assign(prev_net=_net)[["household_id", "prev_net"]]
+    income = _income(snapshot_dir, agg["size"], cycle)
     guar = pd.read_parquet(
-        snapshot_dir / "guarantees.parquet", filters=[("year", "==", year)]
-    ).drop(columns="year")
-    for extra in (cur, prev, guar):
+        snapshot_dir / "guarantees.parquet",
+        columns=["household_id", "food_clothing_insecure", "housing_unsafe", "water_unsafe"],
+        filters=[("year", "==", year)],
+    )
+    feed = _medical_window(hh, medical, cycle_index(cycle))[["self_pay_total"]]
+    feed = feed.rename(columns={"self_pay_total": "feed_medical_self_pay"}).reset_index()
+    for extra in (income, guar, feed):
         hh = hh.merge(extra, on="household_id", how="left")
 
     for flag in ("food_clothing_insecure", "housing_unsafe", "water_unsafe"):
         hh[flag] = hh[flag].fillna(False).astype(bool)
-    hh["has_income"] = hh["net"].notna()
-    hh["pc"] = hh["net"] / hh["size"]
-    hh["prev_pc"] = hh["prev_net"] / hh["size"]
-    hh["rigid"] = hh["medical_oop"].fillna(0.0) + hh["education_oop"].fillna(0.0)
-    hh["pc_after_rigid"] = (hh["net"] - hh["rigid"]) / hh["size"]
+    hh["income_on"] = pd.to_datetime(hh["income_on"]).dt.date
+    hh["income_year"] = hh["income_year"].astype("Int32")
+    hh["has_income"] = hh["pc"].notna()
+    hh["net"] = hh["pc"] * hh["size"]
+    for col in ("medical_oop", "education_oop", "feed_medical_self_pay"):
+        hh[col] = hh[col].fillna(0.0)
+    hh["medical_spend"] = np.maximum(hh["medical_oop"], hh["feed_medical_self_pay"])
+    hh["rigid"] = hh["medical_spend"] + hh["education_oop"]
+    hh["pc_after_rigid"] = hh["pc"] - hh["rigid"] / hh["size"]
     # unknown (as in SQL) when there is an income but no line to compare it with
     in_range = (hh["has_income"] & (hh["pc"] < hh["income_line"])).astype("boolean")
     in_range[hh["has_income"] & hh["income_line"].isna()] = pd.NA
     hh["in_range"] = in_range
     hh["cause"] = np.select(
-        [hh["any_ill"], hh["any_disabled"], hh["n_can_work"] == 0],
-        ["illness", "disability", "lack_of_labour"],
+        [
+            hh["any_ill"] | (hh["medical_spend"] > hh["education_oop"]),
+            hh["any_disabled"],
+            (hh["education_oop"] > 0) | (hh["dropouts"] > 0),
+            hh["n_can_work"] == 0,
+            hh["housing_unsafe"],
+            hh["water_unsafe"],
+            hh["annual_business"] < 0,
+            hh["n_migrant"] > 0,
+        ],
+        [
+            "illness",
+            "disability",
+            "schooling",
+            "lack_of_labour",
+            "housing",
+            "drinking_water",
+            "industry_failure",
+            "unstable_employment",
+        ],
         default="other",
     )
     return hh
@@ -195,7 +320,7 @@ def _hits(
     rows["rule_id"] = rule_id
     rows["rule_version"] = np.int32(_version(rule_id))
     rows["risk_type"] = risk[mask] if isinstance(risk, pd.Series) else risk
-    for i in range(3):
+    for i in range(EVIDENCE_SLOTS):
         value = values[i] if i < len(values) else np.nan
         if isinstance(value, str):
             value = frame[value]
@@ -207,13 +332,26 @@ def _hits(
 
 
 def _household_hits(hh: pd.DataFrame) -> list[pd.DataFrame]:
+    rigid_set = (
+        hh["rigid_absolute"].notna()
+        | hh["rigid_income_share"].notna()
+        | hh["rigid_disposable_share"].notna()
+    )
+    # a threshold that is not set (or not known) is never exceeded, like a SQL NULL
+    never = np.inf
     rigid_over = (
-        (hh["rigid_absolute"].notna() & (hh["rigid"] > hh["rigid_absolute"]))
-        | (hh["rigid_income_share"].notna() & (hh["rigid"] > hh["rigid_income_share"] * hh["net"]))
+        (hh["rigid"] > hh["rigid_absolute"].fillna(never))
+        | (hh["rigid"] > (hh["rigid_income_share"] * hh["net"]).fillna(never))
         | (
-            hh["rigid_disposable_share"].notna()
-            & (hh["rigid"] > hh["rigid_disposable_share"] * hh["prior_disposable_income"])
+            hh["rigid"]
+            > (hh["rigid_disposable_share"] * hh["prior_disposable_income"]).fillna(never)
         )
+    )
+    rigid = (
+        hh["has_income"]
+        & (hh["rigid"] > 0)
+        & (hh["pc_after_rigid"] < hh["income_line"])
+        & (~rigid_set | rigid_over)
     )
     drop = hh["prev_pc"] - hh["pc"]
     sharp_drop = (
@@ -223,25 +361,29 @@ def _household_hits(hh: pd.DataFrame) -> list[pd.DataFrame]:
         & (hh["pc"] < hh["drop_watch_multiple"] * hh["income_line"])
     )
     rigid_risk = pd.Series(
-        np.where(hh["medical_oop"] >= hh["education_oop"], "illness", "schooling"), index=hh.index
+        np.where(hh["medical_spend"] >= hh["education_oop"], "illness", "schooling"),
+        index=hh.index,
     )
+    rigid_evidence = (
+        "pc",
+        "medical_oop",
+        "feed_medical_self_pay",
+        "education_oop",
+        "pc_after_rigid",
+        "income_line",
+    )
+    uninsured = (hh["uninsured"] > 0) & _switch(hh, "trig_uninsured")
     return [
         _hits(hh, hh["in_range"], "income.within_range", hh["cause"], "pc", "income_line", "size"),
+        _hits(hh, rigid, "expenditure.rigid", rigid_risk, *rigid_evidence),
         _hits(
-            hh,
-            hh["has_income"] & rigid_over & (hh["pc_after_rigid"] < hh["income_line"]),
-            "expenditure.rigid",
-            rigid_risk,
-            "rigid",
-            "pc_after_rigid",
-            "income_line",
+            hh, sharp_drop, "income.sharp_drop", hh["cause"], "prev_pc", "pc", drop / hh["prev_pc"]
         ),
-        _hits(hh, sharp_drop, "income.sharp_drop", "other", "prev_pc", "pc", drop / hh["prev_pc"]),
-        _hits(hh, hh["food_clothing_insecure"], "guarantee.food_clothing", "other", 1.0),
+        _hits(hh, hh["food_clothing_insecure"], "guarantee.food_clothing", hh["cause"], 1.0),
         _hits(hh, hh["housing_unsafe"], "guarantee.housing", "housing", 1.0),
         _hits(hh, hh["dropouts"] > 0, "guarantee.compulsory_dropout", "schooling", "dropouts"),
         _hits(hh, hh["water_unsafe"], "guarantee.water", "drinking_water", 1.0),
-        _hits(hh, hh["uninsured"] > 0, "guarantee.medical_insurance", "illness", "uninsured"),
+        _hits(hh, uninsured, "guarantee.medical_insurance", "illness", "uninsured"),
     ]
 
 
@@ -267,12 +409,7 @@ def _feed_hits(
 
 
 def _medical(hh: pd.DataFrame, feed: pd.DataFrame, idx: int) -> pd.DataFrame:
-    rows = feed[feed["period_index"].between(idx - MAX_WINDOW + 1, idx)]
-    rows = rows.merge(hh[["household_id", "medical_window_months"]], on="household_id")
-    rows = rows[rows["period_index"] > idx - rows["medical_window_months"]]
-    agg = rows.groupby("household_id").agg(
-        self_pay_total=("self_pay", "sum"), settlements=("self_pay", "size")
-    )
+    agg = _medical_window(hh, feed, idx)
     v = _with_household(agg, hh)
     threshold = v["medical_formerly_poor"].where(v["formerly_poor"], v["medical_other"])
     return _hits(

@@ -23,9 +23,10 @@ from baselines.common import (
     feed_files,
     feed_schema,
     period_of_file,
+    reference_dates,
     rule_version,
 )
-from bottomline.registry.columns import INCOME_COLUMNS
+from bottomline.registry.columns import EXTRA_TABLES, INCOME_COLUMNS
 from bottomline.screening.views import (
     CAN_WORK,
     COMPULSORY_AGES,
@@ -69,6 +70,7 @@ def screen_sql(
         feed: _feed_source(con, staged_dir, feed, cycle, months)
         for feed, months in _feed_months(policy).items()
     }
+    sources["followups"] = _followups_source(con, snapshot_dir)
     sql = hits_sql(snapshot_dir, sources, cycle)
     table = con.execute(sql).to_arrow_table()
     return table.cast(HITS_SCHEMA)
@@ -107,6 +109,14 @@ def _feed_source(
     return name
 
 
+def _followups_source(con: duckdb.DuckDBPyConnection, snapshot_dir: Path) -> str:
+    path = snapshot_dir / "followups.parquet"
+    if path.exists():
+        return f"read_parquet({_quote(str(path))})"
+    con.register("bl_empty_followups", EXTRA_TABLES["followups"].empty_table())
+    return "bl_empty_followups"
+
+
 def _in(values: tuple[str, ...] | list[str]) -> str:
     return "(" + ", ".join(_quote(v) for v in values) + ")"
 
@@ -119,6 +129,7 @@ def _case(column: str, ranks: dict[str, int]) -> str:
 def hits_sql(snapshot_dir: Path, feeds: dict[str, str], cycle: str) -> str:
     """The query; ``feeds`` maps each feed to its FROM-clause source."""
     year, month, idx = int(cycle[:4]), int(cycle[5:7]), cycle_index(cycle)
+    start, end = reference_dates(cycle)
     snap = {n: _quote(str(snapshot_dir / f"{n}.parquet")) for n in ("households", "members")}
     snap |= {n: _quote(str(snapshot_dir / f"{n}.parquet")) for n in ("incomes", "guarantees")}
     net = " + ".join(INCOME_COLUMNS) + " - production_costs"
@@ -131,7 +142,10 @@ def hits_sql(snapshot_dir: Path, feeds: dict[str, str], cycle: str) -> str:
         f"CASE WHEN f.disaster_type IN {_in(DISASTER_TYPES)} "
         "THEN 'disaster_' || f.disaster_type ELSE 'disaster_other' END"
     )
-    out = "b.household_id, b.village_code, b.formerly_poor, b.in_range, b.pc, b.policy_ref"
+    out = (
+        "b.household_id, b.village_code, b.formerly_poor, b.in_range, b.pc, b.policy_ref, "
+        "b.income_source, b.income_year, b.income_on"
+    )
     return f"""
 WITH
 members AS NOT MATERIALIZED (
@@ -148,17 +162,51 @@ sizes AS (
            count(*) FILTER (WHERE schooling = 'dropout'
                             AND {age} BETWEEN {COMPULSORY_AGES[0]} AND {COMPULSORY_AGES[1]})
                AS dropouts,
-           count(*) FILTER (WHERE NOT insured_medical) AS uninsured
+           count(*) FILTER (WHERE NOT insured_medical) AS uninsured,
+           count(*) FILTER (WHERE can_work AND migrant_months > 0) AS n_migrant
     FROM members
     GROUP BY household_id
 ),
-cur AS (
-    SELECT household_id, {net} AS net, medical_oop, education_oop
-    FROM read_parquet({snap["incomes"]}) WHERE year = {year}
+inc AS (
+    SELECT i.household_id, i.year::INTEGER AS year, ({net}) / s.size AS pc,
+           i.medical_oop, i.education_oop, i.business, i.source,
+           least(make_date(i.year::INTEGER, 12, 31), i.as_of) AS eff
+    FROM read_parquet({snap["incomes"]}) i JOIN sizes s USING (household_id)
+),
+annual AS (
+    SELECT * FROM inc WHERE year BETWEEN {start.year} AND {end.year}
+    QUALIFY row_number() OVER (PARTITION BY household_id ORDER BY eff DESC, year DESC) = 1
+),
+candidates AS (
+    SELECT household_id, eff, 1 AS annual, year, pc, source FROM annual
+    UNION ALL
+    SELECT household_id, followed_on, 0, NULL, per_capita_income, 'followup'
+    FROM {feeds["followups"]}
+    WHERE followed_on BETWEEN DATE '{start}' AND DATE '{end}'
+),
+chosen AS (
+    SELECT * FROM candidates
+    QUALIFY row_number() OVER (
+        PARTITION BY household_id ORDER BY eff DESC, annual DESC, year DESC NULLS LAST, pc
+    ) = 1
 ),
 prev AS (
-    SELECT household_id, {net} AS prev_net
-    FROM read_parquet({snap["incomes"]}) WHERE year = {year - 1}
+    SELECT i.household_id, i.pc AS prev_pc
+    FROM inc i JOIN chosen c USING (household_id)
+    WHERE i.eff < c.eff AND (c.year IS NULL OR i.year <> c.year)
+    QUALIFY row_number() OVER (PARTITION BY i.household_id ORDER BY i.eff DESC, i.year DESC) = 1
+),
+hp AS (
+    SELECT h.household_id, p.medical_window_months
+    FROM read_parquet({snap["households"]}) h JOIN bl_policy p ON h.village_code = p.region_code
+),
+medical AS (
+    SELECT m.household_id, sum(m.self_pay) AS total, count(*) AS settlements
+    FROM {feeds["medical"]} m
+    JOIN hp ON hp.household_id = m.household_id
+    WHERE m.period_index BETWEEN {idx - MAX_WINDOW + 1} AND {idx}
+      AND m.period_index > {idx} - hp.medical_window_months
+    GROUP BY m.household_id
 ),
 guar AS (
     SELECT household_id, food_clothing_insecure, housing_unsafe, water_unsafe
@@ -167,30 +215,36 @@ guar AS (
 base AS MATERIALIZED (
     SELECT h.household_id, h.village_code, h.formerly_poor, p.* EXCLUDE (region_code),
            s.size, s.dropouts, s.uninsured,
-           c.net, c.medical_oop, c.education_oop,
-           c.net / s.size AS pc,
-           pv.prev_net / s.size AS prev_pc,
-           coalesce(c.medical_oop, 0) + coalesce(c.education_oop, 0) AS rigid,
-           c.net IS NOT NULL AND c.net / s.size < p.income_line AS in_range,
-           CASE WHEN s.any_ill THEN 'illness' WHEN s.any_disabled THEN 'disability'
-                WHEN s.n_can_work = 0 THEN 'lack_of_labour' ELSE 'other' END AS cause,
+           c.pc, c.pc * s.size AS net, c.source AS income_source, c.year AS income_year,
+           c.eff AS income_on, pv.prev_pc,
+           coalesce(a.medical_oop, 0) AS medical_oop,
+           coalesce(a.education_oop, 0) AS education_oop,
+           coalesce(fm.total, 0) AS feed_medical_self_pay,
+           greatest(coalesce(a.medical_oop, 0), coalesce(fm.total, 0)) AS medical_spend,
+           greatest(coalesce(a.medical_oop, 0), coalesce(fm.total, 0))
+               + coalesce(a.education_oop, 0) AS rigid,
+           c.pc IS NOT NULL AND c.pc < p.income_line AS in_range,
+           CASE WHEN s.any_ill OR greatest(coalesce(a.medical_oop, 0), coalesce(fm.total, 0))
+                                  > coalesce(a.education_oop, 0) THEN 'illness'
+                WHEN s.any_disabled THEN 'disability'
+                WHEN coalesce(a.education_oop, 0) > 0 OR s.dropouts > 0 THEN 'schooling'
+                WHEN s.n_can_work = 0 THEN 'lack_of_labour'
+                WHEN coalesce(g.housing_unsafe, false) THEN 'housing'
+                WHEN coalesce(g.water_unsafe, false) THEN 'drinking_water'
+                WHEN a.business < 0 THEN 'industry_failure'
+                WHEN s.n_migrant > 0 THEN 'unstable_employment'
+                ELSE 'other' END AS cause,
            coalesce(g.food_clothing_insecure, false) AS food_clothing_insecure,
            coalesce(g.housing_unsafe, false) AS housing_unsafe,
            coalesce(g.water_unsafe, false) AS water_unsafe
     FROM read_parquet({snap["households"]}) h
     JOIN bl_policy p ON h.village_code = p.region_code
     JOIN sizes s ON s.household_id = h.household_id
-    LEFT JOIN cur c ON c.household_id = h.household_id
+    LEFT JOIN chosen c ON c.household_id = h.household_id
+    LEFT JOIN annual a ON a.household_id = h.household_id
     LEFT JOIN prev pv ON pv.household_id = h.household_id
+    LEFT JOIN medical fm ON fm.household_id = h.household_id
     LEFT JOIN guar g ON g.household_id = h.household_id
-),
-medical AS (
-    SELECT m.household_id, sum(m.self_pay) AS total, count(*) AS settlements
-    FROM {feeds["medical"]} m
-    JOIN base b ON b.household_id = m.household_id
-    WHERE m.period_index BETWEEN {idx - MAX_WINDOW + 1} AND {idx}
-      AND m.period_index > {idx} - b.medical_window_months
-    GROUP BY m.household_id
 ),
 civil AS (
     SELECT household_id, bool_or(assistance_type = 'tekun') AS new_tekun, count(*) AS n
@@ -270,90 +324,95 @@ death_disability AS (
 ),
 hits AS (
     SELECT {out}, 'income.within_range' AS rule_id, {v("income.within_range")} AS rule_version,
-           cause AS risk_type, pc AS v1, income_line AS v2, size AS v3
+           cause AS risk_type, pc AS v1, income_line AS v2, size AS v3,
+           NULL AS v4, NULL AS v5, NULL AS v6
     FROM base b WHERE in_range
     UNION ALL
     SELECT {out}, 'expenditure.rigid', {v("expenditure.rigid")},
-           CASE WHEN medical_oop >= education_oop THEN 'illness' ELSE 'schooling' END,
-           rigid, (net - rigid) / size, income_line
+           CASE WHEN medical_spend >= education_oop THEN 'illness' ELSE 'schooling' END,
+           pc, medical_oop, feed_medical_self_pay, education_oop, pc - rigid / size, income_line
     FROM base b
-    WHERE net IS NOT NULL AND (net - rigid) / size < income_line
-      AND ((rigid_absolute IS NOT NULL AND rigid > rigid_absolute)
+    WHERE pc IS NOT NULL AND rigid > 0 AND pc - rigid / size < income_line
+      AND ((rigid_absolute IS NULL AND rigid_income_share IS NULL
+            AND rigid_disposable_share IS NULL)
+        OR (rigid_absolute IS NOT NULL AND rigid > rigid_absolute)
         OR (rigid_income_share IS NOT NULL AND rigid > rigid_income_share * net)
         OR (rigid_disposable_share IS NOT NULL
             AND rigid > rigid_disposable_share * prior_disposable_income))
     UNION ALL
-    SELECT {out}, 'income.sharp_drop', {v("income.sharp_drop")}, 'other',
-           prev_pc, pc, (prev_pc - pc) / prev_pc
+    SELECT {out}, 'income.sharp_drop', {v("income.sharp_drop")}, cause,
+           prev_pc, pc, (prev_pc - pc) / prev_pc, NULL, NULL, NULL
     FROM base b
-    WHERE net IS NOT NULL AND prev_pc > 0 AND prev_pc - pc >= drop_share * prev_pc
+    WHERE pc IS NOT NULL AND prev_pc > 0 AND prev_pc - pc >= drop_share * prev_pc
       AND pc < drop_watch_multiple * income_line
     UNION ALL
-    SELECT {out}, 'guarantee.food_clothing', {v("guarantee.food_clothing")}, 'other', 1, NULL, NULL
+    SELECT {out}, 'guarantee.food_clothing', {v("guarantee.food_clothing")}, cause, 1, NULL, NULL, NULL, NULL, NULL
     FROM base b WHERE food_clothing_insecure
     UNION ALL
-    SELECT {out}, 'guarantee.housing', {v("guarantee.housing")}, 'housing', 1, NULL, NULL
+    SELECT {out}, 'guarantee.housing', {v("guarantee.housing")}, 'housing', 1, NULL, NULL, NULL, NULL, NULL
     FROM base b WHERE housing_unsafe
     UNION ALL
     SELECT {out}, 'guarantee.compulsory_dropout', {v("guarantee.compulsory_dropout")},
-           'schooling', dropouts, NULL, NULL
+           'schooling', dropouts, NULL, NULL, NULL, NULL, NULL
     FROM base b WHERE dropouts > 0
     UNION ALL
-    SELECT {out}, 'guarantee.water', {v("guarantee.water")}, 'drinking_water', 1, NULL, NULL
+    SELECT {out}, 'guarantee.water', {v("guarantee.water")}, 'drinking_water', 1, NULL, NULL, NULL, NULL, NULL
     FROM base b WHERE water_unsafe
     UNION ALL
     SELECT {out}, 'guarantee.medical_insurance', {v("guarantee.medical_insurance")}, 'illness',
-           uninsured, NULL, NULL
-    FROM base b WHERE uninsured > 0
+           uninsured, NULL, NULL, NULL, NULL, NULL
+    FROM base b WHERE uninsured > 0 AND coalesce(trig_uninsured, false)
     UNION ALL
     SELECT {out}, 'dept.medical_bill', {v("dept.medical_bill")}, 'illness', f.total,
            CASE WHEN b.formerly_poor THEN b.medical_formerly_poor ELSE b.medical_other END,
-           f.settlements
+           f.settlements, NULL, NULL, NULL
     FROM medical f JOIN base b USING (household_id)
     WHERE f.total >= CASE WHEN b.formerly_poor THEN b.medical_formerly_poor
                           ELSE b.medical_other END
     UNION ALL
     SELECT {out}, 'dept.disaster', {v("dept.disaster")}, {disaster_risk},
-           f.loss, b.disaster_loss, f.damage_rank
+           f.loss, b.disaster_loss, f.damage_rank, NULL, NULL, NULL
     FROM disaster f JOIN base b USING (household_id)
     WHERE f.loss >= b.disaster_loss OR f.damage_rank >= b.disaster_min_damage_rank
     UNION ALL
     SELECT {out}, 'dept.job_loss', {v("dept.job_loss")}, 'unstable_employment',
-           f.member_id, NULL, NULL
+           f.member_id, NULL, NULL, NULL, NULL, NULL
     FROM job_loss f JOIN base b USING (household_id)
     WHERE coalesce(b.trig_job_loss, false)
     UNION ALL
-    SELECT {out}, 'dept.school_dropout', {v("dept.school_dropout")}, 'schooling', f.n, NULL, NULL
+    SELECT {out}, 'dept.school_dropout', {v("dept.school_dropout")}, 'schooling', f.n, NULL, NULL, NULL, NULL, NULL
     FROM dropout f JOIN base b USING (household_id)
     WHERE coalesce(b.trig_school_dropout, false)
     UNION ALL
     SELECT {out}, 'dept.education_cost', {v("dept.education_cost")}, 'schooling',
-           f.total, b.education_self_pay, NULL
+           f.total, b.education_self_pay, NULL, NULL, NULL, NULL
     FROM school_cost f JOIN base b USING (household_id)
     WHERE f.total > b.education_self_pay
     UNION ALL
     SELECT {out}, 'dept.death_disability', {v("dept.death_disability")},
-           CASE WHEN f.code = 1 THEN 'accident' ELSE 'disability' END, f.code, f.member_id, NULL
+           CASE WHEN f.code = 1 THEN 'accident' ELSE 'disability' END, f.code, f.member_id, NULL, NULL, NULL, NULL
     FROM death_disability f JOIN base b USING (household_id)
     WHERE coalesce(b.trig_death_disability, false)
     UNION ALL
     SELECT {out}, 'dept.new_assistance', {v("dept.new_assistance")}, b.cause,
-           f.new_tekun::DOUBLE, f.n, NULL
+           f.new_tekun::DOUBLE, f.n, NULL, NULL, NULL, NULL
     FROM civil f JOIN base b USING (household_id)
     WHERE coalesce(b.trig_new_assistance, false)
     UNION ALL
     SELECT {out}, 'dept.housing_appraisal', {v("dept.housing_appraisal")}, 'housing',
-           f.grade_rank, NULL, NULL
+           f.grade_rank, NULL, NULL, NULL, NULL, NULL
     FROM appraisal f JOIN base b USING (household_id)
     WHERE f.grade_rank >= b.housing_min_grade_rank
     UNION ALL
-    SELECT {out}, 'dept.water', {v("dept.water")}, 'drinking_water', f.n, NULL, NULL
+    SELECT {out}, 'dept.water', {v("dept.water")}, 'drinking_water', f.n, NULL, NULL, NULL, NULL, NULL
     FROM water f JOIN base b USING (household_id)
     WHERE coalesce(b.trig_water, false)
 )
-SELECT household_id, village_code, formerly_poor, in_range, pc, policy_ref, rule_id,
+SELECT household_id, village_code, formerly_poor, in_range, pc, policy_ref,
+       income_source, income_year::INTEGER AS income_year, income_on, rule_id,
        rule_version::INTEGER AS rule_version, risk_type,
-       v1::DOUBLE AS v1, v2::DOUBLE AS v2, v3::DOUBLE AS v3
+       v1::DOUBLE AS v1, v2::DOUBLE AS v2, v3::DOUBLE AS v3,
+       v4::DOUBLE AS v4, v5::DOUBLE AS v5, v6::DOUBLE AS v6
 FROM hits
 ORDER BY household_id, rule_id
 """

@@ -122,6 +122,13 @@ def test_policy_show_resolves_the_demo_county(tmp_path: Path) -> None:
     proc = run("policy", "show", "532328000000", "--year", "2025", data_dir=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "8700" in proc.stdout
+    line = next(row for row in proc.stdout.splitlines() if "income_line" in row)
+    assert "530000000000/2025" in line  # the Yunnan 2025 document sets the line
+    assert "S21" in line  # and its citation says where the figure comes from
+    notice = next(row for row in proc.stdout.splitlines() if "notice_days" in row)
+    assert "000000000000/2024" in notice
+    unset = next(row for row in proc.stdout.splitlines() if "rigid_absolute" in row)
+    assert "not set" in unset
 
 
 def test_generate_then_screen_from_files(tmp_path: Path) -> None:

@@ -83,7 +83,7 @@ def test_flat_keys_are_exactly_the_agreed_list() -> None:
         "medical_other", "medical_window_months", "education_self_pay", "disaster_loss",
         "disaster_min_damage_rank", "housing_min_grade_rank", "trig_job_loss",
         "trig_death_disability", "trig_new_assistance", "trig_school_dropout", "trig_water",
-        "notice_days", "deadline_days", "day_count", "elim_min_months",
+        "trig_uninsured", "notice_days", "deadline_days", "day_count", "elim_min_months",
         "elim_income_stable_months",
     )  # fmt: skip
 

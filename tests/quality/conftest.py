@@ -38,6 +38,14 @@ def population() -> Population:
 @pytest.fixture
 def store(engine: Engine, population: Population) -> Engine:
     load_snapshot_tables(engine=engine, tables=population.tables)
+    # the synthetic county has a few members without basic medical insurance: enrolment tasks
+    # (Q403), not errors; enrol them so that each test plants its own
+    with engine.begin() as connection:
+        connection.execute(
+            update(Member)
+            .where(Member.insured_medical.is_(False))
+            .values(insured_medical=True, insured_serious_illness=True)
+        )
     return engine
 
 

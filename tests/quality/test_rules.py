@@ -12,13 +12,14 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, delete, insert, select, update
 
+from bottomline.assistance.models import IncomeFollowUp
 from bottomline.db import utcnow
 from bottomline.quality.models import QualityIssue
 from bottomline.quality.rules import RULES, RULES_BY_CODE, Severity, Subject
 from bottomline.registry.divisions import counties_of
-from bottomline.registry.models import Household, Member
+from bottomline.registry.models import Household, HouseholdIncome, Member
 from tests.quality.conftest import (
     TODAY,
     Picked,
@@ -178,9 +179,39 @@ def plant_welfare_jobs(p: Planter, feeds: Path) -> Expected:
 def plant_insurance(p: Planter, feeds: Path) -> Expected:
     missing = p.member(ADULT)
     p.set_member(missing.member_id, insured_serious_illness=False)
-    uninsured = p.member(ADULT)  # near miss: not insured at all is a risk, not a data error
+    uninsured = p.member(ADULT)  # not insured at all: an enrolment task (Q403), not Q401
     p.set_member(uninsured.member_id, insured_medical=False, insured_serious_illness=False)
-    return {"Q401": {missing.subject}}
+    return {"Q401": {missing.subject}, "Q403": {uninsured.subject}}
+
+
+def plant_no_income(p: Planter, feeds: Path) -> Expected:
+    # the check month 2025-10 reads annual records of 2024 and 2025 and follow-ups from
+    # 2024-10-01 to 2025-10-31
+    none = p.household()
+    p.execute(delete(HouseholdIncome).where(HouseholdIncome.household_id == none))
+    old = p.household()  # only a 2023 record: too old
+    p.execute(
+        delete(HouseholdIncome).where(
+            HouseholdIncome.household_id == old, HouseholdIncome.year == 2025
+        )
+    )
+    p.execute(update(HouseholdIncome).where(HouseholdIncome.household_id == old).values(year=2023))
+    late = p.household()  # a follow-up after the month does not count
+    early = p.household()  # near miss: a follow-up on the first day of the reference period
+    for hid, day in ((late, dt.date(2025, 11, 1)), (early, dt.date(2024, 10, 1))):
+        p.execute(delete(HouseholdIncome).where(HouseholdIncome.household_id == hid))
+        p.execute(
+            insert(IncomeFollowUp).values(
+                household_id=hid, followed_on=day, per_capita_income=9000, recorded_by="test"
+            )
+        )
+    last_year = p.household()  # near miss: only the 2024 record, which overlaps the period
+    p.execute(
+        delete(HouseholdIncome).where(
+            HouseholdIncome.household_id == last_year, HouseholdIncome.year == 2025
+        )
+    )
+    return {"Q106": {f"household:{h}" for h in (none, old, late)}}
 
 
 def plant_school(p: Planter, feeds: Path) -> Expected:
@@ -206,6 +237,7 @@ PLANTS: tuple[Callable[[Planter, Path], Expected], ...] = (
     plant_welfare_jobs,
     plant_insurance,
     plant_school,
+    plant_no_income,
 )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -12,10 +13,10 @@ import pyarrow.parquet as pq
 import pytest
 from sqlalchemy import Engine, func, select
 
-from bottomline.db import session_scope
+from bottomline.db import session_scope, utcnow
 from bottomline.errors import InputFileError, UserError
 from bottomline.registry.actions import load_snapshot_tables
-from bottomline.registry.columns import SNAPSHOT_TABLES
+from bottomline.registry.columns import EXTRA_TABLES, SNAPSHOT_TABLES
 from bottomline.registry.models import Household, HouseholdIncome, Member
 from bottomline.registry.queries import count_households
 from bottomline.registry.snapshot import SNAPSHOT_KEYS, export_snapshot, read_snapshot
@@ -29,7 +30,8 @@ def test_load_then_export_gives_back_the_snapshot(engine: Engine, tmp_path: Path
     paths = export_snapshot(engine=engine, out_dir=tmp_path / "out")
 
     assert counts == {table: data.num_rows for table, data in snapshot.items()}
-    assert sorted(paths) == sorted(SNAPSHOT_TABLES)
+    assert sorted(paths) == sorted(SNAPSHOT_TABLES | EXTRA_TABLES)
+    assert pq.read_table(paths["followups"]).num_rows == 0  # no query given: written empty
     for table, data in snapshot.items():
         exported = pq.read_table(paths[table])
         assert exported.schema.equals(SNAPSHOT_TABLES[table]), table
@@ -53,7 +55,47 @@ def test_an_empty_store_exports_empty_tables(engine: Engine, tmp_path: Path) -> 
     for table, path in paths.items():
         exported = pq.read_table(path)
         assert exported.num_rows == 0
-        assert exported.schema.equals(SNAPSHOT_TABLES[table])
+        assert exported.schema.equals((SNAPSHOT_TABLES | EXTRA_TABLES)[table])
+
+
+def test_follow_ups_are_exported_from_the_query_the_caller_gives(
+    engine: Engine, tmp_path: Path
+) -> None:
+    from bottomline.assistance.models import IncomeFollowUp
+    from bottomline.assistance.queries import followups_snapshot
+
+    load_snapshot_tables(engine=engine, tables=small_snapshot())
+    with session_scope(engine) as session:
+        ids = list(session.scalars(select(Household.id).order_by(Household.id)))
+        removed = session.get(Household, ids[1])
+        assert removed is not None
+        removed.removed_at = utcnow()
+        for hid, day, pc_income in (
+            (ids[0], dt.date(2025, 8, 1), Decimal("9123.45")),
+            (ids[0], dt.date(2025, 3, 1), Decimal("-12.50")),
+            (ids[1], dt.date(2025, 8, 1), Decimal("100")),  # a removed household: left out
+        ):
+            session.add(
+                IncomeFollowUp(
+                    household_id=hid, followed_on=day, per_capita_income=pc_income, recorded_by="t"
+                )
+            )
+
+    paths = export_snapshot(
+        engine=engine, out_dir=tmp_path, extra={"followups": followups_snapshot()}
+    )
+
+    exported = pq.read_table(paths["followups"])
+    assert exported.schema.equals(EXTRA_TABLES["followups"])
+    assert exported.to_pylist() == [
+        {"household_id": ids[0], "followed_on": dt.date(2025, 3, 1), "per_capita_income": -12.5},
+        {"household_id": ids[0], "followed_on": dt.date(2025, 8, 1), "per_capita_income": 9123.45},
+    ]
+
+
+def test_an_unknown_extra_table_is_refused(engine: Engine, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="not extra snapshot tables"):
+        export_snapshot(engine=engine, out_dir=tmp_path, extra={"cases": select(Household.id)})
 
 
 def test_money_is_stored_as_exact_decimals(engine: Engine) -> None:

@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 
 from bottomline.ingest.catalogue import FEEDS, period_index, staged_schema
 from bottomline.ingest.store import staged_path
-from bottomline.registry.columns import MONEY_COLUMNS, SNAPSHOT_TABLES
+from bottomline.registry.columns import EXTRA_TABLES, MONEY_COLUMNS, SNAPSHOT_TABLES
 from tests.registry.snapshots import loaded
 
 VILLAGE = "532328101201"
@@ -38,6 +38,7 @@ POLICY_TYPES: dict[str, pa.DataType] = {
     "trig_new_assistance": pa.bool_(),
     "trig_school_dropout": pa.bool_(),
     "trig_water": pa.bool_(),
+    "trig_uninsured": pa.bool_(),
     "notice_days": pa.int32(),
     "deadline_days": pa.int32(),
     "day_count": pa.string(),
@@ -65,6 +66,7 @@ DEFAULT_POLICY: dict[str, object] = {
     "trig_new_assistance": True,
     "trig_school_dropout": True,
     "trig_water": True,
+    "trig_uninsured": None,
     "notice_days": 5,
     "deadline_days": 15,
     "day_count": "calendar",
@@ -108,6 +110,10 @@ class HH:
     water_unsafe: bool = False
     food_clothing_insecure: bool = False
     village_code: str = VILLAGE
+    # explicit annual records instead of income / prev_income: year -> (wage, as_of, source)
+    annual: dict[int, tuple[float, dt.date, str]] | None = None
+    followups: list[tuple[dt.date, float]] = field(default_factory=list)  # (day, per capita)
+    business: float = 0.0  # business income of year Y (added to the wage)
 
 
 def _id_number(member_id: int, birth: dt.date) -> str:
@@ -127,7 +133,7 @@ def id_number_of(h: HH, index: int) -> str:
 
 
 def _rows(households: list[HH]) -> dict[str, list[dict[str, object]]]:
-    out: dict[str, list[dict[str, object]]] = {k: [] for k in SNAPSHOT_TABLES}
+    out: dict[str, list[dict[str, object]]] = {k: [] for k in (*SNAPSHOT_TABLES, *EXTRA_TABLES)}
     out["regions"].append(
         {"code": VILLAGE, "name": "测试村", "level": "village", "parent_code": None}
     )
@@ -177,23 +183,11 @@ def _rows(households: list[HH]) -> dict[str, list[dict[str, object]]]:
                     "tekun": False,
                 }
             )
-        for year, wage in (
-            (YEAR, h.income),
-            (YEAR - 1, h.prev_income if h.prev_income is not None else h.income),
-        ):
-            if wage is None:
-                continue
-            out["incomes"].append(
-                {
-                    "household_id": h.household_id,
-                    "year": year,
-                    **dict.fromkeys(MONEY_COLUMNS, 0.0),
-                    **loaded(year),
-                    "wage": wage,
-                    "medical_oop": h.medical_oop if year == YEAR else 0.0,
-                    "education_oop": h.education_oop if year == YEAR else 0.0,
-                }
-            )
+        out["incomes"] += _income_rows(h)
+        out["followups"] += [
+            {"household_id": h.household_id, "followed_on": on, "per_capita_income": pc}
+            for on, pc in h.followups
+        ]
         out["guarantees"].append(
             {
                 "household_id": h.household_id,
@@ -207,11 +201,41 @@ def _rows(households: list[HH]) -> dict[str, list[dict[str, object]]]:
     return out
 
 
+def _income_rows(h: HH) -> list[dict[str, object]]:
+    if h.annual is not None:
+        records = {y: (w, on, src) for y, (w, on, src) in h.annual.items()}
+    else:
+        records = {}
+        for year, wage in ((YEAR, h.income), (YEAR - 1, h.prev_income)):
+            wage = h.income if wage is None and year == YEAR - 1 else wage
+            if wage is not None:
+                records[year] = (wage, dt.date(year, 12, 31), "load")
+    rows = []
+    for year, (wage, as_of, source) in records.items():
+        current = year == YEAR
+        rows.append(
+            {
+                "household_id": h.household_id,
+                "year": year,
+                **dict.fromkeys(MONEY_COLUMNS, 0.0),
+                **loaded(year),
+                "source": source,
+                "as_of": as_of,
+                "wage": wage - (h.business if current else 0.0),
+                "business": h.business if current else 0.0,
+                "medical_oop": h.medical_oop if current else 0.0,
+                "education_oop": h.education_oop if current else 0.0,
+            }
+        )
+    return rows
+
+
 def write_snapshot(directory: Path, households: list[HH]) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
+    schemas = SNAPSHOT_TABLES | EXTRA_TABLES
     for name, rows in _rows(households).items():
         pq.write_table(
-            pa.Table.from_pylist(rows, schema=SNAPSHOT_TABLES[name]), directory / f"{name}.parquet"
+            pa.Table.from_pylist(rows, schema=schemas[name]), directory / f"{name}.parquet"
         )
     return directory
 

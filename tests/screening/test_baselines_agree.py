@@ -8,6 +8,7 @@ get exactly the hits written out here, so the three cannot agree on a shared mis
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.util
 import sys
 from collections.abc import Callable
@@ -52,7 +53,8 @@ V4 = "532328101204"
 SYNTH_CYCLE = "2025-09"  # a school-term, flood-season month: every department feed has rows
 KEYS = ["household_id", "rule_id", "risk_type"]
 EXACT = ["village_code", "formerly_poor", "in_range", "policy_ref", "rule_version"]
-CLOSE = ["v1", "v2", "v3", "pc"]
+CLOSE = ["v1", "v2", "v3", "v4", "v5", "v6", "pc"]
+EXACT_INCOME = ["income_source", "income_year", "income_on"]
 
 Feeds = Callable[[Path], None]
 Expected = dict[int, set[tuple[str, str]]]
@@ -92,6 +94,9 @@ def assert_agree(results: dict[str, pa.Table]) -> pd.DataFrame:
         other = _sorted(results[name])
         assert other[KEYS].equals(engine[KEYS]), (name, _diff(engine, other))
         assert other[EXACT].equals(engine[EXACT]), name
+        for col in EXACT_INCOME:
+            same = (other[col] == engine[col]) | (other[col].isna() & engine[col].isna())
+            assert same.all(), (name, col, other.loc[~same, [*KEYS, col]], engine.loc[~same, col])
         for col in CLOSE:
             close = np.isclose(other[col], engine[col], rtol=1e-6, atol=1e-9, equal_nan=True)
             assert close.all(), (
@@ -119,7 +124,11 @@ def _hit_set(hits: pd.DataFrame) -> Expected:
 def _evidence(hits: pd.DataFrame, hid: int, rule: str) -> list[float | None]:
     row = hits[(hits["household_id"] == hid) & (hits["rule_id"] == rule)]
     assert len(row) == 1, (hid, rule)
-    return [None if pd.isna(v) else float(v) for v in row[["v1", "v2", "v3"]].iloc[0]]
+    slots = [f"v{i}" for i in range(1, 7)]
+    values = [None if pd.isna(v) else float(v) for v in row[slots].iloc[0]]
+    while len(values) > 3 and values[-1] is None:
+        values.pop()
+    return values
 
 
 # --- the edge scenario ---------------------------------------------------------------------
@@ -406,6 +415,7 @@ def _edge_feeds(staged: Path) -> None:
 
 
 def _edge_policy(**overrides: object) -> pa.Table:
+    overrides = {"trig_uninsured": True} | overrides  # every rule runs in the edge scenario
     return pa.concat_tables(
         [
             policy_table([VILLAGE], **overrides),
@@ -486,7 +496,7 @@ def test_the_edge_scenario_exercises_every_rule() -> None:
     [
         (2, "income.within_range", [LINE - 1, LINE, 3.0]),
         (3, "income.within_range", [0.0, LINE, 1.0]),
-        (9, "expenditure.rigid", [52000.0, 8000.0, LINE]),
+        (9, "expenditure.rigid", [60000.0, 52000.0, 0.0, 0.0, 8000.0, LINE]),
         (13, "income.sharp_drop", [10000.0, 7000.0, 0.3]),
         (20, "guarantee.compulsory_dropout", [2.0, None, None]),  # ages 15 and 6, not 16 and 5
         (22, "guarantee.medical_insurance", [2.0, None, None]),
@@ -513,6 +523,85 @@ def test_edge_evidence(
     edges: pd.DataFrame, hid: int, rule: str, values: list[float | None]
 ) -> None:
     assert _evidence(edges, hid, rule) == pytest.approx(values)
+
+
+# --- which income counts, and the income rules at zero, negative and missing income ---------
+
+D = dt.date
+INCOME_EDGES = [
+    HH(
+        1,
+        annual={2025: (30000.0, D(2025, 6, 30), "collection")},
+        followups=[(D(2025, 8, 15), 5000.0)],
+    ),
+    HH(2, annual={2025: (5000.0, D(2025, 8, 15), "export")}, followups=[(D(2025, 8, 15), 30000.0)]),
+    HH(3, income=None, followups=[(D(2024, 9, 30), 1000.0), (D(2024, 10, 1), 2000.0)]),
+    HH(4, income=None, followups=[(D(2025, 11, 1), 1000.0)]),
+    HH(5, annual={2023: (1000.0, D(2023, 12, 31), "export")}, housing_unsafe=True),
+    HH(
+        6,
+        annual={
+            2024: (1000.0, D(2024, 12, 31), "export"),
+            2023: (9000.0, D(2023, 12, 31), "export"),
+        },
+    ),
+    HH(7, income=-10000.0, business=-20000.0),
+    HH(8, income=10000.0, medical_oop=1300.0),  # leaves the line exactly
+    HH(9, income=10000.0, medical_oop=1300.01),
+    HH(10, income=10000.0),  # medical-insurance self-pay only
+    HH(11, income=10000.0, medical_oop=1000.0),  # both: the larger counts
+    HH(12, income=0.0, prev_income=10000.0),
+    HH(13, income=5000.0, members=[M(migrant_months=6)], food_clothing_insecure=True),
+    HH(14, income=10000.0, medical_oop=700.0, education_oop=700.0),
+]
+
+
+def _income_feeds(staged: Path) -> None:
+    by_id = {h.household_id: h for h in INCOME_EDGES}
+    rows = [
+        {
+            "household_id": hid,
+            "member_id": member_ids(by_id[hid])[0],
+            "id_number": id_number_of(by_id[hid], 0),
+            "self_pay": 1500.0,
+            "visit_type": "inpatient",
+        }
+        for hid in (10, 11)
+    ]
+    write_feed(staged, "medical", "2025-06", rows)
+
+
+INCOME_EXPECTED: Expected = {
+    1: {("income.within_range", "other"), ("income.sharp_drop", "other")},
+    2: {("income.within_range", "other")},  # a tie goes to the annual record
+    3: {("income.within_range", "other")},
+    5: {("guarantee.housing", "housing")},
+    6: {("income.within_range", "other"), ("income.sharp_drop", "other")},
+    7: {("income.within_range", "industry_failure")},
+    9: {("expenditure.rigid", "illness")},
+    10: {("expenditure.rigid", "illness")},
+    11: {("expenditure.rigid", "illness")},
+    12: {("income.within_range", "other"), ("income.sharp_drop", "other")},
+    13: {
+        ("income.within_range", "unstable_employment"),
+        ("guarantee.food_clothing", "unstable_employment"),
+    },
+    14: {("expenditure.rigid", "illness")},
+}
+
+
+def test_income_choice_and_edges_agree(tmp_path: Path) -> None:
+    no_extra = {"rigid_absolute": None, "rigid_income_share": None, "rigid_disposable_share": None}
+    hits = assert_agree(_run_all(tmp_path, INCOME_EDGES, _income_feeds, _edge_policy(**no_extra)))
+    assert _hit_set(hits) == INCOME_EXPECTED
+    first = hits[(hits["household_id"] == 1) & (hits["rule_id"] == "income.within_range")]
+    assert first["income_source"].iloc[0] == "followup"
+    assert _evidence(hits, 11, "expenditure.rigid") == pytest.approx(
+        [10000.0, 1000.0, 1500.0, 0.0, 8500.0, LINE]
+    )
+    assert _evidence(hits, 6, "income.sharp_drop") == pytest.approx(
+        [9000.0, 1000.0, 1000 / 9000 * 8]
+    )
 
 
 def test_death_disability_names_the_member_of_the_event(tmp_path: Path) -> None:
@@ -682,7 +771,8 @@ def test_a_synthetic_county(tmp_path: Path) -> None:
     staged = _synthetic_feeds(pop, tmp_path / "staged")
     hits = assert_agree(_three(snap, staged, policy, SYNTH_CYCLE))
     rules = set(hits["rule_id"])
-    assert {"income.within_range", "income.sharp_drop", "guarantee.medical_insurance"} <= rules
+    assert {"income.within_range", "income.sharp_drop"} <= rules
+    assert "guarantee.medical_insurance" not in rules  # no sample policy makes it a risk
     if staged is not None:
         assert {"dept.medical_bill", "dept.new_assistance", "dept.education_cost"} <= rules
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select, update
 
+from bottomline.assistance.queries import followups_snapshot
 from bottomline.audit import AuditEntry
 from bottomline.db import session_scope
 from bottomline.errors import PermissionDenied
@@ -40,6 +41,7 @@ def _run(engine: Engine, data: Path, actor: Actor = COUNTY_USER):  # type: ignor
         documents=load_directory(POLICIES),
         staged_dir=data / "feeds",
         actor=actor,
+        extra_tables={"followups": followups_snapshot()},
     )
 
 

@@ -185,7 +185,6 @@ EXPECTED: dict[int, set[str]] = {
     13: {"guarantee.water"},
     14: {"guarantee.food_clothing"},
     15: {"guarantee.compulsory_dropout"},
-    17: {"guarantee.medical_insurance"},
     20: {"dept.medical_bill"},
     22: {"dept.medical_bill"},
     23: {"dept.disaster"},
@@ -205,7 +204,15 @@ def test_every_household_gets_exactly_the_expected_hits(result: ScreeningResult)
 
 
 def test_every_rule_is_exercised() -> None:
-    assert {r for rules in EXPECTED.values() for r in rules} == {r.id for r in RULES}
+    switched_on = {"guarantee.medical_insurance"}  # off unless a policy says so (below)
+    assert {r for rules in EXPECTED.values() for r in rules} | switched_on == {r.id for r in RULES}
+
+
+def test_uninsured_member_is_a_risk_only_where_policy_says_so(tmp_path: Path) -> None:
+    result = _run(tmp_path, feeds=False, trig_uninsured=True)
+    assert _hits(result)[17] == {"guarantee.medical_insurance"}
+    off = _run(tmp_path / "off", feeds=False, trig_uninsured=False)
+    assert 17 not in _hits(off)
 
 
 def _evidence(result: ScreeningResult, hid: int, rule: str) -> list[float | None]:
@@ -215,12 +222,14 @@ def _evidence(result: ScreeningResult, hid: int, rule: str) -> list[float | None
             pa.compute.equal(result.hits["rule_id"], rule),
         )
     )
-    return [rows[c][0].as_py() for c in ("v1", "v2", "v3")]
+    n = len(next(r for r in RULES if r.id == rule).evidence)
+    return [rows[f"v{i + 1}"][0].as_py() for i in range(n)]
 
 
 def test_evidence_values(result: ScreeningResult) -> None:
     assert _evidence(result, 2, "income.within_range") == [LINE - 1, LINE, 3.0]
-    assert _evidence(result, 7, "expenditure.rigid") == [52000.0, 8000.0, LINE]
+    # income, registry medical, medical-insurance feed, education, left per person, line
+    assert _evidence(result, 7, "expenditure.rigid") == [60000.0, 52000.0, 0.0, 0.0, 8000.0, LINE]
     assert _evidence(result, 9, "income.sharp_drop") == pytest.approx([10000.0, 7000.0, 0.3])
     assert _evidence(result, 20, "dept.medical_bill") == [5000.0, 5000.0, 1.0]
     assert _evidence(result, 22, "dept.medical_bill") == [
@@ -297,7 +306,7 @@ def test_a_new_risk_raises_a_lead_despite_an_open_one(tmp_path: Path) -> None:
 def test_every_rule_explains_itself(result: ScreeningResult) -> None:
     assert set(TEMPLATES) == {r.id for r in RULES}
     for row in result.hits.to_pylist():
-        slots = [row["v1"], row["v2"], row["v3"]]
+        slots = [row[f"v{i}"] for i in range(1, 7)]
         zh, en = explain(row["rule_id"], slots), explain(row["rule_id"], slots, lang="en")
         assert zh
         assert en

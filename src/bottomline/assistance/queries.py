@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from bottomline.assistance.enums import MeasureStatus
 from bottomline.assistance.models import HelperAssignment, IncomeFollowUp, Measure
+from bottomline.registry.models import Household
 
 COUNTING = (MeasureStatus.planned, MeasureStatus.in_progress, MeasureStatus.implemented)
 
@@ -68,3 +70,19 @@ def followups_of(session: Session, household_id: int) -> list[IncomeFollowUp]:
             .order_by(IncomeFollowUp.followed_on, IncomeFollowUp.id)
         )
     )
+
+
+def followups_snapshot() -> Select[Any]:
+    """Every follow-up of a household still in the registry, in the snapshot's ``followups``
+    layout (``registry.columns.FOLLOWUPS``), for ``registry.snapshot.export_snapshot``."""
+    live = select(Household.id).where(Household.removed_at.is_(None))
+    stmt = (
+        select(
+            IncomeFollowUp.household_id,
+            IncomeFollowUp.followed_on,
+            IncomeFollowUp.per_capita_income,
+        )
+        .where(IncomeFollowUp.household_id.in_(live))
+        .order_by(IncomeFollowUp.household_id, IncomeFollowUp.followed_on, IncomeFollowUp.id)
+    )
+    return cast("Select[Any]", stmt)  # three columns; the exporter takes any select

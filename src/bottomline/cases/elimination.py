@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bottomline.assistance.models import IncomeFollowUp
 from bottomline.assistance.queries import followups_of, implemented_measure_count
 from bottomline.cases.enums import LeadStatus
 from bottomline.cases.exit_rules import ExitEvaluation, ExitFacts, IncomeObservation, evaluate
@@ -16,6 +20,7 @@ from bottomline.cases.models import Case
 from bottomline.cases.procedure import procedure_for
 from bottomline.errors import UserError
 from bottomline.policy.resolve import PolicyIndex
+from bottomline.registry import reference
 from bottomline.registry.enums import LabourCapacity, Schooling
 from bottomline.registry.models import HouseholdGuarantee, HouseholdIncome, Member
 from bottomline.screening.models import Lead
@@ -43,9 +48,10 @@ def exit_facts(
             "the exit rules need the policy (income line, months)", hint="pass --policies DIR"
         )
     procedure = procedure_for(policies, case.village_code, on.year)
-    income = _latest(session, HouseholdIncome, case.household_id)
     guarantee = _latest(session, HouseholdGuarantee, case.household_id)
     members = _members(session, case.household_id)
+    followups = followups_of(session, case.household_id)
+    accounts = cycle_income(session, case.household_id, followups, size=len(members), on=on)
     return ExitFacts(
         as_of=on,
         method=method,  # type: ignore[arg-type]  # checked by ExitFacts
@@ -54,12 +60,12 @@ def exit_facts(
         income_stable_months=procedure.income_stable_months,
         monitored_since=case.identified_on,
         income_followups=tuple(
-            IncomeObservation(f.followed_on, f.per_capita_income)
-            for f in followups_of(session, case.household_id)
+            IncomeObservation(f.followed_on, f.per_capita_income) for f in followups
         ),
-        net_income=income.net_income if income else None,
-        medical_oop=income.medical_oop if income else None,
-        education_oop=income.education_oop if income else None,
+        net_income=accounts.net_income,
+        medical_oop=accounts.medical_oop,
+        education_oop=accounts.education_oop,
+        income_source=accounts.source,
         household_size=len(members),
         food_clothing_insecure=guarantee.food_clothing_insecure if guarantee else None,
         housing_unsafe=guarantee.housing_unsafe if guarantee else None,
@@ -71,6 +77,62 @@ def exit_facts(
             session, case.household_id, since=case.first_lead_on
         ),
         open_risk_leads=_new_open_leads(session, case),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CycleAccounts:
+    """The household's income for the month of ``on`` (registry.reference) as household net
+    income, and the compliant costs of its latest valid annual record; all None without one."""
+
+    net_income: Decimal | None
+    medical_oop: Decimal | None
+    education_oop: Decimal | None
+    source: str | None  # where the income came from, e.g. "2025年年度收入采集 / 2025 collection"
+
+
+NO_ACCOUNTS = CycleAccounts(None, None, None, None)
+
+
+def cycle_income(
+    session: Session,
+    household_id: int,
+    followups: Sequence[IncomeFollowUp],
+    *,
+    size: int,
+    on: dt.date,
+) -> CycleAccounts:
+    """The income the exit rules read as of ``on``: the same choice screening makes for the
+    cycle month of ``on`` (latest valid annual record or follow-up, ties to the annual one)."""
+    if size < 1:
+        return NO_ACCOUNTS
+    rows = {
+        r.year: r
+        for r in session.scalars(
+            select(HouseholdIncome).where(HouseholdIncome.household_id == household_id)
+        )
+    }
+    cycle = reference.cycle_of(on)
+    annual = [
+        reference.Annual(r.year, r.as_of, r.source, r.net_income / size) for r in rows.values()
+    ]
+    chosen = reference.choose(
+        cycle,
+        annual,
+        (reference.FollowUp(f.followed_on, f.per_capita_income) for f in followups),
+    )
+    if chosen is None:
+        return NO_ACCOUNTS
+    valid = [a for a in annual if reference.window(cycle).annual_valid(a.year)]
+    latest = max(valid, key=lambda a: (a.effective, a.year), default=None)
+    costs = rows[latest.year] if latest else None
+    net = rows[chosen.year].net_income if chosen.year is not None else chosen.per_capita * size
+    zh, en = chosen.describe()
+    return CycleAccounts(
+        net_income=net,
+        medical_oop=costs.medical_oop if costs else None,  # not assessed without a valid year
+        education_oop=costs.education_oop if costs else None,
+        source=f"{zh} / {en}",
     )
 
 

@@ -81,8 +81,10 @@ class IncomeObservation:
 class ExitFacts:
     """Everything the exit rules read about one monitored household, as of one day.
 
-    Guarantee flags are ``None`` when not assessed. Money is yuan as ``Decimal``; the yearly
-    accounts are the latest year's (``None`` when that year has no accounts).
+    Guarantee flags are ``None`` when not assessed. Money is yuan as ``Decimal``; net income is
+    the household's income for the month of ``as_of`` (``registry.reference``: the latest valid
+    annual record or follow-up) and the costs are its latest valid annual record's (``None``
+    when there is none).
     """
 
     as_of: date
@@ -104,6 +106,8 @@ class ExitFacts:
     members_who_can_work: int
     measures_implemented: int
     open_risk_leads: int
+    # where net income came from for the month of as_of (registry.reference), said in E03
+    income_source: str | None = None
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
@@ -391,6 +395,8 @@ def _rigid_resolved(facts: ExitFacts, rules: RuleSet) -> Outcome:
             "not assessed: " + ", ".join(_ACCOUNT_LABELS[k][1] for k in missing),
             values,
         )
+    if facts.income_source:
+        values["income_source"] = facts.income_source
     after = net - med - edu
     passed = after >= line * size  # exact: the same as after / size >= line, without rounding
     per_capita = (after / size).quantize(_FEN, rounding=ROUND_FLOOR)
@@ -405,6 +411,10 @@ def _rigid_resolved(facts: ExitFacts, rules: RuleSet) -> Outcome:
         f"out-of-pocket costs is {_yuan(per_capita)} yuan per person ({size} people), "
         f"{cmp_en} the line of {_yuan(line)} yuan"
     )
+    if facts.income_source:
+        source_zh, _, source_en = facts.income_source.partition(" / ")
+        zh += f"（收入来源：{source_zh}）"
+        en += f" (income from the {source_en or source_zh})"
     return Outcome(passed, zh, en, values)
 
 

@@ -40,7 +40,7 @@ from bottomline.cli.ui import step as _step
 from bottomline.config import get_settings
 from bottomline.errors import BottomlineError, UserError
 from bottomline.ingest.catalogue import period_end, period_index, period_of
-from bottomline.policy import load_directory, resolve
+from bottomline.policy import load_directory, resolve, value_sources
 from bottomline.registry.divisions import division
 from bottomline.users.actor import SYSTEM
 
@@ -155,6 +155,7 @@ def demo(
     policies: PoliciesOpt = DEFAULT_POLICIES,
 ) -> None:
     """演示 / Screen a fresh synthetic county (元谋县) under its monitoring policy."""
+    from bottomline.assistance.queries import followups_snapshot
     from bottomline.screening.cycle import run_cycle
 
     t0 = time.perf_counter()
@@ -183,6 +184,7 @@ def demo(
         staged_dir=demo_dir / "feeds",
         actor=SYSTEM,
         progress=_say,
+        extra_tables={"followups": followups_snapshot()},
     )
     res = outcome.result
     assert res is not None  # a fresh store has no earlier run
@@ -334,18 +336,24 @@ def policy_show(
     policies: PoliciesOpt = DEFAULT_POLICIES,
 ) -> None:
     """显示 / Show the effective policy of a region and year, with where each value comes from."""
-    effective = resolve(load_directory(policies), region, year)
+    documents = load_directory(policies)
+    effective = resolve(documents, region, year)
+    citations = {(d.region, d.year): d.source for d in documents}
     table = Table(title=f"{region} · {year} · ref {effective.ref}")
     table.add_column("key")
     table.add_column("value", justify="right")
-    table.add_column("from")
-    for key, value in effective.flat().items():
+    table.add_column("from / 来源文件", overflow="fold")
+    table.add_column("source / 依据", overflow="fold")
+    for item in value_sources(effective, citations):
+        if item.document is None:
+            table.add_row(item.flat_key, "—", "未设置 / not set", "")
+            continue
+        doc = item.document
         table.add_row(
-            key,
-            "—" if value is None else str(value),
-            str(effective.provenance.get(key, ""))
-            if isinstance(effective.provenance, dict)
-            else "",
+            item.flat_key,
+            str(item.value),
+            f"{doc.region}/{doc.year} ({doc.source_path})",
+            item.citation,
         )
     console.print(table)
 

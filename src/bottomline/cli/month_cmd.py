@@ -41,6 +41,7 @@ def screen_store(
     engine: Engine, *, cycle: str, actor: Actor, region: str | None, policies: Path
 ) -> CycleOutcome:
     """Screen the store's registry and committed batches for ``cycle`` and record the run."""
+    from bottomline.assistance.queries import followups_snapshot
     from bottomline.ingest.actions import parse_period
     from bottomline.screening.cycle import run_cycle
 
@@ -58,6 +59,7 @@ def screen_store(
         documents=documents,
         staged_dir=data_dir / "feeds",
         actor=actor,
+        extra_tables={"followups": followups_snapshot()},
         progress=say,
     )
     if outcome.unchanged or outcome.result is None:

@@ -29,6 +29,10 @@ def print_summary(result: ScreeningResult) -> None:
         table.add_row(cat.label, f"{sum(1 for lead in leads if lead['category'] == cat.value):,}")
     table.add_row("[bold]合计 / total[/bold]", f"[bold]{len(leads):,}[/bold]")
     console.print(table)
+    console.print(
+        f"无本周期有效收入数据 / without income data for the cycle: {result.without_income:,} "
+        f"of {result.households:,} households (screened on department data and guarantees only)"
+    )
     risks = Table(title="风险类型 / risk types (a lead may have several)")
     risks.add_column("风险类型 / risk type")
     risks.add_column("国家代码 / code")
@@ -50,7 +54,7 @@ def print_summary(result: ScreeningResult) -> None:
 
 
 def print_top_leads(result: ScreeningResult, snapshot: Path, limit: int) -> None:
-    from bottomline.screening.explain import explain
+    from bottomline.screening.explain import explain_hit, hit_evidence
 
     names = _village_names(snapshot)
     households = pq.read_table(
@@ -63,11 +67,9 @@ def print_top_leads(result: ScreeningResult, snapshot: Path, limit: int) -> None
             strict=True,
         )
     )
-    hits: dict[int, list[tuple[str, list[float | None]]]] = {}
+    hits: dict[int, list[tuple[str, dict[str, object]]]] = {}
     for row in result.hits.to_pylist():
-        hits.setdefault(row["household_id"], []).append(
-            (row["rule_id"], [row["v1"], row["v2"], row["v3"]])
-        )
+        hits.setdefault(row["household_id"], []).append((row["rule_id"], hit_evidence(row)))
     table = Table(title=f"重点线索 / top {limit} leads with their reasons", show_lines=True)
     table.add_column("户编号 / household", no_wrap=True)
     table.add_column("村 / village", no_wrap=True)
@@ -75,7 +77,7 @@ def print_top_leads(result: ScreeningResult, snapshot: Path, limit: int) -> None
     table.add_column("理由 / reasons", overflow="fold", min_width=30)
     for lead in result.leads.to_pylist()[:limit]:
         hid = lead["household_id"]
-        reasons = "\n".join(f"• {explain(rule, slots)}" for rule, slots in hits[hid])
+        reasons = "\n".join(f"• {explain_hit(rule, ev)}" for rule, ev in hits[hid])
         table.add_row(
             numbers.get(hid, str(hid)),
             names.get(lead["village_code"], lead["village_code"]),

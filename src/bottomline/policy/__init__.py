@@ -10,7 +10,7 @@ Documents are TOML files (``policies/``), one per region and year; see docs/poli
 """
 
 from bottomline.policy.document import DocumentRef, PolicyDocument
-from bottomline.policy.effective import EffectivePolicy
+from bottomline.policy.effective import EffectivePolicy, ValueSource, value_sources
 from bottomline.policy.loader import (
     document_from_dict,
     load_directory,
@@ -28,6 +28,7 @@ __all__ = [
     "EffectivePolicy",
     "PolicyDocument",
     "PolicyIndex",
+    "ValueSource",
     "document_from_dict",
     "effective_policies",
     "index_documents",
@@ -38,4 +39,5 @@ __all__ = [
     "policy_table",
     "region_chain",
     "resolve",
+    "value_sources",
 ]

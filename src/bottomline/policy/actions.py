@@ -11,12 +11,10 @@ from bottomline.policy.models import PolicyDocument as StoredDocument
 
 def store_documents(*, session: Session, documents: list[PolicyDocument]) -> int:
     """Insert the documents the store does not hold yet; returns how many were new."""
-    held = {
-        (row.region_code, row.year, row.content_hash)
-        for row in session.execute(
-            select(StoredDocument.region_code, StoredDocument.year, StoredDocument.content_hash)
-        )
-    }
+    rows = session.execute(
+        select(StoredDocument.region_code, StoredDocument.year, StoredDocument.content_hash)
+    )
+    held = {(region, year, digest) for region, year, digest in rows}
     new = [d for d in documents if (d.region, d.year, d.content_hash) not in held]
     session.add_all(
         StoredDocument(

@@ -21,7 +21,6 @@ from bottomline.policy.schema import (
     FIELDS,
     NOTICE_PATH,
     PRIOR_INCOME_PATH,
-    RIGID_PATHS,
     FieldSpec,
     Kind,
     Value,
@@ -66,6 +65,34 @@ class EffectivePolicy:
             "superseded": [doc.to_dict() for doc in self.superseded],
             "provenance": {path: f"{d.region}/{d.year}" for path, d in self.provenance.items()},
         }
+
+
+@dataclass(frozen=True, slots=True)
+class ValueSource:
+    """One key of an effective policy: its value and the document that set it, with that
+    document's citation (``meta.source``); ``document`` is None for a key no document sets."""
+
+    path: str
+    flat_key: str
+    value: Value | None
+    document: DocumentRef | None
+    citation: str
+
+
+def value_sources(
+    policy: EffectivePolicy, citations: Mapping[tuple[str, int], str]
+) -> list[ValueSource]:
+    """Every schema key of ``policy`` in schema order, with where its value comes from.
+
+    ``citations``: ``meta.source`` of the documents by (region, year), e.g. from the loaded
+    documents; the provenance is keyed by dotted path (not by flat key).
+    """
+    out = []
+    for spec in FIELDS:
+        doc = policy.provenance.get(spec.path)
+        citation = citations.get((doc.region, doc.year), "") if doc else ""
+        out.append(ValueSource(spec.path, spec.flat_key, policy.get(spec.path), doc, citation))
+    return out
 
 
 def policy_ref(values: Mapping[str, Value], documents: tuple[DocumentRef, ...]) -> str:
@@ -119,9 +146,6 @@ def _missing(values: Mapping[str, Value]) -> list[Problem]:
         for spec in FIELDS
         if spec.required and spec.path not in values
     ]
-    if not any(path in values for path in RIGID_PATHS):
-        keys = ", ".join(path.rpartition(".")[2] for path in RIGID_PATHS)
-        problems.append(Problem("triggers.rigid_expenditure", f"needs at least one of {keys}", fix))
     if DISPOSABLE_SHARE_PATH in values and PRIOR_INCOME_PATH not in values:
         problems.append(
             Problem(

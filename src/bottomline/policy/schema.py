@@ -153,6 +153,10 @@ FIELDS: Final[tuple[FieldSpec, ...]] = (
        "a compulsory-age child dropped out"),
     FieldSpec(f"{_DEPT}.water_problem", "trig_water", Kind.switch, "饮水安全问题",
        "drinking-water problem reported"),
+    FieldSpec("triggers.guarantees.uninsured_member", "trig_uninsured", Kind.switch,
+       "有成员未参加基本医疗保险即为风险",
+       "a member without basic medical insurance is a monitoring risk by itself "
+       "(unset: off, an enrolment task)", required=False),
     FieldSpec("procedure.notice_days", "notice_days", Kind.integer, "公示天数",
        "public notice lasts at least this many days", bounds=NOTICE_DAYS),
     FieldSpec("procedure.identification_deadline_days", "deadline_days", Kind.integer, "识别认定时限",

@@ -49,6 +49,7 @@ from sqlalchemy import (
     exists,
     extract,
     func,
+    literal,
     literal_column,
     not_,
     null,
@@ -58,9 +59,10 @@ from sqlalchemy import (
 
 from bottomline.ids import IdProblem, id_problem, person_number_problem, valid_id_mask
 from bottomline.quality.expressions import age_on, date_digits, json_pairs, nested_json
+from bottomline.registry import reference
 from bottomline.registry.divisions import all_divisions
 from bottomline.registry.enums import IdKind, LabourCapacity, Relationship, Schooling, Sex
-from bottomline.registry.models import Household, Member
+from bottomline.registry.models import Household, HouseholdIncome, Member
 
 
 class Subject(StrEnum):
@@ -142,6 +144,15 @@ MEASURES = Table(
     Column("household_id", BigInteger),
     Column("category", String(32)),
     Column("status", String(16)),
+)
+
+# Income follow-ups (assistance.models.IncomeFollowUp): the no-income rule Q106 reads them.
+FOLLOWUPS = Table(
+    "income_followups",
+    OTHER_DOMAINS,
+    Column("id", BigInteger, primary_key=True),
+    Column("household_id", BigInteger),
+    Column("followed_on", Date),
 )
 
 # Code values of other domains the case rules use (tests check them against the enums).
@@ -439,6 +450,40 @@ def _q305_query(ctx: CheckContext) -> Select[Any]:
 # --- insurance and schooling (Q4xx) --------------------------------------------------------
 
 
+def _q106_query(ctx: CheckContext) -> Select[Any]:
+    """Households with no income valid for the month of the check (registry.reference): no
+    annual record of a year overlapping the reference period or the month, no follow-up in
+    the reference period or the month."""
+    win = reference.window(reference.cycle_of(ctx.today))
+    annual = exists().where(
+        HouseholdIncome.household_id == Household.id,
+        HouseholdIncome.year.between(win.first_year, win.last_year),
+    )
+    followup = exists().where(
+        FOLLOWUPS.c.household_id == Household.id,
+        FOLLOWUPS.c.followed_on.between(win.ref_start, win.cycle_end),
+    )
+    latest = (
+        select(func.max(HouseholdIncome.year))
+        .where(HouseholdIncome.household_id == Household.id)
+        .scalar_subquery()
+    )
+    return select(
+        Household.id.label("household_id"),
+        cast(null(), BigInteger).label("member_id"),
+        Household.village_code,
+        json_pairs(
+            cycle=literal(win.cycle, String),
+            reference_from=literal(win.ref_start.isoformat(), String),
+            latest_income_year=latest,
+        ).label("detail"),
+    ).where(_household_in_scope(ctx), not_(annual), not_(followup))
+
+
+def _q403_query(ctx: CheckContext) -> Select[Any]:
+    return _members(ctx, Member.insured_medical.is_(False), insured_medical=Member.insured_medical)
+
+
 def _q401_query(ctx: CheckContext) -> Select[Any]:
     return _members(
         ctx, Member.insured_medical.is_(True), Member.insured_serious_illness.is_(False)
@@ -657,6 +702,17 @@ RULES: tuple[QualityRule, ...] = (
         feed="public_security",
     ),
     QualityRule(
+        code="Q106",
+        subject=Subject.household,
+        severity=Severity.error,
+        zh="本月无有效收入数据（参考期内无年度收入记录或收入跟踪）",
+        en="no income data valid for this month (no annual record or follow-up in the reference period)",
+        fix_zh="导入年度收入采集或国家系统导出的收支情况，或入户后登记收入跟踪；未补齐前只按部门数据和两不愁三保障筛查",
+        fix_en="import the yearly income collection or the export's income section, or record an income follow-up after a visit; until then the household is screened on department data and guarantees only",
+        source="§2 (income counted over the 12 months before the month; contract: which income counts for a screening cycle)",
+        query=_q106_query,
+    ),
+    QualityRule(
         code="Q201",
         subject=Subject.household,
         severity=Severity.error,
@@ -766,6 +822,17 @@ RULES: tuple[QualityRule, ...] = (
         fix_en="verify: correct the schooling status, or record the dropout so it is followed up",
         source="policy-notes §2 (三保障: compulsory education; dropout item of the 2023 form)",
         query=_q402_query,
+    ),
+    QualityRule(
+        code="Q403",
+        subject=Subject.member,
+        severity=Severity.warning,
+        zh="未参加基本医疗保险（医保部门参保任务）",
+        en="not enrolled in basic medical insurance (an enrolment task for the medical insurance department)",
+        fix_zh="推送医保部门动员参保（困难群众资助参保）；参保后更正参保标记",
+        fix_en="pass to the medical insurance department to enrol the person (subsidised for people in difficulty); then correct the flag",
+        source="§2, §12 (三保障 item 是否有家庭成员未参加基本医疗保险); not a monitoring risk by itself unless a policy says so (docs/rules.md)",
+        query=_q403_query,
     ),
     QualityRule(
         code="Q501",

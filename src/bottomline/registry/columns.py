@@ -109,6 +109,17 @@ GUARANTEES = pa.schema(
     ]
 )
 
+# Income follow-ups (收入跟踪) cadres record after a visit: an annualised per-capita net income on
+# a day. They live in the assistance domain's store table; ``export_snapshot`` writes them from a
+# query its caller gives (registry sits below assistance), or an empty file.
+FOLLOWUPS = pa.schema(
+    [
+        pa.field("household_id", pa.int64(), nullable=False),
+        pa.field("followed_on", pa.date32(), nullable=False),
+        pa.field("per_capita_income", pa.float64(), nullable=False),  # yuan per person per year
+    ]
+)
+
 SNAPSHOT_TABLES: dict[str, pa.Schema] = {
     "regions": REGIONS,
     "households": HOUSEHOLDS,
@@ -116,6 +127,9 @@ SNAPSHOT_TABLES: dict[str, pa.Schema] = {
     "incomes": INCOMES,
     "guarantees": GUARANTEES,
 }
+# Tables a snapshot carries beside the registry's own, from other domains (screening reads them;
+# a snapshot without one reads as empty).
+EXTRA_TABLES: dict[str, pa.Schema] = {"followups": FOLLOWUPS}
 
 # Net income = wage + business + property + transfers - production costs.
 TRANSFER_COLUMNS = (

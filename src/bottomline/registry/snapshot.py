@@ -9,7 +9,7 @@ removed; ``read_snapshot`` reads a snapshot directory back and checks its layout
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from sqlalchemy import (
     Engine,
     Float,
     Numeric,
+    Select,
     Table,
     and_,
     cast,
@@ -32,7 +33,7 @@ from sqlalchemy import (
 
 from bottomline.db import Base
 from bottomline.errors import InputFileError
-from bottomline.registry.columns import SNAPSHOT_TABLES
+from bottomline.registry.columns import EXTRA_TABLES, SNAPSHOT_TABLES
 from bottomline.registry.models import (
     Household,
     HouseholdGuarantee,
@@ -127,12 +128,22 @@ def read_snapshot(directory: Path) -> dict[str, pa.Table]:
 
 
 def export_snapshot(
-    *, engine: Engine, out_dir: Path, progress: Progress | None = None
+    *,
+    engine: Engine,
+    out_dir: Path,
+    progress: Progress | None = None,
+    extra: Mapping[str, Select[Any]] | None = None,
 ) -> dict[str, Path]:
     """Write the store's registry to ``<out_dir>/<table>.parquet``, one consistent read.
 
-    Each file is written beside its place and renamed into it when complete.
+    ``extra`` gives, for tables of ``registry.columns.EXTRA_TABLES`` (follow-ups), the query
+    that selects their rows in the layout's column order (the domain that owns the store table
+    builds it); an extra table without a query is written empty. Each file is written beside its
+    place and renamed into it when complete.
     """
+    unknown = sorted(set(extra or {}) - set(EXTRA_TABLES))
+    if unknown:
+        raise ValueError(f"not extra snapshot tables: {unknown}")
     out_dir.mkdir(parents=True, exist_ok=True)
     options = {"isolation_level": "REPEATABLE READ"} if engine.dialect.name == "postgresql" else {}
     paths = {}
@@ -140,7 +151,34 @@ def export_snapshot(
         for table in SNAPSHOT_TABLES:
             paths[table] = out_dir / f"{table}.parquet"
             _export_table(connection, table, paths[table], progress)
+        for table, schema in EXTRA_TABLES.items():
+            paths[table] = out_dir / f"{table}.parquet"
+            query = (extra or {}).get(table)
+            _export_query(connection, query, schema, paths[table])
     return paths
+
+
+def _export_query(
+    connection: Connection, query: Select[Any] | None, schema: pa.Schema, path: Path
+) -> None:
+    partial = path.with_name(path.name + ".partial")
+    with pq.ParquetWriter(partial, schema, compression="zstd") as writer:
+        if query is not None:
+            numeric = [
+                isinstance(c.type, Numeric) and not isinstance(c.type, Float)
+                for c in query.selected_columns
+            ]
+            columns = [
+                cast(c, Float).label(c.name) if num else c
+                for c, num in zip(query.selected_columns, numeric, strict=True)
+            ]
+            stmt = query.with_only_columns(*columns)
+            result = connection.execute(stmt.execution_options(yield_per=EXPORT_CHUNK_ROWS))
+            for rows in result.partitions():
+                writer.write_batch(_record_batch(schema, rows))
+        else:
+            writer.write_table(schema.empty_table())
+    os.replace(partial, path)
 
 
 def _export_table(

@@ -15,14 +15,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, Select, insert, select
 from sqlalchemy.orm import Session
 
 from bottomline import audit
@@ -32,7 +33,7 @@ from bottomline.policy import PolicyDocument, effective_policies, policy_table
 from bottomline.policy.actions import store_documents
 from bottomline.registry.snapshot import export_snapshot
 from bottomline.screening.engine import COVERED_SCHEMA, ScreeningResult, feed_files, screen
-from bottomline.screening.explain import evidence_dict
+from bottomline.screening.explain import hit_evidence
 from bottomline.screening.models import Lead, LeadHit, ScreeningRun
 from bottomline.screening.rules import RULES
 from bottomline.screening.views import Cycle
@@ -140,11 +141,7 @@ def record_run(
             leads_raised=len(leads),
             leads_suppressed=result.suppressed,
             policies=policies,
-            summary={
-                "hits_by_rule": result.hits_by_rule(),
-                "timings": result.timings,
-                "inputs_sha256": inputs_sha256,
-            },
+            summary=run_summary(result) | {"inputs_sha256": inputs_sha256},
             finished_at=dt.datetime.now(dt.UTC),
         )
         session.add(run)
@@ -187,14 +184,23 @@ def _audit_run(session: Session, run: ScreeningRun, actor: Actor) -> None:
     audit.record(session, change, actor=actor.name, role=actor.role.value)
 
 
+def run_summary(result: ScreeningResult) -> dict[str, object]:
+    """What a run records beside its counts: hits per rule, households without income data for
+    the cycle (screened on department data and guarantees only), timings."""
+    return {
+        "hits_by_rule": result.hits_by_rule(),
+        "households_without_income": result.without_income,
+        "timings": result.timings,
+    }
+
+
 def _hit_row(lead_id: int, hit: dict[str, object]) -> dict[str, object]:
-    slots = [hit["v1"], hit["v2"], hit["v3"]]
     return {
         "lead_id": lead_id,
         "rule_id": hit["rule_id"],
         "rule_version": hit["rule_version"],
         "policy_ref": hit["policy_ref"],
-        "evidence": evidence_dict(str(hit["rule_id"]), slots),  # type: ignore[arg-type]
+        "evidence": hit_evidence(hit),
     }
 
 
@@ -207,16 +213,22 @@ def run_cycle(
     documents: list[PolicyDocument],
     staged_dir: Path | None,
     actor: Actor,
+    extra_tables: Mapping[str, Select[Any]] | None,
     progress: Callable[[str], None] | None = None,
 ) -> CycleOutcome:
-    """Screen the store for ``cycle`` as ``actor`` (who must cover ``scope_code``)."""
+    """Screen the store for ``cycle`` as ``actor`` (who must cover ``scope_code``).
+
+    ``extra_tables``: queries of the snapshot's extra tables (follow-ups,
+    ``assistance.queries.followups_snapshot``), given by a caller that may read them; required,
+    so no caller leaves the follow-ups out by forgetting them (None writes them empty).
+    """
     if not actor.covers(scope_code):
         raise PermissionDenied(f"{actor} cannot screen {scope_code}", hint="screen your own region")
     say = progress or (lambda _m: None)
     results_dir = data_dir / "results" / cycle
     snapshot_dir = results_dir / "snapshot"
     say("exporting the registry snapshot")
-    export_snapshot(engine=engine, out_dir=snapshot_dir)
+    export_snapshot(engine=engine, out_dir=snapshot_dir, extra=extra_tables)
     if pq.read_metadata(snapshot_dir / "households.parquet").num_rows == 0:
         raise UserError(
             "the registry holds no households",

@@ -26,7 +26,7 @@ from bottomline.config import get_settings
 from bottomline.errors import InputFileError, IntegrityError
 from bottomline.ingest.catalogue import FEEDS, staged_schema
 from bottomline.ingest.store import staged_files
-from bottomline.registry.columns import SNAPSHOT_TABLES
+from bottomline.registry.columns import EXTRA_TABLES, SNAPSHOT_TABLES
 from bottomline.screening.rules import RULES, Rule, compile_rule
 from bottomline.screening.views import FEED_WINDOWS, Cycle, feed_views, household_view
 
@@ -44,6 +44,9 @@ class ScreeningResult:
     leads: pa.Table
     suppressed: int
     timings: dict[str, float] = field(default_factory=dict)
+    # households with no income valid for the cycle (registry.reference): screened on
+    # department data and guarantees only, listed by quality rule Q106
+    without_income: int = 0
 
     def hits_by_rule(self) -> dict[str, int]:
         counts = self.hits.group_by("rule_id").aggregate([("household_id", "count")])
@@ -95,6 +98,8 @@ def _snapshot_tables(con: ibis.BaseBackend, snapshot_dir: Path) -> dict[str, ir.
                 hint="re-export the snapshot with this version of bottomline",
             )
         tables[name] = con.read_parquet(path, table_name=f"snap_{name}")
+    for name, schema in EXTRA_TABLES.items():
+        tables[name] = _extra_table(con, snapshot_dir / f"{name}.parquet", name, schema)
     return tables
 
 
@@ -106,6 +111,19 @@ def feed_files(staged_dir: Path | None, cycle: Cycle) -> list[Path]:
 def _window_files(staged_dir: Path | None, feed: str, cycle: Cycle) -> list[Path]:
     first = cycle.index - FEED_WINDOWS.get(feed, 1) + 1
     return staged_files(staged_dir, feed, first, cycle.index)
+
+
+def _extra_table(con: ibis.BaseBackend, path: Path, name: str, schema: pa.Schema) -> ir.Table:
+    """A table from another domain (follow-ups); a snapshot without it reads as empty."""
+    if not path.exists():
+        return con.create_table(f"snap_{name}", schema.empty_table(), temp=True, overwrite=True)
+    missing = set(schema.names) - set(pq.read_schema(path).names)
+    if missing:
+        raise InputFileError(
+            f"snapshot table {path} lacks columns {sorted(missing)}",
+            hint="re-export the snapshot with this version of bottomline",
+        )
+    return con.read_parquet(path, table_name=f"snap_{name}")
 
 
 def _feed_tables(
@@ -168,8 +186,11 @@ def screen(
     tables["policy"] = con.create_table("policy", policy, temp=True, overwrite=True)
     feeds = _feed_tables(con, staged_dir, cyc)
     say("building household view")
-    base = con.create_table("hh_base", household_view(tables, cyc), temp=True, overwrite=True)
+    base = con.create_table(
+        "hh_base", household_view(tables, cyc, feeds["medical"]), temp=True, overwrite=True
+    )
     n_households = con.to_pyarrow(base.count()).as_py()
+    without_income = con.to_pyarrow((~base.has_income).cast("int64").sum()).as_py() or 0
     n_registry = con.to_pyarrow(tables["households"].count()).as_py()
     if n_households != n_registry:
         raise IntegrityError(
@@ -197,9 +218,10 @@ def screen(
     hit_households = con.to_pyarrow(hits.household_id.nunique()).as_py()
     timings["total"] = time.perf_counter() - t0
     log.info(
-        "screened cycle=%s households=%d hits=%d leads=%d",
+        "screened cycle=%s households=%d without_income=%d hits=%d leads=%d",
         cycle,
         n_households,
+        without_income,
         hits_pa.num_rows,
         leads.num_rows,
     )
@@ -210,4 +232,5 @@ def screen(
         leads=leads,
         suppressed=hit_households - leads.num_rows,
         timings=timings,
+        without_income=without_income,
     )

@@ -1,7 +1,7 @@
 """Screening rules: pure, declarative, versioned objects.
 
 A rule names the view it reads (``household`` or a feed view, see ``views.py``), a condition,
-up to three evidence values and the risk type it suggests — all as Ibis deferred expressions,
+up to six evidence values and the risk type it suggests — all as Ibis deferred expressions,
 so a rule is data that the engine compiles for DuckDB or Spark. Thresholds are never
 constants here: they are columns of the policy joined into every view (``_.income_line``).
 
@@ -17,7 +17,7 @@ import ibis
 import ibis.expr.types as ir
 from ibis import _
 
-EVIDENCE_SLOTS = 3
+EVIDENCE_SLOTS = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +32,7 @@ class Rule:
     en: str
     source: str
     switch: str | None = None  # a boolean policy key that must be true for the rule to run
+    reads_income: bool = False  # the hit's evidence names the income's source, year or date
 
     @property
     def evidence_names(self) -> tuple[str, ...]:
@@ -47,6 +48,11 @@ def _disaster_risk() -> ibis.Deferred:
 
 _DISASTER_TYPES = ("flood", "drought", "biological", "meteorological", "earthquake")
 
+# Extra conditions on rigid expenditure, each only where a policy document sets it (a null key
+# is "not set"); with none set, the 2024 national wording alone decides (docs/rules.md).
+_RIGID_SET = (
+    _.rigid_absolute.notnull() | _.rigid_income_share.notnull() | _.rigid_disposable_share.notnull()
+)
 _RIGID_OVER = (
     (_.rigid_absolute.notnull() & (_.rigid > _.rigid_absolute))
     | (_.rigid_income_share.notnull() & (_.rigid > _.rigid_income_share * _.net))
@@ -55,11 +61,16 @@ _RIGID_OVER = (
         & (_.rigid > _.rigid_disposable_share * _.prior_disposable_income)
     )
 )
+_RIGID_EXTRA = (~_RIGID_SET) | _RIGID_OVER
+
+# The larger compliant cost names the risk; equal costs (never both zero: the rule needs rigid
+# expenditure) go to illness.
+_RIGID_RISK = (_.medical_spend >= _.education_oop).ifelse("illness", "schooling")
 
 RULES: tuple[Rule, ...] = (
     Rule(
         "income.within_range",
-        1,
+        2,
         "household",
         when=_.in_range,
         evidence=(("pc_net_income", _.pc), ("income_line", _.income_line), ("size", _.size)),
@@ -67,25 +78,32 @@ RULES: tuple[Rule, ...] = (
         zh="人均纯收入低于监测范围",
         en="per-capita net income below the monitoring line",
         source="S1, S5 (2021 national floor; provinces set the line yearly)",
+        reads_income=True,
     ),
     Rule(
         "expenditure.rigid",
-        1,
+        2,
         "household",
-        when=_.has_income & _RIGID_OVER & (_.pc_after_rigid < _.income_line),
+        when=_.has_income & (_.rigid > 0) & (_.pc_after_rigid < _.income_line) & _RIGID_EXTRA,
         evidence=(
-            ("rigid_expenditure", _.rigid),
+            ("pc_net_income", _.pc),
+            ("registry_medical_oop", _.medical_oop),
+            ("feed_medical_self_pay", _.feed_medical_self_pay),
+            ("education_oop", _.education_oop),
             ("pc_after_rigid", _.pc_after_rigid),
             ("income_line", _.income_line),
         ),
-        risk=(_.medical_oop >= _.education_oop).ifelse("illness", "schooling"),
-        zh="刚性支出超标且扣除后人均收入低于监测范围",
-        en="rigid expenditure over the trigger and income after it below the line",
-        source="S3 (2020 guidance: rigid expenditure clearly exceeding income), S23, S44",
+        risk=_RIGID_RISK,
+        zh="扣除合规自付支出后人均收入低于监测范围",
+        en="per-capita income after compliant out-of-pocket costs below the line",
+        source="S5 (2024 national wording: income after deducting compliant out-of-pocket "
+        "spending, per person, below the range); extra share or amount only where a policy "
+        "document sets it (S3, S23, S44)",
+        reads_income=True,
     ),
     Rule(
         "income.sharp_drop",
-        1,
+        2,
         "household",
         when=(
             _.has_income
@@ -98,18 +116,19 @@ RULES: tuple[Rule, ...] = (
             ("pc_net_income", _.pc),
             ("drop_share", (_.prev_pc - _.pc) / _.prev_pc),
         ),
-        risk="other",
+        risk=_.cause,
         zh="收入大幅骤减",
         en="sharp fall in per-capita net income",
         source="S5, S20, S23 (sharp income fall from illness, disaster or accident)",
+        reads_income=True,
     ),
     Rule(
         "guarantee.food_clothing",
-        1,
+        2,
         "household",
         when=_.food_clothing_insecure,
         evidence=(("food_clothing_insecure", ibis.literal(1.0)),),
-        risk="other",
+        risk=_.cause,
         zh="吃穿不愁存在问题",
         en="food or clothing not secure",
         source="S1, S5 (两不愁三保障)",
@@ -149,14 +168,17 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "guarantee.medical_insurance",
-        1,
+        2,
         "household",
         when=_.uninsured > 0,
         evidence=(("uninsured_members", _.uninsured),),
         risk="illness",
         zh="有成员未参加基本医疗保险",
         en="a member without basic medical insurance",
-        source="S46 (三保障: basic medical care)",
+        source="S46 (三保障 item of the household form, §2/§12); a monitoring trigger only where "
+        "a policy document says so (§1, §6 list income and risks, not enrolment); otherwise an "
+        "enrolment task for the medical insurance department (quality rule Q403)",
+        switch="trig_uninsured",
     ),
     Rule(
         "dept.medical_bill",
@@ -241,7 +263,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "dept.new_assistance",
-        1,
+        2,
         "civil_affairs",
         when=_.new_assistance_members > 0,
         evidence=(
@@ -308,6 +330,9 @@ def compile_rule(rule: Rule, view: ir.Table) -> ir.Table:
         "in_range",
         "pc",
         "policy_ref",
+        "income_source",
+        "income_year",
+        "income_on",
         rule_id=ibis.literal(rule.id),
         rule_version=ibis.literal(rule.version, "int32"),
         risk_type=risk.cast("string"),

@@ -18,6 +18,7 @@ from ibis import _
 
 from bottomline.ingest.catalogue import period_index
 from bottomline.registry.columns import INCOME_COLUMNS
+from bottomline.registry.reference import FOLLOWUP, Window, window
 
 CAN_WORK = ("skilled", "able", "weak")
 COMPULSORY_AGES = (6, 15)  # ages of compulsory schooling (义务教育) used for dropout checks
@@ -74,51 +75,155 @@ def _member_aggregates(members: ir.Table) -> ir.Table:
         any_disabled=(_.health == "disabled").any(),
         dropouts=((_.schooling == "dropout") & _.compulsory_age).cast("int64").sum(),
         uninsured=(~_.insured_medical).cast("int64").sum(),
+        n_migrant=(_.can_work & (_.migrant_months > 0)).cast("int64").sum(),
     )
 
 
-def _income_year(incomes: ir.Table, year: int, prefix: str) -> ir.Table:
-    rows = incomes.filter(incomes.year == year)
-    net = (
-        sum((rows[c] for c in INCOME_COLUMNS[1:]), rows[INCOME_COLUMNS[0]]) - rows.production_costs
+def _net(rows: ir.Table) -> ir.NumericValue:
+    total = sum((rows[c] for c in INCOME_COLUMNS[1:]), rows[INCOME_COLUMNS[0]])
+    return total - rows.production_costs
+
+
+def _annual(incomes: ir.Table) -> ir.Table:
+    """Every annual record with its net income and effective date (reference.annual_effective)."""
+    year_end = ibis.date(incomes.year.cast("int32"), 12, 31)
+    return incomes.select(
+        "household_id",
+        "medical_oop",
+        "education_oop",
+        "business",
+        net=_net(incomes),
+        income_year=incomes.year.cast("int32"),
+        income_source=incomes.source,
+        income_on=ibis.least(year_end, incomes.as_of),
     )
-    cols = {f"{prefix}net": net}
-    if prefix == "":
-        cols |= {"medical_oop": rows.medical_oop, "education_oop": rows.education_oop}
-    return rows.select("household_id", **cols)
+
+
+def _first(rows: ir.Table, *order: object) -> ir.Table:
+    """Per household, the first row in ``order``."""
+    ranked = rows.mutate(_rank=ibis.row_number().over(group_by="household_id", order_by=order))
+    return ranked.filter(ranked._rank == 0).drop("_rank")
+
+
+def _income_choice(
+    incomes: ir.Table, followups: ir.Table, sizes: ir.Table, win: Window
+) -> ir.Table:
+    """Per household, the income that counts for the cycle (registry.reference), its source,
+    its year or date, the latest valid annual record's accounts and the previous annual income.
+
+    Chosen: the valid record with the latest effective date; ties go to the annual record,
+    then the later year, then the lower follow-up figure. Previous: the latest annual record,
+    valid or not, effective before the chosen one and of another year.
+    """
+    annual = _annual(incomes).join(sizes, "household_id")
+    annual = annual.mutate(pc=annual.net / annual.size)
+    valid = annual.filter(annual.income_year.between(win.first_year, win.last_year))
+    best_annual = _first(valid, ibis.desc("income_on"), ibis.desc("income_year"))
+    fu = followups.filter(followups.followed_on.between(win.ref_start, win.cycle_end))
+    fu = fu.select(
+        "household_id",
+        pc=fu.per_capita_income,
+        income_year=ibis.null("int32"),
+        income_source=ibis.literal(FOLLOWUP),
+        income_on=fu.followed_on,
+        is_annual=ibis.literal(0),
+    )
+    candidates = best_annual.select(
+        "household_id", "pc", "income_year", "income_source", "income_on", is_annual=ibis.literal(1)
+    ).union(fu)
+    chosen = _first(
+        candidates, ibis.desc("income_on"), ibis.desc("is_annual"), ibis.desc("income_year"), "pc"
+    ).drop("is_annual")
+    before = annual.join(
+        chosen.select("household_id", c_on="income_on", c_year="income_year"), "household_id"
+    )
+    before = before.filter(
+        (before.income_on < before.c_on)
+        & (before.c_year.isnull() | (before.income_year != before.c_year))
+    )
+    prev = _first(before, ibis.desc("income_on"), ibis.desc("income_year")).select(
+        "household_id", prev_pc="pc"
+    )
+    accounts = best_annual.select(
+        "household_id",
+        "medical_oop",
+        "education_oop",
+        annual_business="business",
+    )
+    out = chosen.left_join(accounts, "household_id").drop("household_id_right")
+    return out.left_join(prev, "household_id").drop("household_id_right")
 
 
 def _cause() -> ibis.Deferred:
-    """The likely cause behind a low income, from who lives in the household."""
+    """The likely cause behind a low or falling income, from the household's members, its
+    accounts, the medical feed and its guarantees (docs/rules.md, Risk types); ``other`` only
+    when nothing points anywhere."""
     return ibis.cases(
-        (_.any_ill, "illness"),
+        (_.any_ill | (_.medical_spend > _.education_oop), "illness"),
         (_.any_disabled, "disability"),
+        ((_.education_oop > 0) | (_.dropouts > 0), "schooling"),
         (_.n_can_work == 0, "lack_of_labour"),
+        (_.housing_unsafe, "housing"),
+        (_.water_unsafe, "drinking_water"),
+        (_.annual_business < 0, "industry_failure"),
+        (_.n_migrant > 0, "unstable_employment"),
         else_="other",
     )
 
 
-def household_view(tables: dict[str, ir.Table], cycle: Cycle) -> ir.Table:
-    """One row per household with features, derived incomes and its policy's parameters."""
+def _medical_feed(feed: ir.Table, joined: ir.Table, cycle: Cycle) -> ir.Table:
+    """Compliant medical self-pay of the medical-insurance feed over the policy's window."""
+    return _medical(feed, joined, cycle).select(
+        "household_id", feed_medical_self_pay="self_pay_total"
+    )
+
+
+def household_view(
+    tables: dict[str, ir.Table], cycle: Cycle, medical: ir.Table | None = None
+) -> ir.Table:
+    """One row per household with features, the income that counts for the cycle, rigid
+    expenditure and its policy's parameters. ``medical``: the medical-insurance feed (its
+    compliant self-pay over the policy's window counts as rigid expenditure beside the
+    registry's figure)."""
     members = member_view(tables["members"], cycle)
-    cur = _income_year(tables["incomes"], cycle.year, "")
-    prev = _income_year(tables["incomes"], cycle.year - 1, "prev_")
-    guar = tables["guarantees"].filter(_.year == cycle.year).drop("year")
+    guar = (
+        tables["guarantees"]
+        .filter(_.year == cycle.year)
+        .drop("year", "source", "source_ref", "as_of")
+    )
     hh = tables["households"].select(
         "household_id", "village_code", "formerly_poor", "no_labour_household"
     )
     policy = tables["policy"]
     joined = hh.join(policy, hh.village_code == policy.region_code).drop("region_code")
-    joined = joined.join(_member_aggregates(members), "household_id")
-    for extra in (cur, prev, guar):
+    aggregates = _member_aggregates(members)
+    joined = joined.join(aggregates, "household_id")
+    income = _income_choice(
+        tables["incomes"],
+        tables["followups"],
+        aggregates.select("household_id", "size"),
+        window(cycle.period),
+    )
+    extras = [income, guar]
+    if medical is not None:
+        extras.append(_medical_feed(medical, joined, cycle))
+    for extra in extras:
         joined = joined.left_join(extra, "household_id").drop("household_id_right")
-    rigid = joined.medical_oop.fill_null(0) + joined.education_oop.fill_null(0)
+    if medical is None:
+        joined = joined.mutate(feed_medical_self_pay=ibis.literal(0.0))
+    medical_oop = joined.medical_oop.fill_null(0)
+    feed_medical = joined.feed_medical_self_pay.fill_null(0)
+    medical_spend = ibis.greatest(medical_oop, feed_medical)
+    rigid = medical_spend + joined.education_oop.fill_null(0)
     return joined.mutate(
-        has_income=joined.net.notnull(),
-        pc=joined.net / joined.size,
-        prev_pc=joined.prev_net / joined.size,
+        has_income=joined.pc.notnull(),
+        net=joined.pc * joined.size,
+        medical_oop=medical_oop,
+        education_oop=joined.education_oop.fill_null(0),
+        feed_medical_self_pay=feed_medical,
+        medical_spend=medical_spend,
         rigid=rigid,
-        pc_after_rigid=(joined.net - rigid) / joined.size,
+        pc_after_rigid=joined.pc - rigid / joined.size,
         food_clothing_insecure=joined.food_clothing_insecure.fill_null(False),
         housing_unsafe=joined.housing_unsafe.fill_null(False),
         water_unsafe=joined.water_unsafe.fill_null(False),

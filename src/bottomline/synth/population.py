@@ -236,11 +236,15 @@ def _no_labour(frame: Frame) -> np.ndarray:
 
 
 def write_snapshot(pop: Population, out_dir: Path) -> dict[str, Path]:
-    """Write ``<out_dir>/<table>.parquet`` for each snapshot table."""
+    """Write ``<out_dir>/<table>.parquet`` for each snapshot table (follow-ups empty)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = {}
     for name, schema in columns.SNAPSHOT_TABLES.items():
         path = out_dir / f"{name}.parquet"
         pq.write_table(pop.tables[name].cast(schema), path)
+        written[name] = path
+    for name, schema in columns.EXTRA_TABLES.items():  # no follow-ups in a fresh population
+        path = out_dir / f"{name}.parquet"
+        pq.write_table(schema.empty_table(), path)
         written[name] = path
     return written
