@@ -22,6 +22,8 @@ from bottomline.cli import (
     audit_cmd,
     cases_cmd,
     check_cmd,
+    clue_cmd,
+    decide_cmd,
     feeds_cmd,
     notice_cmd,
     odk_cmd,
@@ -383,6 +385,8 @@ notice_cmd.register(app, import_app)
 assist_cmd.register(app, import_app)
 audit_cmd.register(app, import_app)
 odk_cmd.register(app, import_app)
+clue_cmd.register(app, import_app)
+decide_cmd.register(app, import_app)
 
 
 def main() -> None:

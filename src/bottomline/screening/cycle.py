@@ -1,8 +1,10 @@
 """One screening cycle against the operational store: snapshot → screen → record leads.
 
 ``run_cycle`` exports a snapshot of the registry, resolves the policy of every village for the
-cycle's year, screens with the open leads as already-covered risks, stores the run, its leads
-and their hits (one transaction), and writes hits and leads as Parquet beside the snapshot.
+cycle's year, screens with the open leads as already-covered risks, skips households whose hits
+carry the evidence of a dismissed clue (``fingerprint.skip_dismissed``), stores the run, its
+leads (pending clues) and their hits (one transaction), and writes hits and leads as Parquet
+beside the snapshot.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from bottomline.policy.actions import store_documents
 from bottomline.registry.snapshot import export_snapshot
 from bottomline.screening.engine import COVERED_SCHEMA, ScreeningResult, screen
 from bottomline.screening.explain import evidence_dict
+from bottomline.screening.fingerprint import dismissed_fingerprints, skip_dismissed
 from bottomline.screening.models import Lead, LeadHit, ScreeningRun
 
 
@@ -92,7 +95,11 @@ def record_run(
             leads_raised=len(leads),
             leads_suppressed=result.suppressed,
             policies=policies,
-            summary={"hits_by_rule": result.hits_by_rule(), "timings": result.timings},
+            summary={
+                "hits_by_rule": result.hits_by_rule(),
+                "timings": result.timings,
+                "suppressed_dismissed": result.suppressed_dismissed,
+            },
             finished_at=dt.datetime.now(dt.UTC),
         )
         session.add(run)
@@ -157,6 +164,7 @@ def run_cycle(
         covered=open_risks(engine=engine),
         progress=say,
     )
+    result = skip_dismissed(result, dismissed_fingerprints(engine=engine))
     say("recording leads")
     run_id = record_run(
         engine=engine, result=result, scope_code=scope_code, policies=used, documents=documents

@@ -44,6 +44,7 @@ class ScreeningResult:
     leads: pa.Table
     suppressed: int
     timings: dict[str, float] = field(default_factory=dict)
+    suppressed_dismissed: int = 0  # of ``suppressed``: same evidence as a dismissed clue
 
     def hits_by_rule(self) -> dict[str, int]:
         counts = self.hits.group_by("rule_id").aggregate([("household_id", "count")])
