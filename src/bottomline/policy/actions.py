@@ -11,11 +11,12 @@ from bottomline.policy.models import PolicyDocument as StoredDocument
 
 def store_documents(*, session: Session, documents: list[PolicyDocument]) -> int:
     """Insert the documents the store does not hold yet; returns how many were new."""
-    held = set(
-        session.execute(
+    held = {
+        tuple(row)
+        for row in session.execute(
             select(StoredDocument.region_code, StoredDocument.year, StoredDocument.content_hash)
-        ).tuples()
-    )
+        )
+    }
     new = [d for d in documents if (d.region, d.year, d.content_hash) not in held]
     session.add_all(
         StoredDocument(

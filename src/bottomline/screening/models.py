@@ -86,7 +86,7 @@ class Lead(Base):
     )
     category: Mapped[str | None] = mapped_column(String(32))
     risk_types: Mapped[list[str]] = mapped_column(JSON, default=list)
-    status: Mapped[str] = mapped_column(String(8), default="open", server_default="open")
+    status: Mapped[str] = mapped_column(String(12), default="open", server_default="open")
     policy_ref: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
     reported_on: Mapped[dt.date | None] = mapped_column(Date)  # when the lead reached us

@@ -30,6 +30,10 @@ COLUMNS = (
 
 def upgrade() -> None:
     with op.batch_alter_table("leads") as batch:
+        # "dismissed" (cases.enums.LeadStatus) did not fit the old 8 characters.
+        batch.alter_column(
+            "status", existing_type=sa.String(8), type_=sa.String(12), existing_nullable=False
+        )
         for name, type_ in COLUMNS:
             batch.add_column(sa.Column(name, type_, nullable=True))
         batch.create_index("ix_leads_triage", ["triage"], unique=False)
@@ -46,7 +50,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.execute("UPDATE leads SET status = 'closed' WHERE status = 'dismissed'")
     with op.batch_alter_table("leads") as batch:
         batch.drop_index("ix_leads_triage")
         for name, _type in reversed(COLUMNS):
             batch.drop_column(name)
+        batch.alter_column(
+            "status", existing_type=sa.String(12), type_=sa.String(8), existing_nullable=False
+        )
