@@ -126,7 +126,8 @@ def test_dispatch_opens_the_case_with_the_clock_started_on_the_dispatch_day(
         "open",
     )
     assert (row.actor, row.entity_id, row.region_code) == ("township", str(clue), case.village_code)
-    assert row.after is not None and row.after["case"] == case.id
+    assert row.after is not None
+    assert row.after["case"] == case.id
 
 
 def test_other_channels_start_the_clock_on_the_day_they_arrived(
@@ -271,7 +272,8 @@ def test_the_queue_filters_sorts_and_pages(store: Engine, people: People) -> Non
     row = page.rows[0]
     assert row.reasons == ["水利部门报告2项饮水问题"] * 3
     assert row.rules == ["dept.water"]
-    assert row.head.endswith("*") and len(row.head) == 2
+    assert row.head.endswith("*")
+    assert len(row.head) == 2
     assert (row.reported_on, row.triage, row.active_case) == (SCREENED, "pending", None)
 
 
@@ -302,9 +304,7 @@ def _screen(store: Engine, data: Path) -> int:
 def _clues_of(store: Engine, household_id: int) -> list[Lead]:
     with session_scope(store) as session:
         return list(
-            session.scalars(
-                select(Lead).where(Lead.household_id == household_id).order_by(Lead.id)
-            )
+            session.scalars(select(Lead).where(Lead.household_id == household_id).order_by(Lead.id))
         )
 
 
@@ -421,3 +421,16 @@ def test_an_actor_outside_the_region_sees_no_case(
     with write_scope(store) as session:
         [decided] = decide_cases(session, [case], Stage.withdrawn, actor=elsewhere, reason="x")
     assert decided.problem == f"没有案件 / no case {case}"
+
+
+def test_docs_name_every_triage_state_dismiss_reason_and_sort_key() -> None:
+    from bottomline.cases.clues.queries import SORTS
+    from bottomline.screening.enums import Triage
+
+    text = (POLICIES.parent / "docs" / "cases.md").read_text(encoding="utf-8")
+    for triage in Triage:
+        assert f"| `{triage.value}` | {triage.zh} |" in text
+    for reason in DismissReason:
+        assert f"`{reason.value}` {reason.zh}" in text
+    for key in SORTS:
+        assert f"`{key}`" in text

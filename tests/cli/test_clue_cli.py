@@ -118,7 +118,9 @@ def test_the_queue_lists_filters_sorts_and_pages(county: County) -> None:
     assert _clue_ids(c.ok("clue", "list", "--rule", "guarantee.housing", "--as", "zhao")) == [2, 4]
     assert _clue_ids(c.ok("clue", "list", "--township", OTHER_TOWNSHIP, "--as", "zhao")) == [5]
     assert _clue_ids(c.ok("clue", "list", "--village", c.village, "--as", "zhao")) == [1, 2, 3, 4]
-    paged = c.ok("clue", "list", "--sort", "hits", "--page", "2", "--page-size", "2", "--as", "zhao")
+    paged = c.ok(
+        "clue", "list", "--sort", "hits", "--page", "2", "--page-size", "2", "--as", "zhao"
+    )
     assert _clue_ids(paged) == [1, 2]  # 3 (three hits), 4 (two) on page 1; then by number
     assert "3–4 of 5" in paged
     assert "page 2 of 3" in paged
