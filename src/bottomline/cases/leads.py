@@ -116,7 +116,8 @@ def record_lead(
     """
     if new.channel.value in CLUE_CHANNELS:
         raise UserError(
-            f"{new.channel.label} leads come from screening runs and are triaged as clues",
+            "筛查线索来自筛查运行，须先研判 / screening leads come from screening runs and are "
+            "triaged as clues",
             hint="report the lead through the channel it reached you by",
         )
     household = _household_in_scope(session, new.household_id, actor)

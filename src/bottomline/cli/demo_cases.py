@@ -11,7 +11,6 @@ in the queue for their own officers.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from rich.table import Table
 from sqlalchemy import Engine, func, select
@@ -21,6 +20,7 @@ from bottomline.cases.clock import escalations, running_clocks
 from bottomline.cases.clues.actions import dispatch_clues
 from bottomline.cases.clues.queries import ClueFilter, clue_ids
 from bottomline.cases.enums import NoticeKind, Stage
+from bottomline.cases.leads import Intake
 from bottomline.cases.models import Case
 from bottomline.cases.notices.actions import Published, publish_notice
 from bottomline.cases.queries import pipeline
@@ -87,7 +87,7 @@ def _busiest_township(engine: Engine) -> str | None:
     return None if code is None else str(code) + "000"
 
 
-def _dispatch_township(engine: Engine, officer: Actor, policies: PolicyIndex) -> tuple[Any, int]:
+def _dispatch_township(engine: Engine, officer: Actor, policies: PolicyIndex) -> tuple[Intake, int]:
     with write_scope(engine) as session:
         chosen = clue_ids(session, actor=officer, filters=ClueFilter(township=officer.region_code))
         intake = dispatch_clues(session, chosen, actor=officer, policies=policies)
