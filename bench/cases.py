@@ -1,9 +1,10 @@
 """Case workflow benchmark: the bulk paths on the embedded store (a SQLite file), each against a
 baseline in the same run.
 
-1. **intake** — taking a screening run's leads in as cases. ``set``:
-   ``cases.leads.intake_leads`` (set-based: one bulk insert each of cases, opening events and
-   lead links, one audit row for the whole intake). Baseline ``per_household``: the same leads
+1. **intake** — taking stored leads in as cases. ``set``: ``cases.leads.intake_leads``
+   (set-based ``take_in``, which dispatching screening clues shares: one bulk insert each of
+   cases, opening events and lead links, one audit row for the whole intake; a dispatch adds
+   one audit row per clue, not measured here). Baseline ``per_household``: the same leads
    taken in one household at a time through the per-lead path the module also has — the
    private ``cases.leads._take_in`` (imported here on purpose, as the baseline), after
    ``session.get`` of the household as ``record_lead`` does; per household it looks up the
@@ -27,7 +28,8 @@ households, intake ``set`` only (the per-household baseline would take many minu
 report gives the county's per-case baseline cost times the city's cases, labelled as an
 extrapolation). The registry is ``synth.population_for(scope, households, seed, year=2025)``
 loaded with ``registry.actions.load_snapshot_tables`` into a store migrated with
-``db.upgrade``; then about 11 % of households (the demo's rate) get one screening lead
+``db.upgrade``; then about 11 % of households (the demo's rate) get one stored lead (channel
+``department``: screening leads are clues, which intake leaves to triage)
 (category ``marginal``, risk ``illness``, policy_ref ``bench``, reported on a fixed day of
 2026), bulk inserted. For the moves, one set-based intake is run once more on a copy of the
 county store (untimed) to give the cases.
@@ -140,7 +142,7 @@ def prepare(size: Size, out: Path, seed: int, with_cases: bool) -> dict[str, Any
 
 
 def _insert_leads(engine: Any, seed: int) -> int:
-    """One screening lead for a seeded ~11 % of households, in one bulk insert."""
+    """One stored (department) lead for a seeded ~11 % of households, in one bulk insert."""
     from sqlalchemy import insert, select
 
     from bottomline.db import session_scope
@@ -154,7 +156,7 @@ def _insert_leads(engine: Any, seed: int) -> int:
             {
                 "household_id": household_id,
                 "cycle": LEAD_DAY.strftime("%Y-%m"),
-                "channel": "screening",
+                "channel": "department",
                 "category": "marginal",
                 "risk_types": ["illness"],
                 "status": "open",
@@ -258,6 +260,7 @@ def _per_household(session: Any, policies: Any, scope: str) -> Any:
         select(Lead)
         .where(
             Lead.status == "open",
+            Lead.channel != "screening",
             ~Lead.id.in_(select(CaseLead.lead_id)),
             Lead.household_id.in_(
                 select(Household.id).where(Household.village_code.startswith(scope_prefix(scope)))

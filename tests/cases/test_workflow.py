@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from bottomline import audit
 from bottomline.cases.clock import clock_of, escalations
+from bottomline.cases.clues.actions import dispatch_clues
 from bottomline.cases.enums import Channel, NoticeKind, NoticeStatus, Stage
 from bottomline.cases.leads import NewLead, intake_leads, record_lead
 from bottomline.cases.models import Case, CaseEvent, CaseLead, Notice
@@ -261,26 +262,32 @@ def test_leads_of_one_household_merge_into_one_case(walk: Walk, store: Engine) -
         assert session.scalar(select(func.count()).select_from(CaseLead)) == 2
 
 
-def test_screening_leads_are_taken_in_per_household(
+def test_stored_leads_are_taken_in_per_household_and_screening_clues_are_left_to_triage(
     store: Engine, people: People, policies: PolicyIndex
 ) -> None:
     with session_scope(store) as session:
-        ids = list(session.scalars(select(Household.id).order_by(Household.id).limit(2)))
+        ids = list(session.scalars(select(Household.id).order_by(Household.id).limit(3)))
     with write_scope(store) as session:
         for hid, risks in ((ids[0], ["illness"]), (ids[0], ["schooling"]), (ids[1], ["housing"])):
             session.add(
                 Lead(
                     household_id=hid,
                     cycle="2026-03",
+                    channel="department",
                     category="marginal",
                     risk_types=risks,
-                    policy_ref="abc",
                     reported_on=D(2026, 3, 2),
                 )
             )
+        session.add(Lead(household_id=ids[2], cycle="2026-03", risk_types=["housing"]))
     with write_scope(store) as session:
         intake = intake_leads(session, actor=people.system, policies=policies)
     assert (intake.leads, intake.cases_opened, intake.merged) == (3, 2, 0)
+    with session_scope(store) as session:
+        firsts = set(session.scalars(select(Case.first_lead_on)))
+        clue = session.scalars(select(Lead).where(Lead.household_id == ids[2])).one()
+    assert firsts == {D(2026, 3, 2)}  # the day they arrived
+    assert (clue.channel, clue.triage) == ("screening", "pending")
     with write_scope(store) as session:
         again = intake_leads(session, actor=people.system, policies=policies)
     assert again.leads == 0
@@ -290,7 +297,7 @@ def test_a_lead_after_elimination_reopens_a_case(walk: Walk, store: Engine) -> N
     old = walk.to(Stage.post_exit_watch)
     new = NewLead(
         household_id=walk.household_id,
-        channel=Channel.screening,
+        channel=Channel.department,
         reported_on=D(2026, 11, 23),
         risk_types=(RiskType.illness,),
     )
@@ -517,7 +524,7 @@ def test_a_case_file_explains_its_screening_leads(
             )
         )
     with write_scope(store) as session:
-        intake = intake_leads(session, actor=people.system, policies=policies)
+        intake = dispatch_clues(session, [lead.id], actor=people.township, policies=policies)
         case = session.get_one(Case, intake.case_ids[0])
         reasons = case_file(session, case, D(2026, 3, 3)).reasons
     assert reasons == {lead.id: ["人均纯收入5,200元，低于监测范围8,700元（3口人）"]}

@@ -96,7 +96,7 @@ def county(tmp_path_factory: pytest.TempPathFactory) -> County:
         households = list(session.scalars(select(Household).order_by(Household.id).limit(3)))
         id_numbers = list(session.scalars(select(Member.id_number)))
         phones = [p for p in session.scalars(select(Household.phone)) if p]
-        # A screening run's lead, waiting to be taken in (`lead intake`).
+        # A screening run's clue, waiting for triage (`clue dispatch`).
         session.add(
             Lead(
                 household_id=households[2].id,
@@ -146,6 +146,7 @@ def walked(county: County) -> dict[str, str]:
         "--date", "2026-03-02", "--as", "li",
     )  # fmt: skip
     out["intake"] = c.ok("lead", "intake", "--as", "zhao")
+    out["dispatch"] = c.ok("clue", "dispatch", "--all", "--date", "2026-03-12", "--as", "wang")
     out["visit"] = c.ok(
         "visit", "add", "--household", h1, "--visitor", "李干部", "--signed",
         "--date", "2026-03-03", "--as", "li",
@@ -219,7 +220,10 @@ def test_a_household_walks_from_its_lead_to_assistance(
 ) -> None:
     assert "case 1" in walked["lead"]
     assert "deadline 2026-03-17" in walked["lead"]
-    assert "1 条线索 / leads → 1 new cases" in walked["intake"]
+    assert "0 条线索 / leads → 0 new cases" in walked["intake"]
+    assert "1 条筛查线索待研判 / screening clues wait for triage" in walked["intake"]
+    assert "dispatched 1 clues on 2026-03-12 → 1 new cases" in walked["dispatch"]
+    assert "the clock starts on 2026-03-12" in walked["dispatch"]
     assert "authorization signed: ✓" in walked["visit"]
     assert "village_review" in walked["comparing"]  # the next allowed stages
     notice = walked["notice"]

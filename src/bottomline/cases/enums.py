@@ -71,6 +71,19 @@ class LeadStatus(LabelledEnum):
     dismissed = ("dismissed", "已排除", "dismissed")
 
 
+class DismissReason(LabelledEnum):
+    """Why a county or township dismisses a screening clue without verifying it (排除理由)."""
+
+    data_error = ("data_error", "数据有误", "the data behind it is wrong")
+    known_situation = (
+        "known_situation",
+        "情况已掌握，已有帮扶或保障",
+        "already known and covered by assistance or a safety net",
+    )
+    not_resident = ("not_resident", "已迁出或长期不在本地", "moved away or long absent")
+    other = ("other", "其他", "other (say why)")
+
+
 class EliminationMethod(LabelledEnum):
     """风险消除方式 (policy-notes §6, source S46)."""
 

@@ -1,18 +1,20 @@
 """Leads from every channel become cases: recorded, then merged per household.
 
-A lead from any channel (screening, a household's own declaration, a cadre's visit, an ODK
-submission, a department's push, a look-back) is stored as a ``Lead`` and taken in at once
-(screening leads: after each run, :func:`intake_leads`). Taking in merges a household's leads
-into its active case, or opens one in stage ``lead`` with the statutory clock started on the
-day of the first lead. A household whose last case ended with the risk eliminated gets a new
-case marked as re-opened from it: after elimination, a new sign of risk re-opens a lead.
+A lead from a household's own declaration, a cadre's visit, an ODK submission, a department's
+push or a look-back is stored as a ``Lead`` and taken in at once, with the statutory clock
+started on the day it arrived. A screening lead is a clue: it waits in the county's queue until
+a county or township user dispatches it (``cases.clues.actions``), which takes it in through
+the same code with the clock started on the day of dispatch. Taking in merges a household's
+leads into its active case, or opens one in stage ``lead``. A household whose last case ended
+with the risk eliminated gets a new case marked as re-opened from it: after elimination, a new
+sign of risk re-opens a lead.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -29,7 +31,7 @@ from bottomline.errors import PermissionDenied, UserError
 from bottomline.policy.resolve import PolicyIndex
 from bottomline.registry.access import access_household
 from bottomline.registry.models import Household
-from bottomline.screening.enums import MAX_RISK_TYPES, Category, RiskType
+from bottomline.screening.enums import CLUE_CHANNELS, MAX_RISK_TYPES, Category, RiskType
 from bottomline.screening.models import Lead
 from bottomline.users.actor import Actor, scope_prefix
 from bottomline.users.enums import Role
@@ -76,6 +78,13 @@ class Place(Protocol):
 
 
 REPORTERS = frozenset({Role.village, Role.township, Role.county, Role.system})
+FirstDay = Callable[[Sequence[LeadLike]], dt.date]
+"""The day a new case's clock starts, from the leads that open it."""
+
+
+def arrival(leads: Sequence[LeadLike]) -> dt.date:
+    """The clock of leads that go straight in starts on the day the first of them arrived."""
+    return min(lead_day(lead) for lead in leads)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,12 +105,22 @@ class Intake:
     merged: int = 0  # leads added to a case already under way
     reopened: int = 0  # cases opened for households whose risk had been eliminated
     case_ids: list[int] = field(default_factory=list)
+    case_of: dict[int, int] = field(default_factory=dict)  # household id -> its case id
 
 
 def record_lead(
     session: Session, new: NewLead, *, actor: Actor, policies: PolicyIndex
 ) -> tuple[Lead, Case]:
-    """Store one lead and take it in; returns the lead and the case it joined."""
+    """Store one lead and take it in; returns the lead and the case it joined.
+
+    Screening leads are clues and come from screening runs only (they wait for triage).
+    """
+    if new.channel.value in CLUE_CHANNELS:
+        raise UserError(
+            "筛查线索来自筛查运行，须先研判 / screening leads come from screening runs and are "
+            "triaged as clues",
+            hint="report the lead through the channel it reached you by",
+        )
     household = _household_in_scope(session, new.household_id, actor)
     _check_new_lead(new)
     lead = Lead(
@@ -125,11 +144,12 @@ def record_lead(
 def intake_leads(
     session: Session, *, actor: Actor, policies: PolicyIndex, scope_code: str | None = None
 ) -> Intake:
-    """Take in every open lead not yet in a case (e.g. a screening run's), household by household.
+    """Take in every open lead of a channel that goes straight in and is not in a case yet
+    (e.g. stored in bulk by a department push), household by household, each case's clock
+    started on the day its first lead arrived. Screening clues are left to triage.
 
-    Set-based (a screening run raises thousands of leads): cases are opened with one bulk
-    insert, their opening events and lead links with two more, and the intake writes one audit
-    row with its counts and the cases it opened.
+    Set-based (see :func:`take_in`); the intake writes one audit row with its counts and the
+    cases it opened.
     """
     scope_code = scope_code or actor.region_code
     if actor.role not in INTAKERS or not actor.covers(scope_code):
@@ -137,7 +157,26 @@ def intake_leads(
             f"{actor} cannot take in leads for {scope_code}",
             hint="intake is run by the system, a county or a township user for their region",
         )
-    by_household = _pending(session, scope_code)
+    intake = take_in(session, _pending(session, scope_code), actor=actor, policies=policies)
+    if intake.leads:
+        _audit_intake(session, intake, actor, scope_code)
+    return intake
+
+
+def take_in(
+    session: Session,
+    by_household: Mapping[int, Sequence[LeadLike]],
+    *,
+    actor: Actor,
+    policies: PolicyIndex,
+    first_day: FirstDay = arrival,
+) -> Intake:
+    """Merge each household's leads into its active case, or open one whose clock starts on
+    ``first_day(leads)``; link every lead to its case. The caller writes the audit rows.
+
+    Set-based (a county's dispatch may take thousands of leads): cases are opened with one bulk
+    insert, their opening events and lead links with two more.
+    """
     intake = Intake(leads=sum(len(leads) for leads in by_household.values()))
     if not by_household:
         return intake
@@ -149,7 +188,9 @@ def intake_leads(
         _merge(case, by_household[household_id])
         intake.merged += len(by_household[household_id])
         links += [{"lead_id": lead.id, "case_id": case.id} for lead in by_household[household_id]]
-    opened = _open_cases(session, households, by_household, actor=actor, policies=policies)
+    opened = _open_cases(
+        session, households, by_household, actor=actor, policies=policies, first_day=first_day
+    )
     for household_id, case_id in opened.items():
         links += [{"lead_id": lead.id, "case_id": case_id} for lead in by_household[household_id]]
     if links:
@@ -157,16 +198,17 @@ def intake_leads(
     intake.cases_opened = len(opened)
     intake.reopened = _reopened_count(session, list(opened.values()))
     intake.case_ids = sorted({*opened.values(), *(c.id for c in active.values())})
+    intake.case_of = {**{h: c.id for h, c in active.items()}, **opened}
     session.flush()
-    _audit_intake(session, intake, actor, scope_code)
     return intake
 
 
 def _pending(session: Session, scope_code: str | None) -> dict[int, list[LeadLike]]:
-    """Open leads not in a case yet, by household: only the columns intake reads (a run's
-    hundreds of thousands of leads stay rows, not ORM objects)."""
+    """Open leads of straight-in channels not in a case yet, by household: only the columns
+    intake reads (many leads stay rows, not ORM objects)."""
     pending = select(*LEAD_COLUMNS).where(
         Lead.status == LeadStatus.open.value,
+        Lead.channel.not_in(sorted(CLUE_CHANNELS)),
         ~Lead.id.in_(select(CaseLead.lead_id)),
     )
     if scope_code and scope_prefix(scope_code):
@@ -210,8 +252,10 @@ def _open_cases(
     *,
     actor: Actor,
     policies: PolicyIndex,
+    first_day: FirstDay,
 ) -> dict[int, int]:
-    """Open one case per household in one insert; household id -> case id."""
+    """Open one case per household in one insert, its clock started on ``first_day(leads)``;
+    household id -> case id."""
     if not households:
         return {}
     previous = _last_eliminated(session, list(households))
@@ -219,7 +263,7 @@ def _open_cases(
     rows = []
     for household_id, household in households.items():
         leads = by_household[household_id]
-        first = min(lead_day(lead) for lead in leads)
+        first = first_day(leads)
         key = (household.village_code, first.year)
         if key not in procedures:
             procedures[key] = procedure_for(policies, *key)
@@ -328,6 +372,7 @@ def _take_in(
             {household.id: leads},
             actor=actor,
             policies=policies,
+            first_day=arrival,
         )
         case = session.get_one(Case, opened[household.id])
         intake.cases_opened += 1

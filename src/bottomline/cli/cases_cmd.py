@@ -13,6 +13,7 @@ import typer
 from rich.table import Table
 
 from bottomline.cases.clock import clock_of
+from bottomline.cases.clues.queries import ClueFilter, clue_ids
 from bottomline.cases.elimination import evaluate_case
 from bottomline.cases.enums import Channel, EliminationMethod, Stage
 from bottomline.cases.leads import NewLead, intake_leads, record_lead
@@ -47,7 +48,8 @@ CaseArg = Annotated[int, typer.Argument(help="案件编号 / the case number.")]
 MANUAL_CHANNELS = (Channel.self_declaration, Channel.cadre_visit, Channel.department)
 
 lead_app = typer.Typer(
-    help="线索 / leads: report one, take screening leads in, the queue.", no_args_is_help=True
+    help="线索 / leads: report one, take stored leads in, the queue of cases at lead.",
+    no_args_is_help=True,
 )
 visit_app = typer.Typer(help="入户走访 / home visits.", no_args_is_help=True)
 case_app = typer.Typer(
@@ -109,17 +111,23 @@ def lead_intake(
     ] = None,
     policies: PoliciesOpt = DEFAULT_POLICIES,
 ) -> None:
-    """接收筛查线索 / Take screening leads not yet in a case into cases."""
+    """接收线索 / Take in leads stored without a case (not screening clues: `clue dispatch`)."""
     index = p.policies(policies)
     with write_scope(open_store()) as session:
         actor = actor_named(session, as_)
         scope = p.known_region(session, region) if region else actor.region_code
         intake = intake_leads(session, actor=actor, policies=index, scope_code=scope)
+        waiting = len(clue_ids(session, actor=actor, filters=ClueFilter()))
     console.print(
         f"{intake.leads:,} 条线索 / leads → {intake.cases_opened:,} new cases "
         f"({intake.reopened:,} re-opened after elimination), {intake.merged:,} merged into cases "
         "under way"
     )
+    if waiting:
+        console.print(
+            f"{waiting:,} 条筛查线索待研判 / screening clues wait for triage: "
+            "`bottomline clue list`, then `clue dispatch` or `clue dismiss`"
+        )
 
 
 @lead_app.command("queue")

@@ -1,8 +1,11 @@
-"""The demo's case steps: leads become cases, one village's cases go on public notice.
+"""The demo's case steps: one township's clues dispatched, one village's cases on notice.
 
 Everything is done through the domain's actions as real users would (a county officer, a
 township officer and a village cadre created for the demo), dated today, so the statutory clock,
-the notice files and the audit log are what a county would see on its first day.
+the notice files and the audit log are what a county would see on its first day. The township
+officer of the township with the most clues dispatches that township's clues for verification
+(what `bottomline clue dispatch --all --township CODE` does); the other townships' clues stay
+in the queue for their own officers.
 """
 
 from __future__ import annotations
@@ -14,8 +17,10 @@ from sqlalchemy import Engine, func, select
 
 from bottomline import audit
 from bottomline.cases.clock import escalations, running_clocks
+from bottomline.cases.clues.actions import dispatch_clues
+from bottomline.cases.clues.queries import ClueFilter, clue_ids
 from bottomline.cases.enums import NoticeKind, Stage
-from bottomline.cases.leads import intake_leads
+from bottomline.cases.leads import Intake
 from bottomline.cases.models import Case
 from bottomline.cases.notices.actions import Published, publish_notice
 from bottomline.cases.queries import pipeline
@@ -24,7 +29,10 @@ from bottomline.cases.workflow import transition
 from bottomline.cli.ui import console, done, step
 from bottomline.db import session_scope, write_scope
 from bottomline.policy import PolicyDocument
-from bottomline.policy.resolve import index_documents
+from bottomline.policy.resolve import PolicyIndex, index_documents
+from bottomline.registry.models import Household
+from bottomline.screening.enums import Triage
+from bottomline.screening.models import Lead
 from bottomline.users.actions import add_user
 from bottomline.users.actor import SYSTEM, Actor
 from bottomline.users.enums import Role
@@ -35,15 +43,22 @@ NOTICE_CASES = 3  # cases of the demo village walked to public notice
 
 def run_cases(engine: Engine, documents: list[PolicyDocument], county: str, out: Path) -> None:
     policies = index_documents(documents)
-    start = step("立案 / taking the leads in as cases (one per household, clock started)")
-    with write_scope(engine) as session:
-        intake = intake_leads(session, actor=SYSTEM, policies=policies, scope_code=county)
-    done(start, f"{intake.leads:,} leads → {intake.cases_opened:,} cases")
+    township = _busiest_township(engine)
+    if township is None:
+        return
+    start = step(f"派发核实 / township {township} dispatches its clues (clock starts today)")
+    officer = _demo_officers(engine, township)
+    dispatched, waiting = _dispatch_township(engine, officer, policies)
+    done(
+        start,
+        f"{dispatched.leads:,} clues → {dispatched.cases_opened:,} cases; {waiting:,} clues of "
+        "other townships wait in the queue (`bottomline clue list`)",
+    )
     village = _busiest_village(engine)
     if village is None:
         return
     start = step(f"入户核实并公示 / verifying {NOTICE_CASES} cases of village {village}")
-    cadre = _demo_users(engine, village)
+    cadre = _demo_cadre(engine, village)
     published = _to_notice(engine, village, cadre, policies, out)
     done(
         start,
@@ -58,6 +73,30 @@ def run_cases(engine: Engine, documents: list[PolicyDocument], county: str, out:
     console.print(f"审计日志 / audit log: {checked.rows:,} rows, {state}")
 
 
+def _busiest_township(engine: Engine) -> str | None:
+    township = func.substr(Household.village_code, 1, 9)
+    with session_scope(engine) as session:
+        code = session.scalar(
+            select(township)
+            .join(Lead, Lead.household_id == Household.id)
+            .where(Lead.triage == Triage.pending.value)
+            .group_by(township)
+            .order_by(func.count().desc(), township)
+            .limit(1)
+        )
+    return None if code is None else str(code) + "000"
+
+
+def _dispatch_township(engine: Engine, officer: Actor, policies: PolicyIndex) -> tuple[Intake, int]:
+    with write_scope(engine) as session:
+        chosen = clue_ids(session, actor=officer, filters=ClueFilter(township=officer.region_code))
+        intake = dispatch_clues(session, chosen, actor=officer, policies=policies)
+    with session_scope(engine) as session:
+        county = Actor("demo.county", Role.county, officer.region_code[:6] + "000000")
+        waiting = len(clue_ids(session, actor=county, filters=ClueFilter()))
+    return intake, waiting
+
+
 def _busiest_village(engine: Engine) -> str | None:
     with session_scope(engine) as session:
         return session.scalar(
@@ -69,11 +108,10 @@ def _busiest_village(engine: Engine) -> str | None:
         )
 
 
-def _demo_users(engine: Engine, village: str) -> Actor:
+def _demo_officers(engine: Engine, township: str) -> Actor:
     people = (
-        ("demo.county", "县乡村振兴局", Role.county, village[:6] + "000000"),
-        ("demo.township", "乡镇干部", Role.township, village[:9] + "000"),
-        ("demo.cadre", "村干部", Role.village, village),
+        ("demo.county", "县乡村振兴局", Role.county, township[:6] + "000000"),
+        ("demo.township", "乡镇干部", Role.township, township),
     )
     with write_scope(engine) as session:
         for username, name, role, region in people:
@@ -85,6 +123,19 @@ def _demo_users(engine: Engine, village: str) -> Actor:
                 region_code=region,
                 acting=SYSTEM,
             )
+    return Actor("demo.township", Role.township, township)
+
+
+def _demo_cadre(engine: Engine, village: str) -> Actor:
+    with write_scope(engine) as session:
+        add_user(
+            session,
+            username="demo.cadre",
+            display_name="村干部",
+            role=Role.village,
+            region_code=village,
+            acting=SYSTEM,
+        )
     return Actor("demo.cadre", Role.village, village)
 
 

@@ -22,6 +22,8 @@ from bottomline.cli import (
     audit_cmd,
     cases_cmd,
     check_cmd,
+    clue_cmd,
+    decide_cmd,
     feeds_cmd,
     household_cmd,
     incomes_cmd,
@@ -370,6 +372,8 @@ audit_cmd.register(app, import_app)
 household_cmd.register(app, import_app)
 odk_cmd.register(app, import_app)
 month_cmd.register(app, import_app)
+clue_cmd.register(app, import_app)
+decide_cmd.register(app, import_app)
 
 
 def main() -> None:

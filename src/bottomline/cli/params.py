@@ -106,9 +106,10 @@ def level(value: str) -> str:
 
 
 def choice(enum: type[E], value: str, *, option: str, allowed: tuple[E, ...] = ()) -> E:
-    """The member of ``enum`` (or of ``allowed``) named ``value``; the choices if there is none."""
+    """The member of ``enum`` (or of ``allowed``) named ``value`` or its Chinese label (因病);
+    the choices if there is none."""
     members = allowed or tuple(enum)
-    found = next((m for m in members if m.value == value), None)
+    found = next((m for m in members if value in (m.value, m.zh)), None)
     if found is None:
         listed = ", ".join(f"{m.value} ({m.zh})" for m in members)
         raise UserError(f"{option} {value!r} is not one of the choices", hint=f"choose: {listed}")

@@ -1,9 +1,10 @@
 """One screening cycle against the operational store: snapshot → screen → record leads.
 
 ``run_cycle`` exports a snapshot of the registry, resolves the policy of every village for the
-cycle's year, screens with the open leads as already-covered risks, stores the run, its leads
-and their hits (one transaction, with the acting user's audit row), and writes hits and leads
-as Parquet beside the snapshot.
+cycle's year, screens with the open leads as already-covered risks, skips households whose hits
+carry the evidence of a dismissed clue (``fingerprint.skip_dismissed``), stores the run, its
+leads (pending clues) and their hits (one transaction, with the acting user's audit row), and
+writes hits and leads as Parquet beside the snapshot.
 
 A run records a digest of what it read (the snapshot's files, the feed batches of the cycle's
 window, the effective policies and the rules' versions). Running a cycle again over the same
@@ -34,6 +35,7 @@ from bottomline.policy.actions import store_documents
 from bottomline.registry.snapshot import export_snapshot
 from bottomline.screening.engine import COVERED_SCHEMA, ScreeningResult, feed_files, screen
 from bottomline.screening.explain import hit_evidence
+from bottomline.screening.fingerprint import dismissed_fingerprints, skip_dismissed
 from bottomline.screening.models import Lead, LeadHit, ScreeningRun
 from bottomline.screening.rules import RULES
 from bottomline.screening.views import Cycle
@@ -186,10 +188,12 @@ def _audit_run(session: Session, run: ScreeningRun, actor: Actor) -> None:
 
 def run_summary(result: ScreeningResult) -> dict[str, object]:
     """What a run records beside its counts: hits per rule, households without income data for
-    the cycle (screened on department data and guarantees only), timings."""
+    the cycle (screened on department data and guarantees only), households skipped for the
+    evidence of a dismissed clue, timings."""
     return {
         "hits_by_rule": result.hits_by_rule(),
         "households_without_income": result.without_income,
+        "suppressed_dismissed": result.suppressed_dismissed,
         "timings": result.timings,
     }
 
@@ -248,6 +252,7 @@ def run_cycle(
         covered=open_risks(engine=engine),
         progress=say,
     )
+    result = skip_dismissed(result, dismissed_fingerprints(engine=engine))
     say("recording leads")
     run_id = record_run(
         engine=engine,

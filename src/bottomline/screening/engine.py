@@ -47,6 +47,7 @@ class ScreeningResult:
     # households with no income valid for the cycle (registry.reference): screened on
     # department data and guarantees only, listed by quality rule Q106
     without_income: int = 0
+    suppressed_dismissed: int = 0  # of ``suppressed``: same evidence as a dismissed clue
 
     def hits_by_rule(self) -> dict[str, int]:
         counts = self.hits.group_by("rule_id").aggregate([("household_id", "count")])

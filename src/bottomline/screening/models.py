@@ -18,11 +18,14 @@ from sqlalchemy import (
     Integer,
     SmallInteger,
     String,
+    Text,
     UniqueConstraint,
 )
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bottomline.db import Base, BigId, UtcDateTime, utcnow
+from bottomline.screening.enums import CLUE_CHANNELS, Triage
 
 CYCLE = String(7)  # "YYYY-MM"
 
@@ -46,17 +49,31 @@ class ScreeningRun(Base):
     summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
+def _triage_default(context: DefaultExecutionContext) -> str | None:
+    """A lead of a clue channel (screening) starts as a pending clue; others are not clues."""
+    channel = context.get_current_parameters().get("channel") or "screening"
+    return Triage.pending.value if channel in CLUE_CHANNELS else None
+
+
 class Lead(Base):
     """A sign that a household may be at risk, from any channel (cases.enums.Channel).
 
     ``status`` stays ``open`` while the lead waits or its case is under way (so screening does
-    not raise the same risk again) and becomes ``closed`` when the case ends; the case a lead
-    was merged into is recorded by the cases package (``case_leads``).
+    not raise the same risk again), becomes ``closed`` when the case ends and ``dismissed`` when
+    the clue is dismissed; the case a lead was merged into is recorded by the cases package
+    (``case_leads``).
+
+    A screening lead is a clue (线索): ``triage`` is ``pending`` until a county or township user
+    dispatches it for verification (the case opens, the clock starts that day) or dismisses it
+    with a reason; ``evidence_fingerprint`` (screening.fingerprint) then keeps screening from
+    raising the household again on the same evidence. Leads of other channels are no clues:
+    ``triage`` is null and they go straight into a case.
     """
 
     __tablename__ = "leads"
     __table_args__ = (
         Index("ix_leads_household_id_status", "household_id", "status"),
+        Index("ix_leads_triage", "triage"),
         UniqueConstraint("channel", "source_ref"),
     )
 
@@ -69,7 +86,7 @@ class Lead(Base):
     )
     category: Mapped[str | None] = mapped_column(String(32))
     risk_types: Mapped[list[str]] = mapped_column(JSON, default=list)
-    status: Mapped[str] = mapped_column(String(8), default="open", server_default="open")
+    status: Mapped[str] = mapped_column(String(12), default="open", server_default="open")
     policy_ref: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
     reported_on: Mapped[dt.date | None] = mapped_column(Date)  # when the lead reached us
@@ -77,6 +94,13 @@ class Lead(Base):
     # What the channel saw (never ID numbers, phones, bank accounts or health details).
     evidence: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     source_ref: Mapped[str | None] = mapped_column(String(128))  # e.g. an ODK instance id
+    # Triage of a clue (Triage; null: not a clue): who decided, on which day, and why dismissed.
+    triage: Mapped[str | None] = mapped_column(String(12), default=_triage_default)
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_on: Mapped[dt.date | None] = mapped_column(Date)
+    dismiss_code: Mapped[str | None] = mapped_column(String(24))  # cases.enums.DismissReason
+    dismiss_reason: Mapped[str | None] = mapped_column(Text)
+    evidence_fingerprint: Mapped[str | None] = mapped_column(String(64))
 
 
 class LeadHit(Base):
