@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import Engine, func, select, update
 
 from bottomline import audit
+from bottomline.assistance.queries import followups_snapshot
 from bottomline.cases.clues.actions import dismiss_clues, dispatch_clues
 from bottomline.cases.clues.queries import ClueFilter, clue_ids, clue_page
 from bottomline.cases.decisions import decide_cases
@@ -26,7 +27,7 @@ from bottomline.registry.models import Household, HouseholdIncome, Region
 from bottomline.screening.cycle import run_cycle
 from bottomline.screening.enums import Category, RiskType
 from bottomline.screening.models import Lead, LeadHit, ScreeningRun
-from bottomline.users.actor import Actor
+from bottomline.users.actor import SYSTEM, Actor
 from bottomline.users.enums import Role
 from tests.cases.conftest import COUNTY, POLICIES, People
 from tests.cases.walk import Walk
@@ -297,6 +298,8 @@ def _screen(store: Engine, data: Path) -> int:
         scope_code=COUNTY,
         documents=load_directory(POLICIES),
         staged_dir=None,
+        actor=SYSTEM,
+        extra_tables={"followups": followups_snapshot()},
     )
     return outcome.run_id
 
@@ -313,7 +316,7 @@ def test_a_dismissed_clue_is_raised_again_only_on_new_evidence(
 ) -> None:
     hid = _households(store, 1)[0]
     _set_income(store, hid, "3000")
-    _screen(store, tmp_path)
+    first_run = _screen(store, tmp_path)
     [first] = _clues_of(store, hid)
     assert first.triage == "pending"
     with session_scope(store) as session:
@@ -324,8 +327,12 @@ def test_a_dismissed_clue_is_raised_again_only_on_new_evidence(
             session, [first.id], actor=people.township, code=DismissReason.known_situation
         )
 
-    run = _screen(store, tmp_path)  # the same data: the same evidence
-    assert [c.id for c in _clues_of(store, hid)] == [first.id]
+    assert _screen(store, tmp_path) == first_run  # the same inputs: nothing runs again
+    other = _households(store, 2)[1]
+    _set_income(store, other, "90000")  # other data changed: the run is made again …
+    run = _screen(store, tmp_path)
+    assert run != first_run
+    assert [c.id for c in _clues_of(store, hid)] == [first.id]  # … and its evidence is the same
     with session_scope(store) as session:
         recorded = session.get_one(ScreeningRun, run)
     assert recorded.summary["suppressed_dismissed"] == 1

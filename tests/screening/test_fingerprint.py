@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bottomline.screening.engine import screen
-from bottomline.screening.explain import evidence_dict
+from bottomline.screening.explain import hit_evidence
 from bottomline.screening.fingerprint import fingerprint, skip_dismissed
 from tests.screening.builders import CYCLE, HH, VILLAGE, policy_table, write_snapshot
 
@@ -47,9 +47,7 @@ def test_screening_skips_only_the_households_whose_evidence_was_dismissed(tmp_pa
     )
     assert sorted(result.leads["household_id"].to_pylist()) == [1, 2, 3]
     hits = [h for h in result.hits.to_pylist() if h["household_id"] == 1]
-    seen = fingerprint(
-        (h["rule_id"], evidence_dict(h["rule_id"], [h["v1"], h["v2"], h["v3"]])) for h in hits
-    )
+    seen = fingerprint((h["rule_id"], hit_evidence(h)) for h in hits)
     other = fingerprint([("guarantee.housing", {"housing_unsafe": 0.0})])
 
     skipped = skip_dismissed(result, {1: {seen}, 3: {other}})

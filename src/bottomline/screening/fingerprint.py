@@ -2,7 +2,9 @@
 
 A dismissed clue (cases: ``clue dismiss``) stores the fingerprint of the hits behind it: every
 hit's rule id and evidence values, rounded so that the same facts computed again give the same
-digits (amounts, counts, ranks and ids to whole units; shares to 0.1 percentage point). A later
+digits (amounts, counts, ranks, years and ids to whole units; shares to 0.1 percentage point).
+Where an income came from (its source and date, text) is left out: the same amount recorded
+again by another channel is the same fact; an income of another year is new evidence. A later
 run that would raise the household on hits with the same fingerprint skips it (counted as
 suppressed); new or changed evidence — another rule, another amount, a new income line — gives
 another fingerprint and raises it again.
@@ -24,10 +26,19 @@ from sqlalchemy import Engine, select
 from bottomline.db import session_scope
 from bottomline.screening.engine import ScreeningResult
 from bottomline.screening.enums import Triage
-from bottomline.screening.explain import evidence_dict
+from bottomline.screening.explain import hit_evidence
 from bottomline.screening.models import Lead
 
-Evidence = Mapping[str, float | None]
+Evidence = Mapping[str, object]
+
+
+def _numbers(evidence: Evidence) -> list[tuple[str, float | int | None]]:
+    """The numeric evidence values (text such as an income's source is left out), rounded."""
+    return sorted(
+        (name, rounded(name, value))
+        for name, value in evidence.items()
+        if value is None or isinstance(value, int | float)
+    )
 
 
 def rounded(name: str, value: float | None) -> float | int | None:
@@ -42,7 +53,7 @@ def rounded(name: str, value: float | None) -> float | int | None:
 def fingerprint(hits: Iterable[tuple[str, Evidence]]) -> str:
     """SHA-256 of the sorted (rule id, rounded evidence) of a household's hits."""
     keys = sorted(
-        json.dumps([rule_id, sorted((k, rounded(k, v)) for k, v in evidence.items())])
+        json.dumps([rule_id, _numbers(evidence)])
         for rule_id, evidence in hits
     )
     return hashlib.sha256("\n".join(keys).encode()).hexdigest()
@@ -70,10 +81,7 @@ def skip_dismissed(result: ScreeningResult, dismissed: Mapping[int, set[str]]) -
     hits = result.hits.filter(pc.is_in(result.hits["household_id"], value_set=candidates))
     by_household: dict[int, list[tuple[str, Evidence]]] = defaultdict(list)
     for hit in hits.to_pylist():
-        slots = [hit["v1"], hit["v2"], hit["v3"]]
-        by_household[hit["household_id"]].append(
-            (hit["rule_id"], evidence_dict(hit["rule_id"], slots))
-        )
+        by_household[hit["household_id"]].append((hit["rule_id"], hit_evidence(hit)))
     same = [hid for hid, found in by_household.items() if fingerprint(found) in dismissed[hid]]
     if not same:
         return result
