@@ -194,7 +194,7 @@ def test_some_households_had_a_sharp_drop(province_pop: Population) -> None:
     before, after = _pc_income(province_pop, YEAR - 1), _pc_income(province_pop, YEAR)
     dropped = (after < 0.7 * before).mean()
     grew = (after > before).mean()
-    assert 0.01 <= dropped <= 0.08
+    assert 0.004 <= dropped <= 0.03  # SHARP_DROP_SHARE 1.5 %, calibrated (docs/synth.md)
     assert grew >= 0.8
 
 
