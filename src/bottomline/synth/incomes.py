@@ -43,13 +43,13 @@ LOCAL_WAGE = (
     24000.0  # yuan a year of local work [B: local migrant workers earn about 4,000 a month]
 )
 FARM_GROSS_PER_LABOURER = 18000.0
-PUBLIC_JOB_SHARE = 0.4  # of formerly poor households without wages
+PUBLIC_JOB_SHARE = 0.7  # of formerly poor households without wages [B]
 # Earning capacity of formerly poor households against others with the same labour, before the
 # spread is narrowed: land, skills and distance to work. With the narrowing (SPREAD_KEPT) and
 # their transfers it leaves their median per-capita income near 0.8 of the others', as the
 # published ratio of former poverty counties' rural income to the national rural income (0.74 in
 # 2021, NBS) suggests; the formerly poor within one county are closer to their neighbours [B].
-FORMERLY_POOR_EARNING = 0.55
+FORMERLY_POOR_EARNING = 0.6
 ELDER_SUPPORT_SHARE = 0.85  # people aged 60+ supported by children living elsewhere (赡养费) [B]
 CAUSES = ("none", "illness", "job_loss", "disaster")
 
@@ -271,7 +271,7 @@ def _eco(rng: np.random.Generator, h: HouseholdView) -> np.ndarray:
 
 
 MARKET = ("wage", "business", "property", "production_costs")
-SPREAD_KEPT = 0.5  # share of the log-distance to the county median that market income keeps
+SPREAD_KEPT = 0.4  # share of the log-distance to the county median that market income keeps
 SCALE_LIMITS = (0.6, 2.5)
 
 
