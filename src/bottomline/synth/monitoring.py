@@ -22,7 +22,7 @@ from bottomline.registry.enums import MAX_RISK_TYPES, Category, RiskType
 # [B] shares, derived in docs/synth.md from S60 (national) and the Baoshan 2021 report.
 IDENTIFIED_SHARE = 0.85  # households at risk now that monitoring has already identified
 ELIMINATED_SHARE = 0.03  # households whose earlier risk was eliminated, of all households
-POOR_WEIGHT = 1.6  # extra weight of formerly poor households among the eliminated (42 % target)
+POOR_WEIGHT = 4.0  # extra weight of formerly poor households among the eliminated (42 % target)
 UNSTABLE_GIVEN_POOR = 0.63  # 26.4 % / 42 %: formerly poor monitored households that are unstable
 MARGINAL_GIVEN_OTHER = 0.62  # 36.1 % / 58 %: other monitored households that are marginal
 FIRST_MONITORED = dt.date(2021, 1, 1)  # the mechanism's start (S5: 2021 guidance)
