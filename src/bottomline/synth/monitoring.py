@@ -20,8 +20,10 @@ import pyarrow.compute as pc
 from bottomline.registry.enums import MAX_RISK_TYPES, Category, RiskType
 
 # [B] shares, derived in docs/synth.md from S60 (national) and the Baoshan 2021 report.
+LIFTED_SHARE = 0.6  # households under the line in both years whose assistance lifted them above it
+LIFT_RANGE = (1.05, 1.6)  # their per-capita income afterwards, as multiples of the line
 IDENTIFIED_SHARE = 0.85  # households at risk now that monitoring has already identified
-ELIMINATED_SHARE = 0.03  # households whose earlier risk was eliminated, of all households
+ELIMINATED_SHARE = 0.035  # households whose earlier risk was eliminated, of all households
 POOR_WEIGHT = 4.0  # extra weight of formerly poor households among the eliminated (42 % target)
 UNSTABLE_GIVEN_POOR = 0.63  # 26.4 % / 42 %: formerly poor monitored households that are unstable
 MARGINAL_GIVEN_OTHER = 0.62  # 36.1 % / 58 %: other monitored households that are marginal
@@ -58,6 +60,40 @@ class HouseholdRisk:
     housing_unsafe: np.ndarray
     water_unsafe: np.ndarray
     food_insecure: np.ndarray
+    assisted: np.ndarray  # lifted above the line by assistance (lift_by_assistance)
+
+
+def lift_by_assistance(
+    rng: np.random.Generator,
+    current: dict[str, np.ndarray],
+    previous: dict[str, np.ndarray],
+    sizes: np.ndarray,
+    line: float,
+) -> np.ndarray:
+    """Monitoring that worked: 60 % of the households under the line in both years were identified
+    earlier and assistance (a public-welfare job, employment, an industry subsidy) lifted them
+    above it, in both years; their risk is eliminated. Changes the two income dicts in place and
+    returns the lifted households.
+    """
+    n = len(sizes)
+    pc_now, pc_before = _pc(current, sizes), _pc(previous, sizes)
+    structural = (pc_now < line) & (pc_before < line)
+    lifted = structural & (rng.random(n) < LIFTED_SHARE)
+    target = line * rng.uniform(*LIFT_RANGE, n)
+    extra = np.where(lifted, np.rint((target - pc_now) * sizes), 0.0)
+    works = current["wage"] > 0
+    for year in (current, previous):
+        year["wage"] = year["wage"] + np.where(works, extra, 0.0)
+        year["transfer_other"] = year["transfer_other"] + np.where(works, 0.0, extra)
+    return lifted
+
+
+def _pc(income: dict[str, np.ndarray], sizes: np.ndarray) -> np.ndarray:
+    from bottomline.registry.columns import INCOME_COLUMNS
+
+    zero = np.zeros(len(sizes))
+    net = sum(income.get(c, zero) for c in INCOME_COLUMNS) - income["production_costs"]
+    return np.asarray(net) / sizes
 
 
 def at_risk(h: HouseholdRisk, line: float) -> np.ndarray:
@@ -114,6 +150,7 @@ def _categories(
         np.where(u < UNSTABLE_GIVEN_POOR, 0, 2),
         np.where(u < MARGINAL_GIVEN_OTHER, 1, 2),
     )
+    past = np.where(h.assisted, np.where(h.formerly_poor, 0, 1), past)  # they were under the line
     now = np.where(low, np.where(h.formerly_poor, 0, 1), 2)
     return np.where(open_, now, past)
 
@@ -142,6 +179,7 @@ def monitoring_columns(
     )
     wanted = min(round(ELIMINATED_SHARE * n), int(candidates.sum()))
     keys = np.where(weight > 0, rng.random(n) ** (1.0 / np.maximum(weight, 1e-9)), -1.0)
+    keys = np.where(h.assisted & candidates, 2.0, keys)  # the lifted ones first
     eliminated = np.zeros(n, dtype=bool)
     eliminated[np.argsort(-keys, kind="stable")[:wanted]] = True
     eliminated &= candidates

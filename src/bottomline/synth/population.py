@@ -27,7 +27,7 @@ from bottomline.synth.guarantees import guarantees_table, incomes_table
 from bottomline.synth.identity import phones
 from bottomline.synth.incomes import HouseholdView, IncomeModel, PersonView, income_model
 from bottomline.synth.layout import Layout, exit_years, formerly_poor, lay_out, relocated
-from bottomline.synth.monitoring import HouseholdRisk, monitoring_columns
+from bottomline.synth.monitoring import HouseholdRisk, lift_by_assistance, monitoring_columns
 from bottomline.synth.regions import regions_table
 from bottomline.synth.roster import members_table
 from bottomline.synth.streams import stream
@@ -115,10 +115,14 @@ def generate_population(
     model = income_model(
         stream(seed, "incomes"), frame.person_view(), frame.household_view(layout, seed)
     )
+    assisted = lift_by_assistance(
+        stream(seed, "assistance-lift"), model.current, model.previous, frame.sizes,
+        monitoring_line,
+    )  # fmt: skip
     report("incomes", 0.6)
     incomes = incomes_table(model, year)  # first, so the per-household amounts can go
     guarantees = guarantees_table(layout, frame.formerly_poor, seed, year)
-    risk = household_risk(frame, model, guarantees)
+    risk = household_risk(frame, model, guarantees, assisted)
     households = _households_table(layout, frame, model, seed)
     households = _with_monitoring(households, risk, seed, year, monitoring_line)
     assistance = model.assistance
@@ -227,7 +231,9 @@ def _households_table(layout: Layout, frame: Frame, model: IncomeModel, seed: in
     )
 
 
-def household_risk(frame: Frame, model: IncomeModel, guarantees: pa.Table) -> HouseholdRisk:
+def household_risk(
+    frame: Frame, model: IncomeModel, guarantees: pa.Table, assisted: np.ndarray
+) -> HouseholdRisk:
     """What the monitoring stock is drawn from: year Y's incomes, members and guarantees."""
     cur, n = model.current, len(frame.sizes)
     net = sum(cur.get(c, np.zeros(n)) for c in columns.INCOME_COLUMNS) - cur["production_costs"]
@@ -255,6 +261,7 @@ def household_risk(frame: Frame, model: IncomeModel, guarantees: pa.Table) -> Ho
         housing_unsafe=flag("housing_unsafe"),
         water_unsafe=flag("water_unsafe"),
         food_insecure=flag("food_clothing_insecure"),
+        assisted=assisted,
     )
 
 
