@@ -46,6 +46,7 @@ UNINSURED_RULE = "guarantee.medical_insurance"
 # Target ranges derived from published figures (docs/synth.md, "Calibration targets").
 TARGETS: dict[str, tuple[float, float]] = {
     "leads_share_covered": (0.0015, 0.010),
+    "leads_share_projected": (0.0015, 0.010),
     "sudden_share": (0.30, 0.60),
     "unstable_share": (0.15, 0.40),
     "marginal_share": (0.15, 0.45),
@@ -53,6 +54,7 @@ TARGETS: dict[str, tuple[float, float]] = {
     "formerly_poor_over_others_median": (0.65, 0.90),
     "monitored_ever_share": (0.025, 0.06),
     "monitored_open_share": (0.005, 0.02),
+    "eliminated_share_of_ever": (0.60, 0.80),
     "monitored_formerly_poor_share": (0.35, 0.50),
     "deaths_per_1000_people_year": (5.0, 9.0),
     "births_per_1000_people_year": (6.0, 12.0),
@@ -282,6 +284,7 @@ def checks(r: dict[str, Any]) -> dict[str, float]:
     lc = r["leads_covered"]
     return {
         "leads_share_covered": lc["leads_share"],
+        "leads_share_projected": r["leads_projected"]["leads_share"],
         "sudden_share": lc["sudden_share"],
         "unstable_share": lc["unstable_share"],
         "marginal_share": lc["marginal_share"],
@@ -289,6 +292,7 @@ def checks(r: dict[str, Any]) -> dict[str, float]:
         "formerly_poor_over_others_median": r["incomes"]["formerly_poor_over_others_median"],
         "monitored_ever_share": r["monitoring"]["monitored_ever_share"],
         "monitored_open_share": r["monitoring"]["monitored_open_share"],
+        "eliminated_share_of_ever": r["monitoring"]["eliminated_share_of_ever"],
         "monitored_formerly_poor_share": r["monitoring"]["monitored_formerly_poor_share"],
         "deaths_per_1000_people_year": r["vital"]["deaths_per_1000_people_year"],
         "births_per_1000_people_year": r["vital"]["births_per_1000_people_year"],
@@ -298,6 +302,7 @@ def checks(r: dict[str, Any]) -> dict[str, float]:
 PUBLISHED = {
     "leads_share_covered": "new identifications ≈1.0 % of households a year (Baoshan 2021); "
     "clues 3–10 per identification [B]",
+    "leads_share_projected": "the same, for the projection of the rule changes (not a run of them)",
     "sudden_share": "37.5 % of monitored households (national 2021–25); 59 % of 2021 new "
     "identifications (Baoshan)",
     "unstable_share": "26.4 % (national); 25 % of 2021 new identifications (Baoshan)",
@@ -309,6 +314,8 @@ PUBLISHED = {
     "population; national 2.611 M households 2021–25",
     "monitored_open_share": "Baoshan end-2021: 9,087 not eliminated (0.55 of the stock); "
     "national > 60 % eliminated by 2023, ~75 % by 2025",
+    "eliminated_share_of_ever": "> 60 % of monitored people by 2023 (S62); 7 M of about 8.6 M "
+    "people by 2025 (S61, S60) [B]",
     "monitored_formerly_poor_share": "42 % formerly poor (national 2021–25)",
     "deaths_per_1000_people_year": "national crude death rate 7.8 ‰ (2023), rural higher [B]",
     "births_per_1000_people_year": "national crude birth rate 6.4 ‰ (2023), Yunnan ~8–9 ‰ [B]",
