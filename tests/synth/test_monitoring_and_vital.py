@@ -174,6 +174,8 @@ def test_population_after_an_earlier_month_and_a_wrong_one(
     assert population_after(county, panel, "2025-10").tables["members"].equals(last)
     with pytest.raises(ValueError, match="2026-01"):
         population_after(county, panel, "2026-01")
+    with pytest.raises(ValueError, match="not simulated from this population"):
+        population_after(population_after(county, panel, "2025-10"), panel, "2025-10")
 
 
 def test_newborn_names_share_the_head_surname(county: Population, panel: Panel) -> None:

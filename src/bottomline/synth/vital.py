@@ -35,7 +35,13 @@ AFTER_CHILD_HEAD = {
 
 
 def population_after(pop: Population, panel: Panel, period: str) -> Population:
-    """The population at the end of ``period`` (a month of the panel, "YYYY-MM")."""
+    """The population at the end of ``period`` (a month of the panel, "YYYY-MM").
+
+    ``pop`` is the population the panel was simulated from (not an earlier result of this
+    function: the panel's people are the rows of its members table).
+    """
+    if panel.people.count != pop.tables["members"].num_rows:
+        raise ValueError("the panel was not simulated from this population")
     if period not in panel.periods:
         raise ValueError(f"{period} is not a month of the panel ({panel.periods[0]}…)")
     month = panel.periods.index(period)
@@ -106,7 +112,7 @@ def _newborns(pop: Population, panel: Panel, month: int, alive: np.ndarray) -> p
     male = ev["male"][keep]
     household_id = members["household_id"].to_numpy()[mother]
     villages = pop.tables["households"]["village_code"]
-    region = np.array([int(code[:6]) for code in villages.to_pylist()], dtype=np.int64)
+    region = pc.cast(pc.utf8_slice_codeunits(villages, 0, 6), pa.int64()).to_numpy()
     region_of = region[household_id - 1] if n else np.zeros(0, np.int64)
     heads = panel.people.head[household_id - 1]
     surname = pc.utf8_slice_codeunits(members["name"].take(pa.array(heads)), 0, 1)
