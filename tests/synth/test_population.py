@@ -185,7 +185,7 @@ def test_income_spread_is_calibrated(province_pop: Population) -> None:
     pc_income = _pc_income(province_pop, YEAR)
     below = (pc_income < LINE).mean()
     near = ((pc_income >= LINE) & (pc_income < 1.5 * LINE)).mean()
-    assert 0.015 <= below <= 0.07
+    assert 0.005 <= below <= 0.03  # 1.3 % in the demo county (docs/synth.md, Calibration)
     assert near >= 0.05
     assert 15000 <= pc_income.mean() <= 28000
 
@@ -194,7 +194,7 @@ def test_some_households_had_a_sharp_drop(province_pop: Population) -> None:
     before, after = _pc_income(province_pop, YEAR - 1), _pc_income(province_pop, YEAR)
     dropped = (after < 0.7 * before).mean()
     grew = (after > before).mean()
-    assert 0.01 <= dropped <= 0.08
+    assert 0.004 <= dropped <= 0.03  # SHARP_DROP_SHARE 1.5 %, calibrated (docs/synth.md)
     assert grew >= 0.8
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bottomline.ingest.catalogue import period_index, period_of
+from bottomline.synth import households as hh_model
 from bottomline.synth import members as mm
 from bottomline.synth.medical import inpatient_episodes
 from bottomline.synth.persons import People, people_of
@@ -23,14 +24,22 @@ from bottomline.synth.streams import pick, stream
 
 Events = dict[str, np.ndarray]
 
-JOB_LOSS_RATE = 0.015  # migrant workers losing a job in a month
-MORTALITY = np.array([0.0005, 0.0008, 0.002, 0.007, 0.025, 0.09])  # a year, by age band [B]
+JOB_LOSS_RATE = 0.002  # migrant workers registered unemployed or laid off in a month [B]
+# A year, by age band: close to a rural life table, giving a crude death rate near 7 ‰ [B:
+# national 7.8 ‰ in 2023, rural rates higher and the synthetic population a little younger].
+MORTALITY = np.array([0.0004, 0.0012, 0.004, 0.013, 0.045, 0.13])
 MORTALITY_AGES = (15, 45, 60, 75, 85)
 DISABLING_INJURY_RATE = 0.0004  # a year
 INJURY_RATE = 0.002  # a year, reported injuries
 NEW_DISABILITY_RATE = 0.0006  # a year, new certificates besides injuries
 DROPOUT_RATE = 0.0002  # a year, of compulsory-age pupils
 ASSISTANCE_STOP_RATE = 0.008  # of current 低保 people a month
+NEW_AFTER_SHOCK = 0.05  # households granted 低保 after a big shock [B]
+NEW_BACKGROUND_RATE = 0.0003  # other households newly granted 低保, a month [B]
+# Births a year per woman aged 20–42 in a couple household: a crude birth rate near 8 ‰
+# [B: national 6.4 ‰ in 2023, Yunnan higher].
+FERTILITY = 0.065
+MOTHER_AGES = (20, 42)
 HOUSING_APPRAISAL_RATE = 0.01  # of households a month
 WATER_PROBLEM_RATE = 0.0005  # of households a month
 TERM_MONTHS = (3, 9)  # months in which schools report non-compulsory fees
@@ -224,7 +233,7 @@ def _stage(people: People, person: np.ndarray) -> np.ndarray:
 
 def _term_fees(rng: np.random.Generator, school: np.ndarray, age: np.ndarray) -> np.ndarray:
     """Self-paid fees of a term in fen after subsidies [B: tuition, board and books]."""
-    base = np.select([school == mm.SENIOR_HIGH, school == mm.VOCATIONAL], [1800.0, 1200.0], 6000.0)
+    base = np.select([school == mm.SENIOR_HIGH, school == mm.VOCATIONAL], [1800.0, 1200.0], 3500.0)
     return np.rint(base * rng.lognormal(0.0, 0.45, len(school)) * 100).astype(np.int64)
 
 
@@ -237,10 +246,12 @@ def assistance_changes(
     stop_hh, stop_month = _by_month(rng, np.where(on_dibao, ASSISTANCE_STOP_RATE, 0.0), months)
     stop_hh, first = np.unique(stop_hh, return_index=True)
     stop_month = stop_month[first]
-    eligible = (shocks < months) & ~on_dibao & (rng.random(n) < 0.25)
+    eligible = (shocks < months) & ~on_dibao & (rng.random(n) < NEW_AFTER_SHOCK)
     new_hh = np.flatnonzero(eligible)
     new_month = np.minimum(shocks[new_hh] + 1 + rng.integers(0, 2, len(new_hh)), months - 1)
-    background, background_month = _by_month(rng, np.where(on_dibao, 0.0, 0.0006), months)
+    background, background_month = _by_month(
+        rng, np.where(on_dibao, 0.0, NEW_BACKGROUND_RATE), months
+    )
     new_hh = np.r_[new_hh, background]
     new_month = np.r_[new_month, background_month]
     new_hh, first = np.unique(new_hh, return_index=True)
@@ -349,6 +360,25 @@ def certificates(rng: np.random.Generator, people: People, injury: Events, month
     }
 
 
+def births(rng: np.random.Generator, people: People, months: int) -> Events:
+    """Newborns: a mother (a woman aged 20–42 who is the head, a spouse or a child-in-law) gives
+    birth in a month; the child joins her household (``synth.population_after`` adds it)."""
+    role = people.role
+    couple = np.isin(role, (hh_model.HEAD, hh_model.SPOUSE, hh_model.CHILD_IN_LAW))
+    lo, hi = MOTHER_AGES
+    mother = couple & ~people.male & (people.age >= lo) & (people.age <= hi)
+    person, month = _by_month(rng, np.where(mother, FERTILITY / 12, 0.0), months)
+    person, first = np.unique(person, return_index=True)  # one birth each in a panel
+    month = month[first]
+    return {
+        "person": person,  # the mother
+        "household": people.household[person],
+        "month": month,
+        "day": _days(rng, len(person)),
+        "male": rng.random(len(person)) < 0.52,
+    }
+
+
 def _first_shock(people: People, months: int, *tables: tuple[Events, np.ndarray]) -> np.ndarray:
     """The first month a household had one of the given events (``months`` when none)."""
     first = np.full(len(people.size), months, dtype=np.int64)
@@ -394,5 +424,6 @@ def simulate_panel(pop: Population, *, first_period: str, months: int, seed: int
         "housing": housing(rng, people, disaster, months),
         "water": water(rng, people, disaster, months),
         "certificates": certificates(rng, people, injury, months),
+        "births": births(stream(seed, "births"), people, months),
     }
     return Panel(first_period, months, seed, people, events, death_month, roll)

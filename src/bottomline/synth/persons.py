@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from bottomline.registry.enums import RegionLevel
+from bottomline.synth import households as household_model
 from bottomline.synth import members as member_model
 from bottomline.synth.population import Population
 
@@ -53,6 +54,8 @@ class People:
     insured: np.ndarray
     dibao: np.ndarray
     tekun: np.ndarray
+    role: np.ndarray  # index into synth.households.ROLES
+    male: np.ndarray
     id_number: pa.Array
     name: pa.Array
     # per household
@@ -104,6 +107,8 @@ def people_of(pop: Population, start: np.datetime64) -> People:
         insured=flags(m, "insured_medical"),
         dibao=flags(m, "dibao"),
         tekun=flags(m, "tekun"),
+        role=codes_of(m["relationship"], household_model.ROLES),
+        male=pc.equal(m["sex"], "male").to_numpy(zero_copy_only=False),
         id_number=m["id_number"].combine_chunks(),
         name=m["name"].combine_chunks(),
         size=size,

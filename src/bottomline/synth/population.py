@@ -27,12 +27,17 @@ from bottomline.synth.guarantees import guarantees_table, incomes_table
 from bottomline.synth.identity import phones
 from bottomline.synth.incomes import HouseholdView, IncomeModel, PersonView, income_model
 from bottomline.synth.layout import Layout, exit_years, formerly_poor, lay_out, relocated
+from bottomline.synth.monitoring import HouseholdRisk, lift_by_assistance, monitoring_columns
 from bottomline.synth.regions import regions_table
 from bottomline.synth.roster import members_table
 from bottomline.synth.streams import stream
 from bottomline.synth.strings import ascii_array, digits, join, number_text, take
 
 Progress = Callable[[str, float], None]
+# The line of the synthetic county's past monitoring: Yunnan's 2025 monitoring range (S21,
+# policies/530000000000-2025-yunnan.toml), the demo county's province. Generation data, not
+# screening policy: screening reads its line from the policy in force.
+MONITORING_LINE = 8700.0
 
 
 @dataclass
@@ -54,6 +59,7 @@ def population_for(
     year: int,
     progress: Progress | None = None,
     former_poverty: bool | None = None,
+    monitoring_line: float = MONITORING_LINE,
 ) -> Population:
     """A population for a county (12-digit code) or a province or city (its counties).
 
@@ -73,6 +79,7 @@ def population_for(
         year=year,
         progress=progress,
         former_poverty_counties=chosen,
+        monitoring_line=monitoring_line,
     )
 
 
@@ -90,11 +97,14 @@ def generate_population(
     year: int,
     progress: Progress | None = None,
     former_poverty_counties: Collection[str] | None = None,
+    monitoring_line: float = MONITORING_LINE,
 ) -> Population:
     """Generate ``households`` synthetic households over ``counties`` for income year ``year``.
 
     ``former_poverty_counties`` lists the synthetic former poverty counties; by default a
-    seeded share of the counties is chosen (docs/synth.md).
+    seeded share of the counties is chosen (docs/synth.md). ``monitoring_line`` (yuan per
+    person a year) is the line the county's past monitoring used for the recorded stock of
+    monitored and eliminated households.
     """
     report = progress or _quiet
     divs = _check_counties(counties, households, year)
@@ -105,9 +115,16 @@ def generate_population(
     model = income_model(
         stream(seed, "incomes"), frame.person_view(), frame.household_view(layout, seed)
     )
+    assisted = lift_by_assistance(
+        stream(seed, "assistance-lift"), model.current, model.previous, frame.sizes,
+        monitoring_line,
+    )  # fmt: skip
     report("incomes", 0.6)
     incomes = incomes_table(model, year)  # first, so the per-household amounts can go
+    guarantees = guarantees_table(layout, frame.formerly_poor, seed, year)
+    risk = household_risk(frame, model, guarantees, assisted)
     households = _households_table(layout, frame, model, seed)
+    households = _with_monitoring(households, risk, seed, year, monitoring_line)
     assistance = model.assistance
     del model
     tables = {
@@ -115,7 +132,7 @@ def generate_population(
         "households": households,
         "members": members_table(layout, frame, assistance, seed),
         "incomes": incomes,
-        "guarantees": guarantees_table(layout, frame.formerly_poor, seed, year),
+        "guarantees": guarantees,
     }
     report("tables", 1.0)
     return Population(year, tables, [d.code for d in divs])
@@ -204,12 +221,59 @@ def _households_table(layout: Layout, frame: Frame, model: IncomeModel, seed: in
             "relocated": relocated(rng, poor),
             "no_labour_household": _no_labour(frame),
             "monitoring_category": pa.nulls(n, pa.string()),
-            "monitoring_risks": pa.array([[]] * n, pa.list_(pa.string())),
+            "monitoring_risks": pa.ListArray.from_arrays(
+                pa.array(np.zeros(n + 1, np.int32)), pa.array([], pa.string())
+            ),
             "monitored_on": pa.nulls(n, pa.date32()),
             "risk_eliminated_on": pa.nulls(n, pa.date32()),
         },
         schema=columns.HOUSEHOLDS,
     )
+
+
+def household_risk(
+    frame: Frame, model: IncomeModel, guarantees: pa.Table, assisted: np.ndarray
+) -> HouseholdRisk:
+    """What the monitoring stock is drawn from: year Y's incomes, members and guarantees."""
+    cur, n = model.current, len(frame.sizes)
+    net = sum(cur.get(c, np.zeros(n)) for c in columns.INCOME_COLUMNS) - cur["production_costs"]
+    rigid = cur["medical_oop"] + cur["education_oop"]
+    hh = frame.people.household
+    health = frame.attrs.health
+
+    def any_of(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(hh, weights=mask, minlength=n) > 0
+
+    def flag(name: str) -> np.ndarray:
+        return guarantees[name].to_numpy(zero_copy_only=False).astype(bool)
+
+    return HouseholdRisk(
+        formerly_poor=frame.formerly_poor,
+        pc=net / frame.sizes,
+        pc_after_rigid=(net - rigid) / frame.sizes,
+        rigid_over_income=rigid > net,
+        any_ill=any_of(np.isin(health, (member_model.CHRONIC, member_model.SERIOUS))),
+        any_disabled=any_of(health == member_model.DISABLED),
+        no_labour=_no_labour(frame),
+        schooling_costs=cur["education_oop"] > cur["medical_oop"],
+        drop_cause=model.drop_cause,
+        has_wage=cur["wage"] > 0,
+        housing_unsafe=flag("housing_unsafe"),
+        water_unsafe=flag("water_unsafe"),
+        food_insecure=flag("food_clothing_insecure"),
+        assisted=assisted,
+    )
+
+
+def _with_monitoring(
+    households: pa.Table, risk: HouseholdRisk, seed: int, year: int, line: float
+) -> pa.Table:
+    columns_ = monitoring_columns(stream(seed, "monitoring"), risk, year, line)
+    for name, values in columns_.items():
+        households = households.set_column(
+            households.schema.get_field_index(name), households.schema.field(name), values
+        )
+    return households
 
 
 def _addresses(layout: Layout) -> pa.Array:
