@@ -144,11 +144,6 @@ def diff_of(report: RegistryImportReport) -> dict[str, Any]:
 # ------------------------------------------------------------------ first import and round trips
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="synth now records monitoring (households.monitoring_*), which the registry export and "
-    "import do not carry yet (contract.md, issue 9 §7); remove this mark when they do",
-)
 def test_first_import_fills_an_empty_store_with_the_population(
     engine: Engine, population: Population, tmp_path: Path
 ) -> None:
