@@ -5,8 +5,10 @@ expression and runs it in-process on DuckDB. Inputs are columnar (a registry sna
 and staged feed Parquet); the ground truth of synthetic data is never an input.
 
 Leads: one per household per cycle, listing every rule hit, the suggested category and risk
-types. A household whose every hit's risk type is already covered by an open lead or case
-(``covered``) is not raised again; it is counted as suppressed.
+types. A household whose every hit's risk type is already covered — by an open lead or case
+(``covered``), or by the monitoring the national system records for it (monitored, not yet
+eliminated, for these risk types; every natural disaster counts as one) — is not raised again;
+it is counted as suppressed.
 """
 
 from __future__ import annotations
@@ -142,8 +144,25 @@ def _feed_tables(
     return tables
 
 
+def _family(risk: ir.StringValue) -> ir.StringValue:
+    """What a risk type is covered as: every natural disaster is one (national code 02)."""
+    return risk.startswith("disaster_").ifelse("disaster", risk)
+
+
+def monitored_risks(households: ir.Table) -> ir.Table:
+    """(household_id, risk_type) of the households the national system records as monitored
+    and not yet eliminated: they are already under monitoring for these risks."""
+    monitored = households.filter(
+        households.monitoring_category.notnull() & households.risk_eliminated_on.isnull()
+    )
+    return monitored.select("household_id", risk_type=monitored.monitoring_risks.unnest())
+
+
 def _leads(hits: ir.Table, covered: ir.Table) -> ir.Table:
-    new = hits.anti_join(covered, ["household_id", "risk_type"]).select("household_id").distinct()
+    """One lead per household with a hit whose risk (family) nothing covers yet."""
+    cover = covered.select("household_id", family=_family(covered.risk_type))
+    keyed = hits.mutate(family=_family(hits.risk_type))
+    new = keyed.anti_join(cover, ["household_id", "family"]).select("household_id").distinct()
     raised = hits.semi_join(new, "household_id")
     category = ibis.cases(
         (raised.in_range & raised.formerly_poor, "unstable"),
@@ -205,12 +224,13 @@ def screen(
     hits_expr = ibis.union(*parts) if len(parts) > 1 else parts[0]
     hits = con.create_table("hits", hits_expr, temp=True, overwrite=True)
     timings["rules"] = time.perf_counter() - t0 - timings["household_view"]
-    cov = con.create_table(
+    given = con.create_table(
         "covered",
         (covered if covered is not None else COVERED_SCHEMA.empty_table()),
         temp=True,
         overwrite=True,
     )
+    cov = given.union(monitored_risks(tables["households"]).cast(given.schema()))
     say("raising leads")
     leads = con.to_pyarrow(
         _leads(hits, cov).order_by([ibis.desc("hits"), "pc_net_income", "household_id"])
