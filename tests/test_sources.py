@@ -1126,3 +1126,46 @@ def test_a_header_only_workbook_has_no_rows(tmp_path: Path) -> None:
     with xlsxwriter.Workbook(path) as book:
         book.add_worksheet("名单").write_row(0, 0, HEADER)
     assert read(open_source(path, known_headers=KNOWN)) == ([], [])
+
+
+# ---------------------------------------------------------------- the same header twice
+
+
+def test_the_same_header_twice_in_a_csv_is_refused(tmp_path: Path) -> None:
+    header = [*HEADER, "备注", "月救助金额（元）"]  # the unit suffix is not part of the name
+    path = write(tmp_path / "f.csv", csv_text([["名单"], header, [*ROWS[0], "x", "1"]]))
+    err = refused(path)
+    assert err.message == (
+        "f.csv: 表头“月救助金额”出现了 2 次（第 6、8 列） / the header 月救助金额 appears 2 times "
+        "(columns 6, 8: F, H)"
+    )
+    assert err.hint is not None
+    assert "each column is named once" in err.hint
+
+
+def test_the_same_header_twice_on_a_sheet_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "f.xlsx"
+    with xlsxwriter.Workbook(path) as book:
+        book.add_worksheet("一月").write_row(0, 0, HEADER)
+        sheet = book.add_worksheet("二月")
+        sheet.write_row(0, 0, [*HEADER, "备注", "身份证号 "])
+    err = refused(path)
+    assert err.message.startswith("f.xlsx [二月]: 表头“身份证号”出现了 2 次（第 1、8 列）")
+    ok = tmp_path / "g.xlsx"
+    with xlsxwriter.Workbook(ok) as book:
+        book.add_worksheet("一月").write_row(0, 0, [*HEADER, "备注", "备注"])
+    assert open_source(ok, known_headers=KNOWN).header == [*HEADER, "备注", "备注#2"]
+
+
+def test_the_same_header_twice_in_parquet_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "f.parquet"
+    table = pa.Table.from_arrays(
+        [pa.array(["1"]), pa.array(["2"])], names=["身份证号", " 身份证号"]
+    )
+    pq.write_table(table, path)
+    assert "the header 身份证号 appears 2 times (columns 1, 2: A, B)" in refused(path).message
+
+
+@pytest.mark.parametrize(("number", "letters"), [(1, "A"), (26, "Z"), (27, "AA"), (703, "AAA")])
+def test_column_letter(number: int, letters: str) -> None:
+    assert sources.column_letter(number) == letters

@@ -148,7 +148,7 @@ def open_source(
     if kind == "xlsx":
         source = _open_xlsx(path, known, min_known)
     elif kind == "parquet":
-        source = _open_parquet(path)
+        source = _open_parquet(path, known)
     else:
         source = _open_csv(path, head, known, min_known, encoding)
     source.size_bytes = size
@@ -246,6 +246,7 @@ def _open_csv(
     at, rows, header, score = _find_header(records, known)
     if at is None or score < min_known:
         raise _no_header(path, known)
+    _refuse_repeats(path.name, header, known)
     return Source(
         path=path,
         name=path.name,
@@ -329,6 +330,41 @@ def _unique(header: list[str]) -> list[str]:
         seen[name] = seen.get(name, 0) + 1
         out.append(name if seen[name] == 1 else f"{name}#{seen[name]}")
     return out
+
+
+def _refuse_repeats(where: str, header: Sequence[str], known: Collection[str]) -> None:
+    """A known column named twice in one header is refused: which of the two holds the data?
+
+    Names are compared after :func:`normalise_header` (``月救助金额（元）`` is ``月救助金额``).
+    Two different aliases of one column are the caller's to refuse (it knows the aliases);
+    repeated names the caller does not know (two ``备注`` columns) are kept apart as ``备注#2``
+    by :func:`_unique`.
+    """
+    positions: dict[str, list[int]] = {}
+    for i, name in enumerate(header):
+        if name and name in known:
+            positions.setdefault(name, []).append(i + 1)
+    repeated = {name: at for name, at in positions.items() if len(at) > 1}
+    if not repeated:
+        return
+    name, at = next(iter(repeated.items()))
+    numbers = "、".join(str(i) for i in at)
+    letters = ", ".join(column_letter(i) for i in at)
+    raise InputFileError(
+        f"{where}: 表头“{name}”出现了 {len(at)} 次（第 {numbers} 列） / the header {name} "
+        f"appears {len(at)} times (columns {', '.join(str(i) for i in at)}: {letters})",
+        hint="删除多余的列或改正其表头，每列只出现一次 / delete the extra column or correct its "
+        "header, so that each column is named once",
+    )
+
+
+def column_letter(number: int) -> str:
+    """A spreadsheet's name for column ``number`` (1 → A, 27 → AA)."""
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 def _no_header(path: Path, known: set[str]) -> InputFileError:
@@ -547,7 +583,7 @@ def _open_xlsx(path: Path, known: set[str], min_known: int) -> Source:
     header_rows = 1
     with _workbook(path) as workbook:
         for sheet in workbook.worksheets:
-            found = _sheet_header(sheet, known, min_known)
+            found = _sheet_header(sheet, known, min_known, f"{path.name} [{sheet.title}]")
             if found is None:
                 skipped.append(sheet.title)
                 continue
@@ -592,12 +628,14 @@ def _workbook(path: Path) -> Iterator[Any]:
 
 
 def _sheet_header(
-    sheet: object, known: set[str], min_known: int
+    sheet: object, known: set[str], min_known: int, where: str | None = None
 ) -> tuple[list[str], int, int] | None:
     head = [list(r) for r in sheet.iter_rows(max_row=HEADER_SCAN_ROWS + 1, values_only=True)]  # type: ignore[attr-defined]
     at, rows, header, score = _find_header(head, known)
     if at is None or score < min_known:
         return None
+    if where is not None:
+        _refuse_repeats(where, header, known)
     return _unique(header), at + rows + 1, rows
 
 
@@ -669,8 +707,24 @@ def _calamine_sheet(reader: Any, title: str, start: int) -> dict[int, list[str]]
         if "out of bound" in str(err).lower() or "no data" in str(err).lower():
             return {}
         raise _unreadable(Path(title), err) from None
+    if any(_has_long_integers(column) for column in batch.columns):
+        return None
     columns = {info.absolute_index: i for i, info in enumerate(sheet.selected_columns)}
     return {index: _column_text(batch.column(i)) for index, i in columns.items()}
+
+
+def _has_long_integers(column: pa.Array) -> bool:
+    """Whole numbers of 16 digits or more (ID numbers typed as numbers).
+
+    openpyxl gives such a cell as the digits the file holds when written as an integer and as
+    a float otherwise (``_cell`` then shows it with its exponent); calamine gives a float either
+    way, so which it was is known only from the file's text: such sheets go to openpyxl.
+    """
+    if not pa.types.is_floating(column.type):
+        return False
+    big = pc.greater_equal(pc.abs(column), 1e15)
+    whole = pc.equal(pc.floor(column), column)
+    return bool(pc.any(pc.and_(big, whole)).as_py())
 
 
 def _column_text(column: pa.Array) -> list[str]:
@@ -795,7 +849,7 @@ def _cell(value: object) -> str:
 # ---------------------------------------------------------------- Parquet and Arrow
 
 
-def _open_parquet(path: Path) -> Source:
+def _open_parquet(path: Path, known: set[str]) -> Source:
     try:
         schema = pq.read_schema(path)
     except (pa.ArrowInvalid, OSError) as err:
@@ -803,11 +857,13 @@ def _open_parquet(path: Path) -> Source:
             f"{path.name} cannot be read as Parquet: {str(err).splitlines()[0]}",
             hint="send the file again; it may be cut short",
         ) from None
+    names = [normalise_header(n) for n in schema.names]
+    _refuse_repeats(path.name, names, known)
     return Source(
         path=path,
         name=path.name,
         format="parquet",
-        header=_unique([normalise_header(n) for n in schema.names]),
+        header=_unique(names),
         data_start=1,
     )
 

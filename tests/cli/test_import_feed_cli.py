@@ -266,3 +266,16 @@ def test_a_file_with_mixed_encodings_is_refused_without_a_traceback(
     output = proc.stdout + proc.stderr
     assert proc.returncode == 2, output
     assert "Traceback" not in output
+
+
+def test_the_same_header_twice_is_refused(
+    registry: tuple[Path, list[str]], data_dir: Path, tmp_path: Path
+) -> None:
+    rows = [[*r, r[0]] for r in feed_rows(registry[1])]
+    path = write_feed(tmp_path / "民政.csv", rows, [*HEADER, "身份证号"])
+    code, output = import_feed_cli(path, data_dir)
+    assert code == 2, output
+    flat = output.replace("\n", "")
+    assert "表头“身份证号”出现了 2 次" in flat
+    assert "the header 身份证号 appears 2 times (columns 1, 7: A, G)" in flat
+    assert staged_files(data_dir) == []
