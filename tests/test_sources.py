@@ -1169,3 +1169,16 @@ def test_the_same_header_twice_in_parquet_is_refused(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("number", "letters"), [(1, "A"), (26, "Z"), (27, "AA"), (703, "AAA")])
 def test_column_letter(number: int, letters: str) -> None:
     assert sources.column_letter(number) == letters
+
+
+def test_a_two_row_header_with_no_rows_below_it(tmp_path: Path) -> None:
+    path = tmp_path / "f.xlsx"
+    with xlsxwriter.Workbook(path) as book:
+        sheet = book.add_worksheet("结算")
+        for c, name in enumerate(["身份证号", "姓名", "结算日期", "就诊类型"]):
+            sheet.merge_range(0, c, 1, c, name)
+        sheet.merge_range(0, 4, 0, 5, "费用")
+        sheet.write_row(1, 4, ["总费用", "个人自付"])
+    source = open_source(path, known_headers=MEDICAL.known_headers)
+    assert (source.header_rows, source.data_start) == (2, 3)
+    assert read(source) == ([], [])

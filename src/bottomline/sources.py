@@ -660,7 +660,7 @@ def _xlsx_chunks(source: Source, size: int) -> Iterator[SourceChunk]:
         assert found is not None
         names, start, _rows = found
         order = [names.index(h) if h in names else None for h in source.header]
-        table = _calamine_sheet(reader, title, start)
+        table = _calamine_sheet(reader, source.path, title, start)
         if table is None:  # a column mixes kinds of cell
             yield from _openpyxl_chunks(source, title, start, order, size)
             continue
@@ -683,7 +683,7 @@ def _unreadable(path: Path, err: Exception) -> InputFileError:
     )
 
 
-def _calamine_sheet(reader: Any, title: str, start: int) -> dict[int, list[str]] | None:
+def _calamine_sheet(reader: Any, path: Path, title: str, start: int) -> dict[int, list[str]] | None:
     """The sheet's cells from row ``start`` on, as text, by absolute column index (0 = A).
 
     Rows are not trimmed: list position i is spreadsheet row ``start + i`` (fastexcel keeps
@@ -703,10 +703,12 @@ def _calamine_sheet(reader: Any, title: str, start: int) -> dict[int, list[str]]
         batch = sheet.to_arrow()
     except fastexcel.UnsupportedColumnTypeCombinationError:
         return None
-    except fastexcel.FastExcelError as err:
-        if "out of bound" in str(err).lower() or "no data" in str(err).lower():
+    except fastexcel.InvalidParametersError as err:
+        if "rows skipped" in str(err):  # nothing below the header: no data rows
             return {}
-        raise _unreadable(Path(title), err) from None
+        raise _unreadable(path, err) from None
+    except fastexcel.FastExcelError as err:
+        raise _unreadable(path, err) from None
     if any(_has_long_integers(column) for column in batch.columns):
         return None
     columns = {info.absolute_index: i for i, info in enumerate(sheet.selected_columns)}
