@@ -13,7 +13,9 @@ import io
 import random
 import tempfile
 import zipfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -987,3 +989,196 @@ def test_sha256_is_the_hash_of_the_file_bytes(tmp_path: Path) -> None:
         source = open_source(path, known_headers=KNOWN)
         assert source.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
         assert source.size_bytes == path.stat().st_size
+
+
+# ---------------------------------------------------------------- XLSX through calamine
+
+
+def chunk_rows(chunks: Iterable[sources.SourceChunk]) -> list[tuple[str | None, int, list[str]]]:
+    return [
+        (chunk.sheet, int(n), list(row.values()))
+        for chunk in chunks
+        for n, row in zip(chunk.row_numbers, chunk.table.to_pylist(), strict=True)
+    ]
+
+
+CELL_KINDS = {
+    "text": st.text("张王李 0123X\u3000", max_size=6),
+    "id_text": st.from_regex(r"5323\d{13}[\dX]", fullmatch=True),
+    "number": st.one_of(
+        st.integers(-(10**6), 10**6),
+        st.floats(-1e6, 1e6, allow_nan=False).map(lambda v: round(v, 2)),
+        st.sampled_from([532328198001010011, 1e15, 1e20, 0.00001, -0.5, 0.0]),
+    ),
+    "date": st.dates(dt.date(1900, 3, 1), dt.date(2100, 1, 1)),
+    "datetime": st.datetimes(dt.datetime(1900, 3, 1), dt.datetime(2100, 1, 1)).map(
+        lambda v: v.replace(microsecond=0)
+    ),
+    "time": st.times().map(lambda v: v.replace(microsecond=0)),
+    "boolean": st.booleans(),
+}
+
+
+def write_cell(sheet: Any, formats: dict[str, Any], row: int, col: int, value: object) -> None:
+    if isinstance(value, bool):
+        sheet.write_boolean(row, col, value)
+    elif isinstance(value, int | float):
+        sheet.write_number(row, col, value)
+    elif isinstance(value, dt.datetime):
+        sheet.write_datetime(row, col, value, formats["stamp"])
+    elif isinstance(value, dt.date):
+        sheet.write_datetime(row, col, dt.datetime.combine(value, dt.time()), formats["date"])
+    elif isinstance(value, dt.time):
+        sheet.write_datetime(row, col, value, formats["time"])
+    else:
+        sheet.write_string(row, col, str(value))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    data=st.data(),
+    kinds=st.lists(st.sampled_from([*CELL_KINDS, "mixed"]), min_size=1, max_size=4),
+    titles=st.integers(0, 2),
+    constant_memory=st.booleans(),
+    first_col=st.integers(0, 2),
+)
+def test_calamine_reads_every_cell_as_openpyxl_does(
+    data: st.DataObject, kinds: list[str], titles: int, constant_memory: bool, first_col: int
+) -> None:
+    """Random sheets (title rows, blank rows, a first column other than A, inline strings from
+    xlsxwriter's constant-memory mode, columns of one kind or mixed): fastexcel's reading gives
+    exactly the rows, numbers and text of the openpyxl reader."""
+    header = ["身份证号", "姓名", "救助类型", "变动类型"][: len(kinds)]
+    if len(header) < 2:
+        header = ["身份证号", "姓名"]
+        kinds = [*kinds, "text"]
+    mixed = st.one_of(*CELL_KINDS.values())
+    cells = [
+        [data.draw(st.none() | (mixed if kind == "mixed" else CELL_KINDS[kind])) for kind in kinds]
+        for _ in range(data.draw(st.integers(0, 12)))
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "f.xlsx"
+        with xlsxwriter.Workbook(path, {"constant_memory": constant_memory}) as book:
+            sheet = book.add_worksheet("名单")
+            formats = {
+                "date": book.add_format({"num_format": "yyyy-mm-dd"}),
+                "stamp": book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"}),
+                "time": book.add_format({"num_format": "hh:mm:ss"}),
+            }
+            for t in range(titles):
+                sheet.write_string(t, first_col, f"2025年10月名单 第{t + 1}行")
+            sheet.write_row(titles, first_col, header)
+            for r, row in enumerate(cells, start=titles + 1):
+                for c, value in enumerate(row):
+                    if value is not None:
+                        write_cell(sheet, formats, r, first_col + c, value)
+        source = open_source(path, known_headers=KNOWN)
+        assert source.data_start == titles + 2
+        expected = chunk_rows(sources.read_xlsx_with_openpyxl(source))
+        assert chunk_rows(source.chunks()) == expected
+        assert chunk_rows(source.chunks(rows=3)) == expected
+
+
+def test_a_sheet_of_one_kind_per_column_is_read_by_calamine_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """openpyxl reads only the header rows; the cells come from fastexcel."""
+    path = tmp_path / "f.xlsx"
+    with xlsxwriter.Workbook(path, {"constant_memory": True}) as book:
+        sheet = book.add_worksheet("名单")
+        sheet.write_string(0, 0, "2025年10月民政救助名单")
+        sheet.write_row(1, 0, HEADER)
+        sheet.write_row(2, 0, [*ROWS[0][:5], 650])
+        sheet.write_row(4, 0, [*ROWS[1][:5], 1200.5])
+
+    def no_openpyxl(*args: object, **kwargs: object) -> Iterator[sources.SourceChunk]:
+        raise AssertionError("the sheet was read by openpyxl")
+
+    monkeypatch.setattr(sources, "_openpyxl_chunks", no_openpyxl)
+    source = open_source(path, known_headers=KNOWN)
+    assert read(source) == ([(3, ROWS[0]), (5, [*ROWS[1][:5], "1200.5"])], [])
+
+
+def test_a_mixed_column_is_read_exactly(tmp_path: Path) -> None:
+    """An ID typed as a number beside IDs as text: the number is not given invented digits."""
+    path = tmp_path / "f.xlsx"
+    with xlsxwriter.Workbook(path) as book:
+        sheet = book.add_worksheet("名单")
+        sheet.write_row(0, 0, HEADER[:2])
+        sheet.write_row(1, 0, ["532328198001010011", "张三"])
+        sheet.write_number(2, 0, 532328198001010029)
+        sheet.write_string(2, 1, "李四")
+        sheet.write_boolean(3, 0, True)
+        sheet.write_string(3, 1, "true")
+    assert read(open_source(path, known_headers=KNOWN)) == (
+        [
+            (2, ["532328198001010011", "张三"]),
+            (3, ["5.3232819800101e+17", "李四"]),  # xlsxwriter keeps 15 digits
+            (4, ["是", "true"]),
+        ],
+        [],
+    )
+
+
+def test_a_header_only_workbook_has_no_rows(tmp_path: Path) -> None:
+    path = tmp_path / "f.xlsx"
+    with xlsxwriter.Workbook(path) as book:
+        book.add_worksheet("名单").write_row(0, 0, HEADER)
+    assert read(open_source(path, known_headers=KNOWN)) == ([], [])
+
+
+# ---------------------------------------------------------------- the same header twice
+
+
+def test_the_same_header_twice_in_a_csv_is_refused(tmp_path: Path) -> None:
+    header = [*HEADER, "备注", "月救助金额（元）"]  # the unit suffix is not part of the name
+    path = write(tmp_path / "f.csv", csv_text([["名单"], header, [*ROWS[0], "x", "1"]]))
+    err = refused(path)
+    assert err.message == (
+        "f.csv: 表头“月救助金额”出现了 2 次（第 6、8 列） / the header 月救助金额 appears 2 times "
+        "(columns 6, 8: F, H)"
+    )
+    assert err.hint is not None
+    assert "each column is named once" in err.hint
+
+
+def test_the_same_header_twice_on_a_sheet_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "f.xlsx"
+    with xlsxwriter.Workbook(path) as book:
+        book.add_worksheet("一月").write_row(0, 0, HEADER)
+        sheet = book.add_worksheet("二月")
+        sheet.write_row(0, 0, [*HEADER, "备注", "身份证号 "])
+    err = refused(path)
+    assert err.message.startswith("f.xlsx [二月]: 表头“身份证号”出现了 2 次（第 1、8 列）")
+    ok = tmp_path / "g.xlsx"
+    with xlsxwriter.Workbook(ok) as book:
+        book.add_worksheet("一月").write_row(0, 0, [*HEADER, "备注", "备注"])
+    assert open_source(ok, known_headers=KNOWN).header == [*HEADER, "备注", "备注#2"]
+
+
+def test_the_same_header_twice_in_parquet_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "f.parquet"
+    table = pa.Table.from_arrays(
+        [pa.array(["1"]), pa.array(["2"])], names=["身份证号", " 身份证号"]
+    )
+    pq.write_table(table, path)
+    assert "the header 身份证号 appears 2 times (columns 1, 2: A, B)" in refused(path).message
+
+
+@pytest.mark.parametrize(("number", "letters"), [(1, "A"), (26, "Z"), (27, "AA"), (703, "AAA")])
+def test_column_letter(number: int, letters: str) -> None:
+    assert sources.column_letter(number) == letters
+
+
+def test_a_two_row_header_with_no_rows_below_it(tmp_path: Path) -> None:
+    path = tmp_path / "f.xlsx"
+    with xlsxwriter.Workbook(path) as book:
+        sheet = book.add_worksheet("结算")
+        for c, name in enumerate(["身份证号", "姓名", "结算日期", "就诊类型"]):
+            sheet.merge_range(0, c, 1, c, name)
+        sheet.merge_range(0, 4, 0, 5, "费用")
+        sheet.write_row(1, 4, ["总费用", "个人自付"])
+    source = open_source(path, known_headers=MEDICAL.known_headers)
+    assert (source.header_rows, source.data_start) == (2, 3)
+    assert read(source) == ([], [])

@@ -148,7 +148,7 @@ def open_source(
     if kind == "xlsx":
         source = _open_xlsx(path, known, min_known)
     elif kind == "parquet":
-        source = _open_parquet(path)
+        source = _open_parquet(path, known)
     else:
         source = _open_csv(path, head, known, min_known, encoding)
     source.size_bytes = size
@@ -246,6 +246,7 @@ def _open_csv(
     at, rows, header, score = _find_header(records, known)
     if at is None or score < min_known:
         raise _no_header(path, known)
+    _refuse_repeats(path.name, header, known)
     return Source(
         path=path,
         name=path.name,
@@ -329,6 +330,41 @@ def _unique(header: list[str]) -> list[str]:
         seen[name] = seen.get(name, 0) + 1
         out.append(name if seen[name] == 1 else f"{name}#{seen[name]}")
     return out
+
+
+def _refuse_repeats(where: str, header: Sequence[str], known: Collection[str]) -> None:
+    """A known column named twice in one header is refused: which of the two holds the data?
+
+    Names are compared after :func:`normalise_header` (``月救助金额（元）`` is ``月救助金额``).
+    Two different aliases of one column are the caller's to refuse (it knows the aliases);
+    repeated names the caller does not know (two ``备注`` columns) are kept apart as ``备注#2``
+    by :func:`_unique`.
+    """
+    positions: dict[str, list[int]] = {}
+    for i, name in enumerate(header):
+        if name and name in known:
+            positions.setdefault(name, []).append(i + 1)
+    repeated = {name: at for name, at in positions.items() if len(at) > 1}
+    if not repeated:
+        return
+    name, at = next(iter(repeated.items()))
+    numbers = "、".join(str(i) for i in at)
+    letters = ", ".join(column_letter(i) for i in at)
+    raise InputFileError(
+        f"{where}: 表头“{name}”出现了 {len(at)} 次（第 {numbers} 列） / the header {name} "
+        f"appears {len(at)} times (columns {', '.join(str(i) for i in at)}: {letters})",
+        hint="删除多余的列或改正其表头，每列只出现一次 / delete the extra column or correct its "
+        "header, so that each column is named once",
+    )
+
+
+def column_letter(number: int) -> str:
+    """A spreadsheet's name for column ``number`` (1 → A, 27 → AA)."""
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 def _no_header(path: Path, known: set[str]) -> InputFileError:
@@ -547,7 +583,7 @@ def _open_xlsx(path: Path, known: set[str], min_known: int) -> Source:
     header_rows = 1
     with _workbook(path) as workbook:
         for sheet in workbook.worksheets:
-            found = _sheet_header(sheet, known, min_known)
+            found = _sheet_header(sheet, known, min_known, f"{path.name} [{sheet.title}]")
             if found is None:
                 skipped.append(sheet.title)
                 continue
@@ -592,43 +628,198 @@ def _workbook(path: Path) -> Iterator[Any]:
 
 
 def _sheet_header(
-    sheet: object, known: set[str], min_known: int
+    sheet: object, known: set[str], min_known: int, where: str | None = None
 ) -> tuple[list[str], int, int] | None:
     head = [list(r) for r in sheet.iter_rows(max_row=HEADER_SCAN_ROWS + 1, values_only=True)]  # type: ignore[attr-defined]
     at, rows, header, score = _find_header(head, known)
     if at is None or score < min_known:
         return None
+    if where is not None:
+        _refuse_repeats(where, header, known)
     return _unique(header), at + rows + 1, rows
 
 
 def _xlsx_chunks(source: Source, size: int) -> Iterator[SourceChunk]:
+    """Every data sheet's rows: calamine (fastexcel) reads the cells, openpyxl only the header.
+
+    A sheet whose columns each hold one kind of cell (text, numbers, dates, booleans) is read
+    by fastexcel in one pass and its typed columns turned into text as :func:`_cell` does.
+    When a column mixes kinds (an ID column with some IDs typed as numbers), fastexcel would
+    give its numbers as text of its own making, so that sheet is read cell by cell by openpyxl.
+    """
     assert source.path is not None
     known = set(source.header)
     with _workbook(source.path) as workbook:
-        for sheet in workbook.worksheets:
-            if sheet.title in source.skipped_sheets:
+        heads = {
+            sheet.title: _sheet_header(sheet, known, 1)
+            for sheet in workbook.worksheets
+            if sheet.title not in source.skipped_sheets
+        }
+    reader = _calamine(source.path)
+    for title, found in heads.items():
+        assert found is not None
+        names, start, _rows = found
+        order = [names.index(h) if h in names else None for h in source.header]
+        table = _calamine_sheet(reader, source.path, title, start)
+        if table is None:  # a column mixes kinds of cell
+            yield from _openpyxl_chunks(source, title, start, order, size)
+            continue
+        yield from _table_chunks(table, start, order, source.header, title, size)
+
+
+def _calamine(path: Path) -> Any:
+    import fastexcel
+
+    try:
+        return fastexcel.read_excel(path)
+    except fastexcel.FastExcelError as err:
+        raise _unreadable(path, err) from None
+
+
+def _unreadable(path: Path, err: Exception) -> InputFileError:
+    return InputFileError(
+        f"{path.name} cannot be opened as an Excel workbook ({type(err).__name__})",
+        hint="open it in Excel or WPS, save it again as .xlsx, and import that",
+    )
+
+
+def _calamine_sheet(reader: Any, path: Path, title: str, start: int) -> dict[int, list[str]] | None:
+    """The sheet's cells from row ``start`` on, as text, by absolute column index (0 = A).
+
+    Rows are not trimmed: list position i is spreadsheet row ``start + i`` (fastexcel keeps
+    empty rows inside the range, and with ``header_row=None`` an integer ``skip_rows`` counts
+    from the sheet's first row). None when a column holds more than one kind of cell.
+    """
+    import fastexcel
+
+    try:
+        sheet = reader.load_sheet(
+            title,
+            header_row=None,
+            skip_rows=start - 1,
+            schema_sample_rows=None,  # every row decides the column's type
+            dtype_coercion="strict",  # a mixed column is an error, not text of fastexcel's own
+        )
+        batch = sheet.to_arrow()
+    except fastexcel.UnsupportedColumnTypeCombinationError:
+        return None
+    except fastexcel.InvalidParametersError as err:
+        if "rows skipped" in str(err):  # nothing below the header: no data rows
+            return {}
+        raise _unreadable(path, err) from None
+    except fastexcel.FastExcelError as err:
+        raise _unreadable(path, err) from None
+    if any(_has_long_integers(column) for column in batch.columns):
+        return None
+    columns = {info.absolute_index: i for i, info in enumerate(sheet.selected_columns)}
+    return {index: _column_text(batch.column(i)) for index, i in columns.items()}
+
+
+def _has_long_integers(column: pa.Array) -> bool:
+    """Whole numbers of 16 digits or more (ID numbers typed as numbers).
+
+    openpyxl gives such a cell as the digits the file holds when written as an integer and as
+    a float otherwise (``_cell`` then shows it with its exponent); calamine gives a float either
+    way, so which it was is known only from the file's text: such sheets go to openpyxl.
+    """
+    if not pa.types.is_floating(column.type):
+        return False
+    big = pc.greater_equal(pc.abs(column), 1e15)
+    whole = pc.equal(pc.floor(column), column)
+    return bool(pc.any(pc.and_(big, whole)).as_py())
+
+
+def _column_text(column: pa.Array) -> list[str]:
+    """A typed column as the text :func:`_cell` gives each value."""
+    kind = column.type
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return pc.fill_null(pc.utf8_trim_whitespace(column), "").to_pylist()
+    if pa.types.is_null(kind):
+        return [""] * len(column)
+    if pa.types.is_timestamp(kind):
+        return [_cell(_calamine_time(v)) for v in column.to_pylist()]
+    return [_cell(v) for v in column.to_pylist()]
+
+
+_CALAMINE_DAY_ZERO = dt.date(1899, 12, 31)  # calamine's date for a serial below 1 (a time of day)
+
+
+def _calamine_time(value: dt.datetime | None) -> dt.datetime | dt.time | None:
+    """A time-of-day cell (serial below 1) as openpyxl gives it: a time, not a date in 1899."""
+    if value is not None and value.date() == _CALAMINE_DAY_ZERO:
+        return value.time()
+    return value
+
+
+def _table_chunks(
+    columns: dict[int, list[str]],
+    start: int,
+    order: list[int | None],
+    header: list[str],
+    sheet: str,
+    size: int,
+) -> Iterator[SourceChunk]:
+    height = max((len(c) for c in columns.values()), default=0)
+    empty = [""] * height
+    picked = [columns.get(i, empty) if i is not None else empty for i in order]
+    numbers = np.arange(start, start + height, dtype=np.int64)
+    table = pa.table(
+        {name: pa.array(col, pa.string()) for name, col in zip(header, picked, strict=True)}
+    )
+    keep = ~_blank_rows(table)
+    if not keep.all():  # blank rows are not rows, but they keep their numbers
+        table, numbers = table.filter(pa.array(keep)), numbers[keep]
+    for offset in range(0, table.num_rows, size):
+        yield SourceChunk(
+            table=table.slice(offset, size),
+            row_numbers=numbers[offset : offset + size],
+            sheet=sheet,
+        )
+
+
+def _openpyxl_chunks(
+    source: Source, title: str, start: int, order: list[int | None], size: int
+) -> Iterator[SourceChunk]:
+    """One sheet read cell by cell by openpyxl (exact for columns that mix kinds of cell)."""
+    assert source.path is not None
+    with _workbook(source.path) as workbook:
+        sheet = workbook[title]
+        rows: list[list[str]] = []
+        numbers: list[int] = []
+        for number, values in enumerate(
+            sheet.iter_rows(min_row=start, values_only=True), start=start
+        ):
+            cells = [_cell(values[i]) if i is not None and i < len(values) else "" for i in order]
+            if not any(cells):
                 continue
-            found = _sheet_header(sheet, known, 1)
-            assert found is not None
-            names, start, _rows = found
-            order = [names.index(h) if h in names else None for h in source.header]
-            rows: list[list[str]] = []
-            numbers: list[int] = []
-            for number, values in enumerate(
-                sheet.iter_rows(min_row=start, values_only=True), start=start
-            ):
-                cells = [
-                    _cell(values[i]) if i is not None and i < len(values) else "" for i in order
-                ]
-                if not any(cells):
-                    continue
-                rows.append(cells)
-                numbers.append(number)
-                if len(rows) >= size:
-                    yield _rows_chunk(rows, numbers, source.header, sheet.title)
-                    rows, numbers = [], []
-            if rows:
-                yield _rows_chunk(rows, numbers, source.header, sheet.title)
+            rows.append(cells)
+            numbers.append(number)
+            if len(rows) >= size:
+                yield _rows_chunk(rows, numbers, source.header, title)
+                rows, numbers = [], []
+        if rows:
+            yield _rows_chunk(rows, numbers, source.header, title)
+
+
+def read_xlsx_with_openpyxl(source: Source, rows: int = 65_536) -> Iterator[SourceChunk]:
+    """The same chunks as :meth:`Source.chunks`, every sheet read by openpyxl alone.
+
+    The reader before fastexcel, kept as the exact fallback and as the benchmark's baseline.
+    """
+    assert source.format == "xlsx"
+    assert source.path is not None
+    known = set(source.header)
+    with _workbook(source.path) as workbook:
+        heads = [
+            (sheet.title, _sheet_header(sheet, known, 1))
+            for sheet in workbook.worksheets
+            if sheet.title not in source.skipped_sheets
+        ]
+    for title, found in heads:
+        assert found is not None
+        names, start, _ = found
+        order = [names.index(h) if h in names else None for h in source.header]
+        yield from _openpyxl_chunks(source, title, start, order, rows)
 
 
 def _rows_chunk(
@@ -660,7 +851,7 @@ def _cell(value: object) -> str:
 # ---------------------------------------------------------------- Parquet and Arrow
 
 
-def _open_parquet(path: Path) -> Source:
+def _open_parquet(path: Path, known: set[str]) -> Source:
     try:
         schema = pq.read_schema(path)
     except (pa.ArrowInvalid, OSError) as err:
@@ -668,11 +859,13 @@ def _open_parquet(path: Path) -> Source:
             f"{path.name} cannot be read as Parquet: {str(err).splitlines()[0]}",
             hint="send the file again; it may be cut short",
         ) from None
+    names = [normalise_header(n) for n in schema.names]
+    _refuse_repeats(path.name, names, known)
     return Source(
         path=path,
         name=path.name,
         format="parquet",
-        header=_unique([normalise_header(n) for n in schema.names]),
+        header=_unique(names),
         data_start=1,
     )
 

@@ -142,7 +142,7 @@ def walked(county: County) -> dict[str, str]:
         "--category", "marginal", "--note", "户主申报", "--date", "2026-03-02", "--as", "li",
     )  # fmt: skip
     c.ok(
-        "lead", "add", "--household", h2, "--channel", "cadre_visit", "--risk", "schooling",
+        "lead", "add", "--household", h2, "--channel", "干部走访排查", "--risk", "因学",
         "--date", "2026-03-02", "--as", "li",
     )  # fmt: skip
     out["intake"] = c.ok("lead", "intake", "--as", "zhao")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from sqlalchemy import text
 
 from bottomline.db import make_engine, upgrade
 from bottomline.ids import check_char
@@ -266,3 +267,104 @@ def test_a_file_with_mixed_encodings_is_refused_without_a_traceback(
     output = proc.stdout + proc.stderr
     assert proc.returncode == 2, output
     assert "Traceback" not in output
+
+
+def test_the_same_header_twice_is_refused(
+    registry: tuple[Path, list[str]], data_dir: Path, tmp_path: Path
+) -> None:
+    rows = [[*r, r[0]] for r in feed_rows(registry[1])]
+    path = write_feed(tmp_path / "民政.csv", rows, [*HEADER, "身份证号"])
+    code, output = import_feed_cli(path, data_dir)
+    assert code == 2, output
+    flat = output.replace("\n", "")
+    assert "表头“身份证号”出现了 2 次" in flat
+    assert "the header 身份证号 appears 2 times (columns 1, 7: A, G)" in flat
+    assert staged_files(data_dir) == []
+
+
+def squeezed(text: str) -> str:
+    """Text without white space: Rich wraps long messages anywhere in Chinese text."""
+    return "".join(text.split())
+
+
+def add_user(data_dir: Path, name: str, role: str) -> None:
+    proc = run(
+        "user", "add", name, "--name", "用户", "--role", role, "--region", "532328000000",
+        "--as", "system", data_dir=data_dir,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def batches(data_dir: Path) -> str:
+    proc = run("import", "batches", data_dir=data_dir)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc.stdout
+
+
+def test_a_resent_month_is_refused_then_superseded_and_withdrawn(
+    registry: tuple[Path, list[str]], data_dir: Path, tmp_path: Path
+) -> None:
+    """The same roll re-saved (UTF-8, tab-separated, one amount corrected) is refused as
+    overlapping batch 1; superseding batch 1 with it leaves only its rows; withdrawing that
+    leaves none; each step audited."""
+    rows = feed_rows(registry[1])
+    code, output = import_feed_cli(write_feed(tmp_path / "民政.csv", rows), data_dir)
+    assert code == 0, output
+    corrected = [list(r) for r in rows]
+    corrected[1][5] = "1,300.00"
+    resent = tmp_path / "民政（更正）.csv"
+    resent.write_text(
+        "\n".join("\t".join(r) for r in [HEADER, *corrected]) + "\n", encoding="utf-8"
+    )
+
+    code, output = import_feed_cli(resent, data_dir)
+    flat = squeezed(output)
+    assert code == 2, output
+    assert squeezed("rows of this file are already in committed batch 1 (5 rows)") in flat
+    assert squeezed("of which 1 with corrected values") in flat
+    assert squeezed(f"bottomline import supersede 1 {resent} --as USER") in flat
+    assert staged_files(data_dir) == ["batch-1.parquet"]
+
+    add_user(data_dir, "zhao", "county")
+    add_user(data_dir, "li", "auditor")
+    proc = run("import", "supersede", "1", str(resent), "--as", "li", data_dir=data_dir)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert squeezed("may not supersede or withdraw") in squeezed(proc.stdout)
+
+    proc = run("import", "supersede", "1", str(resent), "--as", "zhao", data_dir=data_dir)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "batch 3 replaces batch 1" in proc.stdout
+    assert staged_files(data_dir) == ["batch-3.parquet"]
+    retired = data_dir / "feeds" / "_retired" / "civil_affairs" / "period=2025-10"
+    assert (retired / "batch-1.parquet").exists()
+    staged = pq.read_table(
+        data_dir / "feeds" / "civil_affairs" / "period=2025-10" / "batch-3.parquet"
+    )
+    assert 1300.0 in staged["amount"].to_pylist()
+    listing = batches(data_dir)
+    assert "superseded → 3" in listing
+    assert "导入失败 / failed" in listing  # batch 2, the refused import
+
+    proc = run("import", "withdraw", "3", "--reason", "误发", "--as", "zhao", data_dir=data_dir)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert squeezed("batch 3 (civil_affairs 2025-10) withdrawn") in squeezed(proc.stdout)
+    assert staged_files(data_dir) == []
+    assert "已撤回 / withdrawn" in batches(data_dir)
+    again = run("import", "withdraw", "3", "--reason", "误发", "--as", "zhao", data_dir=data_dir)
+    assert again.returncode == 2
+    assert squeezed("only a committed batch") in squeezed(again.stdout)
+
+    log = run("audit", "verify", data_dir=data_dir)
+    assert log.returncode == 0, log.stdout + log.stderr
+    engine = make_engine(f"sqlite:///{data_dir / 'bottomline.db'}")
+    try:
+        with engine.connect() as con:
+            actions = con.execute(
+                text("SELECT action, entity_id, actor FROM audit_log WHERE entity = 'ingest_batch'")
+            ).all()
+    finally:
+        engine.dispose()
+    assert [tuple(a) for a in actions] == [
+        ("ingest.supersede", "1", "zhao"),
+        ("ingest.withdraw", "3", "zhao"),
+    ]

@@ -82,3 +82,18 @@ def test_a_file_it_cannot_take_gives_a_message_not_a_traceback(
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "Traceback" not in proc.stdout + proc.stderr
     assert message in proc.stdout.replace("\n", " ")
+
+
+def test_the_same_header_twice_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text(
+        "户编号,村代码,姓名,证件号码,证件号码\n1,532328101201,张三,532328197001010011,x\n",
+        encoding="utf-8",
+    )
+
+    proc = run("import", "registry", str(path), data_dir=tmp_path)
+
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    out = proc.stdout.replace("\n", " ")
+    assert "证件号码" in out
+    assert "appears 2 times (columns 4, 5: D, E)" in out

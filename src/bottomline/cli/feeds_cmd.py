@@ -16,16 +16,29 @@ from bottomline.db import open_store
 from bottomline.errors import UserError
 from bottomline.ingest.catalogue import FEEDS
 from bottomline.ingest.enums import BatchStatus
+from bottomline.ingest.models import IngestBatch
 
 if TYPE_CHECKING:  # ingest's actions pull in pyarrow and duckdb: import them when they run
     from bottomline.ingest.actions import ImportReport
+    from bottomline.ingest.batches import Replacement
 
 
 def import_one(
-    path: Path, *, engine: Engine, feed: str, period: str, encoding: str | None, store: Path
+    path: Path,
+    *,
+    engine: Engine,
+    feed: str,
+    period: str,
+    encoding: str | None,
+    store: Path,
+    replaces: Replacement | None = None,
 ) -> ImportReport:
-    """Import one file with a progress bar; the members index is read from the store."""
+    """Import one file with a progress bar; the members index is read from the store.
+
+    A file overlapping a committed batch is refused with the commands that resolve it.
+    """
     from bottomline.ingest.actions import import_feed, open_feed_file, registry_members
+    from bottomline.ingest.batches import OverlapError
     from bottomline.registry.models import Member
 
     with Session(engine) as session:
@@ -36,18 +49,27 @@ def import_one(
             )
     source = open_feed_file(path, feed=feed, encoding=encoding)
     members = registry_members(engine)
-    with progress_bar() as bar:
-        task = bar.add_task(f"{feed} {period} {path.name}", total=None)
-        return import_feed(
-            source,
-            engine=engine,
-            feed=feed,
-            period=period,
-            members=members,
-            feeds_dir=store / "feeds",
-            reports_dir=store / "reports",
-            progress=lambda rows: bar.update(task, completed=rows),
-        )
+    try:
+        with progress_bar() as bar:
+            task = bar.add_task(f"{feed} {period} {path.name}", total=None)
+            return import_feed(
+                source,
+                engine=engine,
+                feed=feed,
+                period=period,
+                members=members,
+                feeds_dir=store / "feeds",
+                reports_dir=store / "reports",
+                progress=lambda rows: bar.update(task, completed=rows),
+                replaces=replaces,
+            )
+    except OverlapError as err:
+        batch = err.overlaps[0].batch_id
+        raise UserError(
+            err.message,
+            hint=f"{err.hint}:\n  bottomline import supersede {batch} {path} --as USER\n"
+            f"  bottomline import withdraw {batch} --reason 误发 --as USER",
+        ) from None
 
 
 def print_report(report: ImportReport) -> None:
@@ -82,6 +104,15 @@ def print_report(report: ImportReport) -> None:
     for label, path in (("rejects", report.rejects), ("unmatched", report.unmatched_report)):
         if path is not None:
             console.print(f"{label}: {path}")
+
+
+def batch_status(batch: IngestBatch) -> str:
+    """A batch's status in both languages, with the batch that superseded it."""
+    status = BatchStatus(batch.status)
+    text = f"{status.zh} / {status.value}"
+    if batch.superseded_by is not None:
+        text += f" → {batch.superseded_by}"
+    return text
 
 
 def register(app: typer.Typer, import_app: typer.Typer) -> None:
@@ -133,7 +164,7 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
                 "id",
                 "feed",
                 "period",
-                "status",
+                "状态 status",
                 "file",
                 "in",
                 "accepted",
@@ -142,12 +173,11 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
             ):
                 table.add_column(title)
             for b in batches:
-                status = BatchStatus(b.status)
                 table.add_row(
                     str(b.id),
                     b.feed,
                     b.period,
-                    status.zh,
+                    batch_status(b),
                     b.source_name,
                     f"{b.rows_in:,}",
                     f"{b.accepted:,}",

@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from bottomline.cli import (
     assist_cmd,
     audit_cmd,
+    batches_cmd,
     cases_cmd,
     check_cmd,
     clue_cmd,
@@ -362,6 +363,7 @@ def policy_show(
 
 check_cmd.register(app, import_app)
 feeds_cmd.register(app, import_app)
+batches_cmd.register(app, import_app)
 registry_cmd.register(app, import_app)
 incomes_cmd.register(app, import_app)
 cases_cmd.register(app, import_app)

@@ -106,14 +106,34 @@ def level(value: str) -> str:
 
 
 def choice(enum: type[E], value: str, *, option: str, allowed: tuple[E, ...] = ()) -> E:
-    """The member of ``enum`` (or of ``allowed``) named ``value`` or its Chinese label (因病);
-    the choices if there is none."""
+    """The member of ``enum`` (or of ``allowed``) that ``value`` names; the choices if none.
+
+    A member is named by its value, its Chinese label or its English label (``illness``,
+    ``因病``, ``Illness`` …; case and surrounding spaces do not matter), or by a part of its
+    Chinese label that no other member's holds (``自主申报``), so what a hint or a table shows
+    can be typed back.
+    """
     members = allowed or tuple(enum)
-    found = next((m for m in members if value in (m.value, m.zh)), None)
+    found = next((m for m in members if _names(m, value)), None) or _by_part(members, value)
     if found is None:
         listed = ", ".join(f"{m.value} ({m.zh})" for m in members)
-        raise UserError(f"{option} {value!r} is not one of the choices", hint=f"choose: {listed}")
+        raise UserError(
+            f"{option} {value!r} 不是可选值之一 / is not one of the choices",
+            hint=f"可选 / choose: {listed}",
+        )
     return found
+
+
+def _by_part(members: tuple[E, ...], value: str) -> E | None:
+    """The one member whose Chinese label holds ``value`` (``自主申报`` for 农户自主申报)."""
+    typed = value.strip()
+    fits = [m for m in members if len(typed) >= 2 and typed in m.zh]
+    return fits[0] if len(fits) == 1 else None
+
+
+def _names(member: LabelledEnum, value: str) -> bool:
+    typed = value.strip().casefold()
+    return typed in (member.value.casefold(), member.zh.casefold(), member.en.casefold())
 
 
 def choices(enum: type[E], values: list[str] | None, *, option: str) -> list[E]:

@@ -38,6 +38,12 @@ from bottomline.config import get_settings
 from bottomline.db import utcnow
 from bottomline.errors import InputFileError, IntegrityError
 from bottomline.ids import id_problem, mask_id, mask_name, problem_label
+from bottomline.ingest.batches import (
+    OverlapError,
+    Replacement,
+    check_replaceable,
+    supersede,
+)
 from bottomline.ingest.catalogue import (
     FEEDS,
     Feed,
@@ -48,10 +54,12 @@ from bottomline.ingest.catalogue import (
 from bottomline.ingest.enums import BatchStatus, RejectReason, Unmatched
 from bottomline.ingest.match import Matches, MemberIndex
 from bottomline.ingest.models import IngestBatch, IngestReason
+from bottomline.ingest.overlap import batch_files, find_overlaps
 from bottomline.ingest.store import (
     import_lock,
     incoming_dir,
     publish,
+    retire_files,
     staged_path,
     unmatched_path,
 )
@@ -105,6 +113,7 @@ class ImportReport:
     rejects: Path | None = None
     unmatched_report: Path | None = None
     seconds: float = 0.0
+    replaced: int | None = None  # the batch this one superseded
 
     @property
     def balanced(self) -> bool:
@@ -156,12 +165,20 @@ def import_feed(
     feeds_dir: Path,
     reports_dir: Path,
     progress: Progress | None = None,
+    replaces: Replacement | None = None,
 ) -> ImportReport:
-    """Import ``source`` as one batch of ``feed`` for ``period``; see the module docstring."""
+    """Import ``source`` as one batch of ``feed`` for ``period``; see the module docstring.
+
+    Rows that a committed batch of the same feed and period already holds (a re-sent file)
+    refuse the import (:class:`OverlapError`) unless ``replaces`` names that batch: the new
+    batch then supersedes it in the commit's transaction, audited (``batches.supersede``).
+    """
     spec, period = feed_named(feed), parse_period(period)
     mapping, ignored = map_headers(source, spec)
     with import_lock(feeds_dir):
         recover(engine=engine, feeds_dir=feeds_dir)
+        if replaces is not None:
+            check_replaceable(engine, replaces, feed=feed, period=period)
         earlier = _committed_with(engine, source.sha256)
         for batch in earlier:
             if (batch.feed, batch.period) == (feed, period):
@@ -173,11 +190,15 @@ def import_feed(
             )
             report.ignored_columns = ignored
             report.warnings += _same_content_warning(earlier)
-            _commit(engine, report, feeds_dir)
+            _refuse_overlap(engine, report, spec, feeds_dir, replaces)
+            _commit(engine, report, feeds_dir, replaces)
         except BaseException as err:
             _fail(engine, batch_id, err, feeds_dir, reports_dir)
             raise
         _publish(feeds_dir, report)
+        if replaces is not None:
+            retire_files(feeds_dir, feed, period, replaces.batch_id)
+            report.replaced = replaces.batch_id
     log.info(
         "batch committed batch_id=%d feed=%s period=%s rows_in=%d accepted=%d rejected=%d unmatched=%d",
         batch_id,
@@ -244,7 +265,37 @@ def _open_batch(engine: Engine, source: Source, feed: str, period: str) -> int:
         return batch.id
 
 
-def _commit(engine: Engine, report: ImportReport, feeds_dir: Path) -> None:
+def _refuse_overlap(
+    engine: Engine,
+    report: ImportReport,
+    spec: Feed,
+    feeds_dir: Path,
+    replaces: Replacement | None,
+) -> None:
+    """OverlapError when a committed batch of the month (other than the one replaced) already
+    holds rows of this one."""
+    with Session(engine) as session:
+        ids = session.scalars(
+            select(IngestBatch.id).where(
+                IngestBatch.feed == report.feed,
+                IngestBatch.period == report.period,
+                IngestBatch.status == BatchStatus.committed,
+                IngestBatch.id != report.batch_id,
+            )
+        ).all()
+    skip = replaces.batch_id if replaces is not None else None
+    earlier = {i: batch_files(feeds_dir, report.feed, report.period, i) for i in ids if i != skip}
+    work = incoming_dir(feeds_dir, report.batch_id)
+    new = [p for p in (work / "accepted.parquet", work / "unmatched.parquet") if p.exists()]
+    with _duckdb(work) as con:
+        overlaps = find_overlaps(con, spec=spec, new_files=new, earlier=earlier)
+    if overlaps:
+        raise OverlapError(report.source, report.feed, report.period, overlaps)
+
+
+def _commit(
+    engine: Engine, report: ImportReport, feeds_dir: Path, replaces: Replacement | None = None
+) -> None:
     values = {
         "status": BatchStatus.committed,
         "rows_in": report.rows_in,
@@ -265,6 +316,8 @@ def _commit(engine: Engine, report: ImportReport, feeds_dir: Path) -> None:
                 IngestReason(batch_id=report.batch_id, code=r.code, column=r.column, rows=r.rows)
                 for r in report.reasons
             )
+            if replaces is not None:
+                supersede(session, replaces, new_batch_id=report.batch_id)
     except DBIntegrityError:
         raise InputFileError(
             f"{report.source} was imported by another process while this import ran",
@@ -326,6 +379,13 @@ def recover(*, engine: Engine, feeds_dir: Path) -> list[int]:
             )
         }
         interrupted = [b.id for b in stuck]
+        retired = session.execute(
+            select(IngestBatch.id, IngestBatch.feed, IngestBatch.period).where(
+                IngestBatch.status.in_([BatchStatus.superseded, BatchStatus.withdrawn])
+            )
+        ).all()
+    for batch_id, feed, period in retired:  # retired in the store, files not yet moved
+        retire_files(feeds_dir, feed, period, batch_id)
     root = feeds_dir / "_incoming"
     for work in sorted(root.glob("batch-*")) if root.is_dir() else []:
         batch_id = int(work.name.removeprefix("batch-"))

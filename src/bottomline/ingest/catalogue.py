@@ -41,6 +41,11 @@ class Feed:
     columns: tuple[FeedColumn, ...]
     # The format the synthetic generator writes, as departments commonly send it.
     sample_format: Literal["csv-utf8", "csv-utf8-bom", "csv-gb18030", "xlsx"] = "csv-utf8"
+    # The columns that name one fact of a month (one person's line on a roll, one event): a
+    # re-sent file whose rows share a key with a committed batch of the month overlaps it even
+    # when other values were corrected. Empty where the feed has none (medical: no settlement
+    # number in the catalogue, so re-sends are found by row content only).
+    natural_key: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -133,6 +138,7 @@ CIVIL_AFFAIRS = Feed(
         FeedColumn("amount", "月救助金额", "float", aliases=("救助金额",), maximum=ASSISTANCE_MAX),
     ),
     "csv-gb18030",
+    natural_key=("id_number", "assistance_type"),
 )
 
 EDUCATION = Feed(
@@ -160,6 +166,7 @@ EDUCATION = Feed(
         FeedColumn("self_pay", "自付费用", "float", required=False, maximum=SCHOOL_MAX),
     ),
     "xlsx",
+    natural_key=("id_number", "event", "event_date"),
 )
 
 HUMAN_RESOURCES = Feed(
@@ -183,6 +190,7 @@ HUMAN_RESOURCES = Feed(
         FeedColumn("employer", "单位名称", required=False),
     ),
     "csv-utf8-bom",
+    natural_key=("id_number", "event", "event_date"),
 )
 
 EMERGENCY = Feed(
@@ -214,6 +222,7 @@ EMERGENCY = Feed(
         ),
     ),
     "xlsx",
+    natural_key=("id_number", "disaster_type", "event_date"),
 )
 
 PUBLIC_SECURITY = Feed(
@@ -242,6 +251,7 @@ PUBLIC_SECURITY = Feed(
         ),
     ),
     "csv-utf8",
+    natural_key=("id_number", "event", "event_date"),
 )
 
 HOUSING = Feed(
@@ -256,6 +266,7 @@ HOUSING = Feed(
         FeedColumn("grade", "鉴定等级", codes={"A级": "A", "B级": "B", "C级": "C", "D级": "D"}),
     ),
     "xlsx",
+    natural_key=("id_number", "appraisal_date"),
 )
 
 WATER = Feed(
@@ -274,6 +285,7 @@ WATER = Feed(
         FeedColumn("found_date", "发现日期", "date"),
     ),
     "csv-gb18030",
+    natural_key=("id_number", "problem"),
 )
 
 DISABLED = Feed(
@@ -302,6 +314,7 @@ DISABLED = Feed(
         FeedColumn("issue_date", "发证日期", "date"),
     ),
     "csv-utf8",
+    natural_key=("certificate_no",),
 )
 
 FEEDS: dict[str, Feed] = {
@@ -361,3 +374,14 @@ def period_end(period: str) -> dt.date:
 
 def period_of(index: int) -> str:
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def _check_natural_keys() -> None:
+    for feed in FEEDS.values():
+        names = {c.name for c in feed.columns}
+        unknown = set(feed.natural_key) - names
+        if unknown:  # pragma: no cover - a declaration mistake, caught at import
+            raise ValueError(f"feed {feed.name}: natural key names unknown columns {unknown}")
+
+
+_check_natural_keys()

@@ -10,6 +10,8 @@ class BatchStatus(LabelledEnum):
     committed = ("committed", "已入库", "committed")
     failed = ("failed", "导入失败", "failed")
     interrupted = ("interrupted", "导入中断", "interrupted (the import process stopped)")
+    superseded = ("superseded", "已被更正批次替代", "superseded by a corrected batch")
+    withdrawn = ("withdrawn", "已撤回", "withdrawn (sent by mistake)")
 
 
 class RejectReason(LabelledEnum):

@@ -6,6 +6,12 @@ A batch is one department file (or one pushed table) for one feed and one period
 with an error, and ``interrupted`` when a later import found it abandoned (the process was
 killed). Only committed batches count: the same content is committed at most once for a
 feed and period (a department may send an unchanged list for the next month: a new batch).
+
+A committed batch leaves ``committed`` only by a user's audited action: ``superseded`` when a
+corrected file replaces it (``superseded_by`` names the new batch), ``withdrawn`` when it was
+sent by mistake. Neither is read any more (screening, quality); its files are kept for audit
+under ``<feeds>/_retired/``. ``retired_by``, ``retired_at`` and ``retired_reason`` say who did
+it, when and why.
 """
 
 from __future__ import annotations
@@ -55,6 +61,10 @@ class IngestBatch(Base):
     error: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    superseded_by: Mapped[int | None] = mapped_column(BigInteger)  # the batch that replaced it
+    retired_by: Mapped[str | None] = mapped_column(String(64))  # user who superseded/withdrew
+    retired_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    retired_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class IngestReason(Base):

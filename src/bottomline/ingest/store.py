@@ -5,6 +5,8 @@
     <feeds>/<feed>/period=<YYYY-MM>/batch-<id>.parquet            accepted rows (screening reads these)
     <feeds>/_unmatched/<feed>/period=<YYYY-MM>/batch-<id>.parquet  valid rows of people not in the registry
     <feeds>/_incoming/batch-<id>/                                  an import at work (never read)
+    <feeds>/_retired/<feed>/period=<YYYY-MM>/batch-<id>.parquet    a superseded or withdrawn batch (kept, never read)
+    <feeds>/_retired/_unmatched/<feed>/period=<YYYY-MM>/batch-<id>.parquet
     <feeds>/.import.lock                                           held by the one import at work
 
 A batch's accepted file appears by one rename after its batch row is committed in the
@@ -24,6 +26,7 @@ from bottomline.ingest.catalogue import period_index
 
 INCOMING = "_incoming"
 UNMATCHED = "_unmatched"
+RETIRED = "_retired"
 
 
 def staged_path(feeds_dir: Path, feed: str, period: str, batch_id: int) -> Path:
@@ -32,6 +35,20 @@ def staged_path(feeds_dir: Path, feed: str, period: str, batch_id: int) -> Path:
 
 def unmatched_path(feeds_dir: Path, feed: str, period: str, batch_id: int) -> Path:
     return feeds_dir / UNMATCHED / feed / f"period={period}" / f"batch-{batch_id}.parquet"
+
+
+def retire_files(feeds_dir: Path, feed: str, period: str, batch_id: int) -> None:
+    """Move a superseded or withdrawn batch's files out of what readers see (kept for audit).
+
+    Idempotent: files already moved (or never written) are left as they are.
+    """
+    retired = feeds_dir / RETIRED
+    for live in (
+        staged_path(feeds_dir, feed, period, batch_id),
+        unmatched_path(feeds_dir, feed, period, batch_id),
+    ):
+        if live.exists():
+            publish(live, retired / live.relative_to(feeds_dir))
 
 
 def incoming_dir(feeds_dir: Path, batch_id: int) -> Path:

@@ -191,9 +191,10 @@ def _refuse_non_empty(connection: Connection) -> None:
     for table in SNAPSHOT_MODELS:
         if connection.execute(select(literal(1)).select_from(store_table(table)).limit(1)).first():
             raise UserError(
-                f"the registry is not empty: its {table} table already holds rows",
-                hint="a snapshot loads only into an empty registry; start fresh with a new data "
-                "directory (BOTTOMLINE_DATA_DIR) or `--fresh`, or an empty database in "
+                f"监测对象库不为空（{table} 表已有数据） / the registry is not empty: its {table} "
+                "table already holds rows",
+                hint="快照只能载入空库 / a snapshot loads only into an empty registry; start "
+                "fresh with a new data directory (BOTTOMLINE_DATA_DIR) or an empty database in "
                 "BOTTOMLINE_DATABASE_URL",
             )
 

@@ -52,10 +52,7 @@ def rounded(name: str, value: float | None) -> float | int | None:
 
 def fingerprint(hits: Iterable[tuple[str, Evidence]]) -> str:
     """SHA-256 of the sorted (rule id, rounded evidence) of a household's hits."""
-    keys = sorted(
-        json.dumps([rule_id, _numbers(evidence)])
-        for rule_id, evidence in hits
-    )
+    keys = sorted(json.dumps([rule_id, _numbers(evidence)]) for rule_id, evidence in hits)
     return hashlib.sha256("\n".join(keys).encode()).hexdigest()
 
 

@@ -189,9 +189,10 @@ def _method(case: Case, kind: NoticeKind) -> EliminationMethod | None:
 
 def _category_needed(case: Case) -> Category:
     raise UserError(
-        f"case {case.id} has no monitoring category for the notice",
-        hint="report the household's lead with one, e.g. `bottomline lead add --household … "
-        "--category marginal`, or leave the case out with --case",
+        f"案件 {case.id} 没有监测类别，无法公示 / case {case.id} has no monitoring category "
+        "for the notice",
+        hint="在该户的线索上填写建议的监测类别，或把该案件从公示中去掉 / record the suggested "
+        "category on the household's lead, or leave the case out of the notice",
     )
 
 
