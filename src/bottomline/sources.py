@@ -30,6 +30,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import logging
 import re
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
@@ -670,6 +671,9 @@ def _xlsx_chunks(source: Source, size: int) -> Iterator[SourceChunk]:
 def _calamine(path: Path) -> Any:
     import fastexcel
 
+    # calamine's notes on columns it types as text ("Could not determine dtype …") reach
+    # Python's logging and, with no handler set, a user's terminal: the fallback is ours.
+    logging.getLogger("fastexcel").setLevel(logging.ERROR)
     try:
         return fastexcel.read_excel(path)
     except fastexcel.FastExcelError as err:

@@ -126,11 +126,53 @@ def _import_all(files: list[Path], engine: Engine, store: Path) -> list[ImportRe
     return reports
 
 
-def _load_store(path: Path, pop: Any) -> Engine:
+def _write_exports(pop: Any, year: int, inbox: Path) -> tuple[Path, Path]:
+    """What the county downloads from the national system: the member export (year ``year``'s
+    incomes on every row) and the previous year's income collection."""
+    from bottomline.synth import write_income_collection, write_registry_export
+
+    export = inbox / "家庭成员信息导出.csv"  # XLSX reads too (bench/results/xlsx.md); CSV is quicker
+    write_registry_export(pop, export)
+    collection = inbox / f"{year - 1}年度收入采集.csv"
+    write_income_collection(pop, collection, year - 1)
+    return export, collection
+
+
+def _load_store(path: Path, export: Path, collection: Path, year: int, reports: Path) -> Engine:
+    """The store filled as a user fills it: the registry import, then the income collection."""
+    from bottomline.db import make_engine, upgrade
+    from bottomline.registry.imports import import_registry
+    from bottomline.registry.incomes.run import import_incomes
+
+    start = _step(f"导入登记库 / importing the registry from {export.name} (the national export)")
+    engine = make_engine(f"sqlite:///{path.resolve()}")
+    upgrade(engine)
+    report = import_registry(engine=engine, path=export, report_dir=reports)
+    counts = report.diff.as_dict()
+    _done(
+        start,
+        f"{report.rows_in:,} rows in = {report.accepted:,} accepted + {report.rejected:,} rejected; "
+        f"{counts['households']['new']:,} households, {counts['members']['new']:,} members",
+    )
+    start = _step(
+        f"导入年度收入采集 / importing the {year - 1} income collection ({collection.name})"
+    )
+    collected = import_incomes(engine=engine, path=collection, report_dir=reports, year=year - 1)
+    _done(
+        start,
+        f"{collected.rows_in:,} rows in = {collected.accepted:,} accepted + "
+        f"{collected.rejected:,} rejected",
+    )
+    return engine
+
+
+def _load_snapshot(path: Path, pop: Any) -> Engine:
+    """A generated population straight into a new store (a generator's shortcut, for sizes the
+    registry import is not meant for; the demo imports the export files as a county does)."""
     from bottomline.db import make_engine, upgrade
     from bottomline.registry.actions import load_snapshot_tables
 
-    start = _step("建立登记库 / loading the registry into the store (SQLite)")
+    start = _step("建立登记库 / loading the generated registry into the store (SQLite)")
     engine = make_engine(f"sqlite:///{path.resolve()}")
     upgrade(engine)
     counts = load_snapshot_tables(engine=engine, tables=pop.tables)
@@ -175,7 +217,9 @@ def demo(
     pop, _panel, files, _synthetic = _generate(
         DEMO_COUNTY, households, seed, cycle, months, demo_dir
     )
-    engine = _load_store(demo_dir / "bottomline.db", pop)
+    year = int(cycle[:4])
+    export, collection = _write_exports(pop, year, demo_dir / "inbox")
+    engine = _load_store(demo_dir / "bottomline.db", export, collection, year, demo_dir / "reports")
     _import_all(files, engine, demo_dir)
     start = _step(f"筛查 / screening cycle {cycle} with {len(documents)} policy documents")
     outcome = run_cycle(
@@ -233,7 +277,7 @@ def generate(
             hint="choose another --out directory or delete this one",
         )
     pop, panel, files, snapshot = _generate(scope, households, seed, cycle, months, out)
-    engine = _load_store(out / "bottomline.db", pop)
+    engine = _load_snapshot(out / "bottomline.db", pop)
     _import_all(files, engine, out)
     write_truth(panel, pop, out / "truth" / "truth.parquet", line=line)
     console.print(

@@ -19,7 +19,7 @@ from bottomline.synth.population import (
     population_for,
     write_snapshot,
 )
-from bottomline.synth.registry_export import write_registry_export
+from bottomline.synth.registry_export import write_income_collection, write_registry_export
 from bottomline.synth.truth import write_truth
 from bottomline.synth.vital import population_after
 
@@ -31,6 +31,7 @@ __all__ = [
     "population_for",
     "simulate_panel",
     "write_feeds",
+    "write_income_collection",
     "write_registry_export",
     "write_snapshot",
     "write_truth",
