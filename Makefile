@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 
-.PHONY: setup demo test lint bench bench-ingest bench-cases
+.PHONY: setup demo test lint bench bench-ingest bench-cases bench-month
 
 # System parts beyond Python packages (a CJK font for PDF notices, HarfBuzz subsetting for
 # WeasyPrint) come from scripts/system-deps; without them the demo still runs, PDF tests fail.
@@ -41,3 +41,8 @@ bench-ingest: setup
 # The case workflow's bulk paths on the SQLite store: intake, moves, notice rendering.
 bench-cases: setup
 	$(UV) run --frozen python bench/cases.py --sizes county city
+
+# A county's month from its own files to dispatched clues, every step a CLI process (about
+# 10 min a run on 2 cores; up to 3 runs while a run takes under 400 s).
+bench-month: setup
+	$(UV) run --frozen python bench/month.py
