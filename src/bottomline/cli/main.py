@@ -131,7 +131,9 @@ def _write_exports(pop: Any, year: int, inbox: Path) -> tuple[Path, Path]:
     incomes on every row) and the previous year's income collection."""
     from bottomline.synth import write_income_collection, write_registry_export
 
-    export = inbox / "家庭成员信息导出.csv"  # XLSX reads too (bench/results/xlsx.md); CSV is quicker
+    export = (
+        inbox / "家庭成员信息导出.csv"
+    )  # XLSX reads too (bench/results/xlsx.md); CSV is quicker
     write_registry_export(pop, export)
     collection = inbox / f"{year - 1}年度收入采集.csv"
     write_income_collection(pop, collection, year - 1)

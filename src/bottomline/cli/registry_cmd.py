@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import TaskID
@@ -12,16 +12,9 @@ from rich.table import Table
 from bottomline.cli.ui import console, done, progress_bar, step
 from bottomline.config import get_settings
 from bottomline.db import open_store
-from bottomline.registry.imports import (
-    DiffCount,
-    RegistryImportReport,
-    import_registry,
-    reason_labels,
-)
-from bottomline.registry.imports.removals import MassRemovalError
-from bottomline.registry.incomes.catalogue import COLUMNS as INCOME_COLUMNS
-from bottomline.registry.incomes.read import IncomeYearMissingError
-from bottomline.registry.national_export import COLUMNS
+
+if TYPE_CHECKING:  # the import pulls in pyarrow, pandas and DuckDB: loaded when a command runs
+    from bottomline.registry.imports import DiffCount, RegistryImportReport
 
 STAGES = {
     "read": "读取 / reading rows",
@@ -82,6 +75,10 @@ def import_registry_command(
                 tasks[stage] = bar.add_task(STAGES.get(stage, stage), total=total or None)
             bar.update(tasks[stage], completed=done_rows, total=total or None)
 
+        from bottomline.registry.imports import import_registry
+        from bottomline.registry.imports.removals import MassRemovalError
+        from bottomline.registry.incomes.read import IncomeYearMissingError
+
         try:
             report = import_registry(
                 engine=engine,
@@ -129,6 +126,10 @@ def import_registry_command(
 
 
 def _print_reasons(report: RegistryImportReport) -> None:
+    from bottomline.registry.imports import reason_labels
+    from bottomline.registry.incomes.catalogue import COLUMNS as INCOME_COLUMNS
+    from bottomline.registry.national_export import COLUMNS
+
     if not report.reasons:
         return
     table = Table(title="拒收原因 / top reasons rows were rejected")

@@ -25,15 +25,31 @@ plan of what changes), ``write`` (the plan, in bulk), ``record`` (``registry_imp
 ``run`` ties them together and ``report`` holds what an import returns.
 """
 
-from bottomline.registry.imports.read import map_headers
-from bottomline.registry.imports.rejects import describe, mask_value
-from bottomline.registry.imports.report import (
-    DiffCount,
-    RegistryDiff,
-    RegistryImportReport,
-    reason_labels,
-)
-from bottomline.registry.imports.run import import_registry
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# The names below are loaded when first used (PEP 562): importing one module of the package
+# (``imports.read`` from the income collection, a report type from the CLI) does not load the
+# whole import and what it needs (pyarrow, pandas, DuckDB).
+_WHERE = {
+    "map_headers": "read",
+    "describe": "rejects",
+    "mask_value": "rejects",
+    "DiffCount": "report",
+    "RegistryDiff": "report",
+    "RegistryImportReport": "report",
+    "reason_labels": "report",
+    "import_registry": "run",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
+
 
 __all__ = [
     "DiffCount",
