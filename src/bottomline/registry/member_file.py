@@ -60,7 +60,9 @@ def member_rows(
     head_at = pc.index_in(members["household_id"], value_set=heads["household_id"])
     columns: dict[str, pa.Array] = {}
     for column in EXPORT_COLUMNS:
-        columns[column.name] = worded(column, _values(column, home, members, places, heads, head_at))
+        columns[column.name] = worded(
+            column, _values(column, home, members, places, heads, head_at)
+        )
     at_home = pc.index_in(members["household_id"], value_set=figures["household_id"])
     for column in INCOME_EXPORT:
         columns[column.name] = figures[column.name].take(at_home)
@@ -167,7 +169,9 @@ def _places(codes: list[str], region_names: Mapping[str, str]) -> dict[str, pa.A
         "province_name": pa.array([u[RegionLevel.province] for u in rows], pa.string()),
         "city_name": pa.array([u.get(RegionLevel.city, "") for u in rows], pa.string()),
         "county_name": pa.array([u[RegionLevel.county] for u in rows], pa.string()),
-        "township_name": pa.array([region_names.get(c[:9] + "000", "") for c in codes], pa.string()),
+        "township_name": pa.array(
+            [region_names.get(c[:9] + "000", "") for c in codes], pa.string()
+        ),
         "village_name": pa.array([region_names.get(c, "") for c in codes], pa.string()),
     }
 
