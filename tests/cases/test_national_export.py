@@ -168,6 +168,10 @@ def test_only_county_users_and_above_export_their_own_region(
         assert not session.scalars(
             select(AuditEntry).where(AuditEntry.action == "registry.national_export")
         ).all()
+    with write_scope(county) as session:  # another county's own region: nothing of this one
+        empty = export_national(session, actor=people.other_county, period="2026-03", out=out)
+    assert (empty.households, empty.members) == (0, 0)
+    assert _read(out)[1] == []
 
 
 def test_a_partial_import_adds_and_updates_and_removes_nothing(
