@@ -174,6 +174,7 @@ def test_title_rows_above_a_csv_header(tmp_path: Path, titles: int) -> None:
     source = open_source(path, known_headers=KNOWN)
     assert source.header == HEADER
     assert source.data_start == titles + 2
+    assert source.title == " ".join(v for row in above for v in row if v)
     first = titles + 2
     assert read(source) == ([(first, ROWS[0]), (first + 1, ROWS[1]), (first + 2, ROWS[2])], [])
 
@@ -190,6 +191,7 @@ def test_title_rows_above_an_xlsx_header(tmp_path: Path, titles: int) -> None:
             sheet.write_row(titles + 1 + i, 0, row)
     source = open_source(path, known_headers=KNOWN)
     assert (source.format, source.header, source.data_start) == ("xlsx", HEADER, titles + 2)
+    assert source.title == " ".join(f"2025年10月民政救助名单 第{r + 1}行" for r in range(titles))
     first = titles + 2
     assert read(source) == ([(first, ROWS[0]), (first + 1, ROWS[1]), (first + 2, ROWS[2])], [])
     assert sheets_of(source) == [("名单", first), ("名单", first + 1), ("名单", first + 2)]

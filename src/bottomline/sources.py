@@ -99,6 +99,7 @@ class Source:
     data_start: int = 2  # row number of the first data row
     skipped_sheets: list[str] = field(default_factory=list)
     size_bytes: int = 0
+    title: str = ""  # the text of the rows above the header (a title row), cells joined by spaces
     _table: pa.Table | None = None
     _sha256: str | None = None
 
@@ -257,7 +258,13 @@ def _open_csv(
         delimiter=delimiter,
         header_rows=rows,
         data_start=at + rows + 1,
+        title=_title(records[:at]),
     )
+
+
+def _title(rows: Sequence[Sequence[object]]) -> str:
+    """The non-empty cells of the rows above the header, joined by spaces."""
+    return " ".join(str(v).strip() for row in rows for v in row if v is not None and str(v).strip())
 
 
 def _decode_head(path: Path, head: bytes, encoding: str, at_end: bool) -> str:
@@ -582,6 +589,7 @@ def _open_xlsx(path: Path, known: set[str], min_known: int) -> Source:
     skipped: list[str] = []
     data_start = 2
     header_rows = 1
+    title = ""
     with _workbook(path) as workbook:
         for sheet in workbook.worksheets:
             found = _sheet_header(sheet, known, min_known, f"{path.name} [{sheet.title}]")
@@ -591,6 +599,7 @@ def _open_xlsx(path: Path, known: set[str], min_known: int) -> Source:
             names, start, rows = found
             if header is None:
                 header, data_start, header_rows = names, start, rows
+                title = _sheet_title(sheet, start - rows - 1)
             elif set(names) != set(header):
                 raise InputFileError(
                     f"{path.name}: sheet {sheet.title!r} has different columns from the first "
@@ -607,7 +616,15 @@ def _open_xlsx(path: Path, known: set[str], min_known: int) -> Source:
         header_rows=header_rows,
         data_start=data_start,
         skipped_sheets=skipped,
+        title=title,
     )
+
+
+def _sheet_title(sheet: object, above: int) -> str:
+    """The text of a sheet's first ``above`` rows (those above its header)."""
+    if above < 1:
+        return ""
+    return _title([list(r) for r in sheet.iter_rows(max_row=above, values_only=True)])  # type: ignore[attr-defined]
 
 
 @contextmanager

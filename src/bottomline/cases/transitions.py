@@ -2,8 +2,10 @@
 
 A move not in :data:`MOVES` is illegal. Each move names the roles that may make it (the actor's
 region must also contain the case's village), the evidence keys it requires, whether a reason is
-required, and its guards — checks against the store and the policy, run by
-:func:`bottomline.cases.workflow.transition` (``cases/guards.py`` defines them). docs/cases.md
+required, its guards — checks against the store and the policy, run by
+:func:`bottomline.cases.workflow.transition` (``cases/guards.py`` defines them) — and its
+effects beyond the case, applied in the same transaction (``cases/effects.py``: the registry's
+monitoring fields follow the county's decisions). docs/cases.md
 shows the table as a diagram; ``tests/cases/test_transitions.py`` walks every pair.
 """
 
@@ -34,6 +36,7 @@ class Move:
     needs: tuple[str, ...] = ()  # evidence keys that must be given
     reason: bool = False  # a reason must be given
     guards: tuple[str, ...] = ()  # names of checks in cases.guards
+    effects: tuple[str, ...] = ()  # names of effects in cases.effects
 
     @property
     def key(self) -> tuple[Stage, Stage]:
@@ -69,7 +72,7 @@ MOVES: Final = _moves(
     Move(S.township_review, S.verifying, TOWNSHIP, reason=True),
     Move(S.township_review, S.rejected, TOWNSHIP, reason=True),
     Move(S.county_approval, S.monitored, COUNTY, needs=("category", "risk_types"),
-         guards=("category_and_risks",)),
+         guards=("category_and_risks",), effects=("registry_monitored",)),
     Move(S.county_approval, S.verifying, COUNTY, reason=True),
     Move(S.county_approval, S.rejected, COUNTY, reason=True),
     # assistance and risk elimination (帮扶, 风险消除)
@@ -80,13 +83,15 @@ MOVES: Final = _moves(
     Move(S.elimination_proposed, S.assisting, FIELD, reason=True),
     Move(S.elimination_review, S.eliminated, COUNTY,
          needs=("democratic_review", "township_opinion"),
-         guards=("notice_over", "objections_resolved", "exit_rules")),
+         guards=("notice_over", "objections_resolved", "exit_rules"),
+         effects=("registry_eliminated",)),
     Move(S.elimination_review, S.assisting, ANY_OFFICE, reason=True,
          guards=("objections_resolved",)),
     Move(S.eliminated, S.post_exit_watch, ANY_OFFICE),
-    Move(S.eliminated, S.reverted, OFFICIALS, reason=True, guards=("no_other_active_case",)),
+    Move(S.eliminated, S.reverted, OFFICIALS, reason=True, guards=("no_other_active_case",),
+         effects=("registry_reverted",)),
     Move(S.post_exit_watch, S.reverted, OFFICIALS, reason=True,
-         guards=("no_other_active_case",)),
+         guards=("no_other_active_case",), effects=("registry_reverted",)),
     Move(S.reverted, S.assisting, ANY_OFFICE, guards=("has_measure",)),
 )
 # fmt: on

@@ -1,7 +1,8 @@
 """The one entry point that moves a case: :func:`transition`.
 
 It looks the move up in the table, checks the actor's role and region, the reason and the
-evidence, runs the guards, applies the move's effects, writes the case event and the audit row,
+evidence, runs the guards, applies the move (and its effects beyond the case, ``cases.effects``),
+writes the case event and the audit row,
 all in the caller's transaction. The case's version column makes the UPDATE conditional, so if
 someone else moved the case since it was read, nothing changes and :class:`ConflictError` says
 so; the caller's transaction must then be rolled back (``write_scope`` does that).
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from bottomline import audit
+from bottomline.cases.effects import EFFECTS
 from bottomline.cases.enums import EliminationMethod, LeadStatus, Stage
 from bottomline.cases.guards import GUARDS, Context
 from bottomline.cases.models import Case, CaseEvent, CaseLead
@@ -61,13 +63,13 @@ def transition(
     before = _state(case)
     _apply(case, target, day, reason, given)
     _flush_or_conflict(session, case)
+    effects = {name: EFFECTS[name](session, case, day) for name in move.effects}
     event = _event(case, move, actor, day, reason, {**given, **ctx.recorded})
     session.add(event)
     if target in CLOSING:
         _close_leads(session, case.id)
-    audit.record(
-        session, _change(case, before, reason, event), actor=actor.name, role=actor.role.value
-    )
+    change = _change(case, before, reason, event, effects)
+    audit.record(session, change, actor=actor.name, role=actor.role.value)
     return event
 
 
@@ -211,15 +213,21 @@ def _state(case: Case) -> dict[str, Any]:
 
 
 def _change(
-    case: Case, before: dict[str, Any], reason: str | None, event: CaseEvent
+    case: Case,
+    before: dict[str, Any],
+    reason: str | None,
+    event: CaseEvent,
+    effects: dict[str, dict[str, Any]],
 ) -> audit.Change:
-    """The audit row holds the evidence too, so the chain covers what each step rested on."""
+    """The audit row holds the evidence too, so the chain covers what each step rested on, and
+    what the move's effects set (the registry's monitoring fields)."""
     return audit.Change(
         "case.transition",
         "case",
         case.id,
         region_code=case.village_code,
         before=before,
-        after={**_state(case), "on": event.occurred_on, "evidence": event.evidence},
+        after={**_state(case), "on": event.occurred_on, "evidence": event.evidence}
+        | ({"effects": effects} if effects else {}),
         reason=reason,
     )

@@ -25,6 +25,7 @@ from bottomline.cli import (
     check_cmd,
     clue_cmd,
     decide_cmd,
+    export_cmd,
     feeds_cmd,
     household_cmd,
     incomes_cmd,
@@ -422,6 +423,7 @@ odk_cmd.register(app, import_app)
 month_cmd.register(app, import_app)
 clue_cmd.register(app, import_app)
 decide_cmd.register(app, import_app)
+export_cmd.register(app, import_app)
 
 
 def main() -> None:

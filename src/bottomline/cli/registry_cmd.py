@@ -57,10 +57,19 @@ def import_registry_command(
             help="确认大量移除 / Confirm removing more households than the bound (docs/registry-import.md).",
         ),
     ] = False,
+    partial: Annotated[
+        bool,
+        typer.Option(
+            "--partial",
+            help="部分户 / The file lists only some households: add and update them, remove nothing "
+            "(a file whose title row says 部分户 partial is read so by itself).",
+        ),
+    ] = False,
 ) -> None:
     """登记库导入 / Import households and members from the national system's export.
 
-    Re-importing updates what changed and marks what the file no longer lists as removed.
+    Re-importing updates what changed and marks what the file no longer lists as removed
+    (not with --partial, nor for a file marked 部分户 partial).
     """
     settings = get_settings()
     engine = open_store()
@@ -89,6 +98,7 @@ def import_registry_command(
                 progress=progress,
                 income_year=income_year,
                 allow_removals=allow_removals,
+                partial=partial,
             )
         except IncomeYearMissingError as err:
             raise IncomeYearMissingError(
@@ -108,6 +118,11 @@ def import_registry_command(
             f"same content as import #{report.previous_import_id}: nothing changed"
         )
         return
+    if report.partial:
+        console.print(
+            "部分户导入：只新增、更新文件所列的户，不移除 / partial import: the households the "
+            "file lists are added and updated, none removed"
+        )
     _print_reasons(report)
     _print_diff(report)
     _print_removals(report)

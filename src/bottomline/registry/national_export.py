@@ -413,6 +413,15 @@ COLUMNS: dict[str, ExportColumn] = {column.name: column for column in EXPORT_COL
 HOUSEHOLD_COLUMNS = tuple(c for c in EXPORT_COLUMNS if c.level == "household")
 MEMBER_COLUMNS = tuple(c for c in EXPORT_COLUMNS if c.level == "member")
 TITLE = "防返贫监测信息系统 家庭成员信息导出"
+# A file that lists only some households of its counties (the export of a period's monitored
+# households for the national system) carries this in its title row: an import of it updates
+# and adds the households it lists and removes nothing (``registry.imports``, partial mode).
+PARTIAL_MARK = "部分户 partial"
+
+
+def is_partial_title(title: str) -> bool:
+    """Whether a file's title row marks it as listing only some households."""
+    return PARTIAL_MARK in title
 
 
 @cache

@@ -47,7 +47,11 @@ def plan_changes(
     state: State,
     headers: dict[str, str],
     pending: Sequence[PendingEdit] = (),
+    *,
+    partial: bool = False,
 ) -> tuple[RegistryDiff, Plan]:
+    """The diff and the plan; ``partial``: the file lists only some households, so what it does
+    not list is left as it is (nothing removed)."""
     diff = RegistryDiff()
     plan = Plan(
         households=first_rows(checked.accepted),
@@ -56,8 +60,8 @@ def plan_changes(
         member_fields=tuple(f for f in MEMBER_FIELDS if f in headers or f in DERIVED),
         homes={number: stored.id for number, stored in state.households.items()},
     )
-    _plan_households(checked, state, plan, diff.households)
-    _plan_members(checked, state, plan, diff.members)
+    _plan_households(checked, state, plan, diff.households, partial)
+    _plan_members(checked, state, plan, diff.members, partial)
     reconcile(plan, diff, state, pending)  # pending local edits the file disagrees with
     return diff, plan
 
@@ -81,7 +85,9 @@ def _differing(present: Sequence[str], old: Sequence[Any], new: Sequence[Any]) -
     return [name for name, a, b in zip(present, old, new, strict=True) if a != b]
 
 
-def _plan_households(checked: Checked, state: State, plan: Plan, count: DiffCount) -> None:
+def _plan_households(
+    checked: Checked, state: State, plan: Plan, count: DiffCount, partial: bool
+) -> None:
     present = plan.household_fields
     pick = _picker(HOUSEHOLD_FIELDS, present)
     rows = _tuples(plan.households, ("household_no", *present))
@@ -103,6 +109,8 @@ def _plan_households(checked: Checked, state: State, plan: Plan, count: DiffCoun
         count.fields.update(changed)
         plan.changed_households.append((index, stored.id))
         plan.changes.append(("户 household", "变更 changed", number, "", "", " ".join(changed)))
+    if partial:
+        return
     for number, stored in state.households.items():
         if stored.in_scope and not stored.removed and number not in checked.listed_households:
             count.removed += 1
@@ -110,7 +118,9 @@ def _plan_households(checked: Checked, state: State, plan: Plan, count: DiffCoun
             plan.changes.append(("户 household", "移除 removed", number, "", "", ""))
 
 
-def _plan_members(checked: Checked, state: State, plan: Plan, count: DiffCount) -> None:
+def _plan_members(
+    checked: Checked, state: State, plan: Plan, count: DiffCount, partial: bool
+) -> None:
     present = plan.member_fields
     pick = _picker(MEMBER_FIELDS, present)
     homes = plan.homes
@@ -137,7 +147,8 @@ def _plan_members(checked: Checked, state: State, plan: Plan, count: DiffCount) 
         count.fields.update(changed)
         plan.changed_members.append((index, stored.id))
         plan.changes.append(("人 member", "变更 changed", number, *shown, " ".join(changed)))
-    _plan_member_removals(checked, state, plan, count)
+    if not partial:
+        _plan_member_removals(checked, state, plan, count)
 
 
 def _plan_member_removals(checked: Checked, state: State, plan: Plan, count: DiffCount) -> None:

@@ -108,6 +108,7 @@ class RegistryImportReport:
     unmatched: int = 0  # rows of a collection whose 户编号 the registry does not hold
     unmatched_path: Path | None = None
     previous_import_id: int | None = None  # for ``unchanged``: the import it repeats
+    partial: bool = False  # the file lists only some households: nothing is removed
 
     @property
     def balanced(self) -> bool:

@@ -44,7 +44,7 @@ from bottomline.registry.incomes.annual import (
     plan_annual,
 )
 from bottomline.registry.incomes.read import content_key
-from bottomline.registry.national_export import known_headers
+from bottomline.registry.national_export import is_partial_title, known_headers
 from bottomline.registry.snapshot import Progress  # (stage, done, total or 0)
 from bottomline.sources import Source, open_source
 
@@ -61,12 +61,16 @@ def import_registry(
     progress: Progress | None = None,
     income_year: int | None = None,
     allow_removals: bool = False,
+    partial: bool = False,
 ) -> RegistryImportReport:
     """Import the national system's export at ``path``; see ``bottomline.registry.imports``.
 
     ``income_year``: the year of the income columns when the file has no 年度 column.
     ``allow_removals``: confirm a plan that removes more households than the bound
     (``removals.removal_bound``); without it such an import is refused (a dry run reports it).
+    ``partial``: the file lists only some households — those it lists are added and updated,
+    nothing is removed. A file whose title row carries ``national_export.PARTIAL_MARK`` is
+    partial by itself.
 
     Raises InputFileError when the file cannot be read or lacks required columns. A failure
     while writing rolls everything back and is recorded as a ``failed`` import.
@@ -80,6 +84,7 @@ def import_registry(
         content_sha256=content_key(source, income_year),
         status="dry_run" if dry_run else "committed",
         income_year=income_year,
+        partial=partial or is_partial_title(source.title),
     )
     try:
         mapping = map_headers(source)
@@ -186,7 +191,9 @@ def _reconcile(
         with engine.begin() as connection:
             state = load_state(connection, checked)
             pending = load_pending(connection)
-            report.diff, plan = plan_changes(checked, state, rows.headers, pending)
+            report.diff, plan = plan_changes(
+                checked, state, rows.headers, pending, partial=report.partial
+            )
             report.removals = check_removals(state, plan, options.allow_removals or dry_run)
             households = first_rows(checked.accepted)
             watch = plan_monitoring(connection, households, rows.headers, plan.homes)
