@@ -11,12 +11,10 @@ from typing import Annotated
 
 import typer
 
-from bottomline.cases.national import export_national
 from bottomline.cli import params as p
 from bottomline.cli.params import AsOpt
 from bottomline.cli.ui import console
 from bottomline.db import open_store, write_scope
-from bottomline.ingest.actions import parse_period
 from bottomline.users.queries import actor_named
 
 export_app = typer.Typer(
@@ -43,6 +41,9 @@ def national_command(
 ) -> None:
     """全国系统导出 / The period's monitored, newly identified and eliminated households, in the
     layout the national system imports (full ID numbers: audited)."""
+    from bottomline.cases.national import export_national  # pyarrow: loaded when it runs
+    from bottomline.ingest.actions import parse_period
+
     period = parse_period(period)
     with write_scope(open_store()) as session:
         actor = actor_named(session, as_)
