@@ -60,6 +60,7 @@ class Home:
     monitored: tuple[str, str, str] | None = None  # 监测对象类别, 风险类型1, 识别监测时间
     health: str = "健康"
     housing_unsafe: bool = False
+    stated_net: str = ""  # 家庭纯收入 as the file states it, if not the sum of its parts
     ids: list[str] = field(default_factory=list)
 
 
@@ -85,6 +86,8 @@ HOMES = [
     Home("medical_bill", "53232810120100011", "532328102201", 2, wage="60000"),
     Home("medical_under", "53232810120100012", "532328102201", 2, wage="60000"),
     Home("housing", "53232810120100013", "532328101202", 1, wage="20000", housing_unsafe=True),
+    # a stated total that disagrees with its parts: the household is rejected whole
+    Home("mismatch", "53232810120100014", "532328101201", 2, wage="10000", stated_net="12000"),
 ]
 BY_KEY = {h.key: h for h in HOMES}
 for _n, _home in enumerate(HOMES):
@@ -112,11 +115,11 @@ REGISTRY_HEADER = [
     "家庭人均纯收入（元）", "合规自付医疗支出（元）", "是否住房出现安全问题",
 ]  # fmt: skip
 PHONES = {h.key: f"1398765{n:04d}" for n, h in enumerate(HOMES)}
-SURNAMES = "张王李赵刘陈杨黄周吴徐孙马"
+SURNAMES = "张王李赵刘陈杨黄周吴徐孙马朱"
 
 
 def _net(home: Home) -> tuple[str, str]:
-    net = float(home.wage or 0) + float(home.business or 0)
+    net = float(home.stated_net or float(home.wage or 0) + float(home.business or 0))
     return f"{net:.2f}", f"{net / home.members:.2f}"
 
 
@@ -308,6 +311,12 @@ def month(tmp_path_factory: pytest.TempPathFactory) -> Month:
             "--reason", "收入漏填，已通知村里补录", "--as", "zhao",
         )  # fmt: skip
     out["again"] = clerk.ok("month", "--cycle", "2025-10", "--as", "zhao")
+    # A cadre's income follow-up for the household without income data: the inputs change.
+    out["followup"] = clerk.ok(
+        "income", "add", "--household", BY_KEY["missing"].no, "--per-capita", "5000",
+        "--date", "2025-10-15", "--as", "zhao",
+    )  # fmt: skip
+    out["third"] = clerk.ok("month", "--cycle", "2025-10", "--as", "zhao")
     export = folder / "clues.xlsx"
     reads = {
         "case": ("case", "show", "1", "--as", "wang"),
@@ -329,11 +338,24 @@ def _flat(text: str) -> str:
 
 def test_the_export_and_the_collection_are_read(month: Month) -> None:
     registry = _flat(month.out["registry"])
-    members = sum(h.members for h in HOMES)
-    assert f"✓ {members} rows in = {members} accepted + 0 rejected" in registry
-    # 13 households, 12 with an income section (the `missing` household's cells are empty).
+    rows = sum(h.members for h in HOMES)
+    assert f"✓ {rows} rows in = {rows - 2} accepted + 2 rejected" in registry
+    rejects = re.search(r"rejects: (\S+)", month.out["registry"])
+    assert rejects
+    with open(rejects[1], encoding="utf-8-sig", newline="") as file:
+        lines = list(csv.DictReader(file))
+    # Both rows of the household whose stated net income disagrees with its parts (title and
+    # header are rows 1 and 2), with both numbers.
+    assert [(r["行号 row"], r["列 column"], r["代码 code"]) for r in lines] == [
+        ("28", "家庭纯收入", "net_income_mismatch"),
+        ("29", "家庭纯收入", "net_income_mismatch"),
+    ]
+    assert "（填报 stated 12,000.00，计算 computed 10,000.00）" in lines[0]["原因"]
+    # 13 households in, 12 with an income section (the `missing` household's cells are empty),
+    # one monitored by the national system.
     assert re.search(r"户 households │ 13 │ 0 │ 0 │ 0 │", registry), registry
     assert re.search(r"收入 incomes │ 12 │ 0 │ 0 │ 0 │", registry), registry
+    assert re.search(r"监测 monitoring │ 1 │ 0 │ 0 │ 0 │", registry), registry
     incomes = _flat(month.out["incomes"])
     assert "✓ 1 rows in = 1 accepted + 0 rejected + 0 unmatched" in incomes
     assert re.search(r"收入 incomes │ 0 │ 1 │ 0 │ 0 │", incomes), incomes
@@ -404,7 +426,7 @@ def test_dispatch_starts_the_clock_that_day_and_dismissal_is_remembered(month: M
     assert "dismissed 1 clues" in out["dismiss"]
     assert BY_KEY["zero"].no in out["dismissed"]
     assert BY_KEY["medical_bill"].no in out["dispatched"]
-    pending = set(EXPECTED) - {"zero", "medical_bill"}
+    pending = set(EXPECTED) - {"zero", "medical_bill"} | {"missing"}  # see the follow-up below
     assert set(month.after) == {BY_KEY[key].no for key in pending}
 
 
@@ -431,3 +453,22 @@ def test_the_household_without_income_is_shown_so(month: Month) -> None:
     shown = month.out["missing"]
     assert BY_KEY["missing"].no in shown
     assert BY_KEY["missing"].ids[0] not in shown
+
+
+def test_a_follow_up_counts_and_a_dismissed_clue_stays_dismissed(month: Month) -> None:
+    assert "5,000 yuan per person per year on 2025-10-15" in month.out["followup"]
+    third = _flat(month.out["third"])
+    # The follow-up is the only change: the household without income data is raised on it; the
+    # dismissed household's evidence is the same, so it is not raised again; the other clues
+    # (pending, dispatched) and the nationally monitored household are covered.
+    assert (
+        "run #2: 13 households → 10 hits → 1 leads (8 already covered, "
+        "1 dismissed before on the same evidence / 已排除且证据未变)"
+    ) in third
+    assert "without income data for the cycle: 0 of 13 households" in third
+    assert re.search(r"Q106 .*│ 0 │ 0 │ 1 │", third), third
+    raised = month.after[BY_KEY["missing"].no]
+    assert raised["rules"] == "income.within_range"
+    assert raised["reasons"] == (
+        "人均纯收入5,000元，低于监测范围8,700元（2口人）（数据来源：2025-10-15收入跟踪）"
+    )
