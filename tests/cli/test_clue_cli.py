@@ -189,7 +189,7 @@ def test_bulk_decisions_report_what_moved_and_what_was_refused(county: County) -
     assert "cannot move to withdrawn" in said
     assert "Traceback" not in said
     refused = c.refused("case", "decide", "--to", "verifying", "1", "--as", "wang")
-    assert "--to 'verifying' is not one of the choices" in refused
+    assert "--to 'verifying' 不是可选值之一 / is not one of the choices" in refused
     assert "no cases chosen" in c.refused("case", "decide", "--to", "rejected", "--as", "wang")
 
 
