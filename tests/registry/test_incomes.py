@@ -252,6 +252,12 @@ def test_monitoring_and_incomes_on_member_rows_are_diffed(
         engine=engine, path=_write_rows(tmp_path / "a.csv", header, rows), report_dir=tmp_path
     )
     assert first.diff.monitoring.unchanged == 0  # every household is new
+    # The monitored among the new households are counted new and listed, this one too.
+    assert first.changes_path is not None
+    with first.changes_path.open(encoding="utf-8-sig", newline="") as fh:
+        listed = [r[2:] for r in csv.reader(fh) if r[:2] == ["监测 monitoring", "新增 new"]]
+    assert first.diff.monitoring.new == len(listed) >= 1
+    assert [number, "", "", "monitoring_category monitoring_risks monitored_on"] in listed
     with engine.connect() as connection:
         from bottomline.registry.models import Household
 

@@ -69,9 +69,17 @@ def screen_store(
     done(
         start,
         f"run #{outcome.run_id}: {res.households:,} households → {res.hits.num_rows:,} hits → "
-        f"{res.leads.num_rows:,} leads ({res.suppressed:,} already covered)",
+        f"{res.leads.num_rows:,} leads ({_not_raised(res.suppressed, res.suppressed_dismissed)})",
     )
     return outcome
+
+
+def _not_raised(suppressed: int, dismissed: int) -> str:
+    """Households with hits but no new lead: covered, and (apart) dismissed on the same evidence."""
+    covered = f"{suppressed - dismissed:,} already covered"
+    if not dismissed:
+        return covered
+    return f"{covered}, {dismissed:,} dismissed before on the same evidence / 已排除且证据未变"
 
 
 def month(

@@ -74,9 +74,14 @@ def plan_monitoring(
              "risk_eliminated_on": None}  # fmt: skip
     for number, values in wanted:
         home = homes.get(number)
-        if home is None:  # a new household: written when it differs from the defaults
-            if any(values[n] != empty[n] for n in plan.fields):
+        if home is None:  # a new household: written (and counted new) when it is monitored
+            given = [n for n in plan.fields if values[n] != empty[n]]
+            if given:
+                plan.count.new += 1
                 plan.updates.append((number, values))
+                plan.changes.append(
+                    ("监测 monitoring", "新增 new", number, "", "", " ".join(given))
+                )
             continue
         old = stored.get(home, {})
         differs = [n for n in plan.fields if old.get(n, empty[n]) != values[n]]
