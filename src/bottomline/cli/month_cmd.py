@@ -103,7 +103,8 @@ def month(
             print_top_leads(outcome.result, outcome.results_dir / "snapshot", top)
     start = step("检查问题数据 / checking data quality (the problem-data queue)")
     feeds = get_settings().data_dir / "feeds"
-    quality = check_cmd.run_with_progress(engine, region, feeds, period_end(cycle))
+    scope = region or actor.region_code
+    quality = check_cmd.run_with_progress(engine, scope, feeds, period_end(cycle))
     done(start, f"{len(quality.rules)} rules → {quality.open:,} open issues")
     check_cmd.print_rules(quality, only_found=True)
     console.print(f"results: {outcome.results_dir} · run #{outcome.run_id}")
