@@ -360,10 +360,7 @@ def _screen_store(
     outcome = month_cmd.screen_store(
         engine, cycle=cycle, actor=actor, region=region, policies=policies
     )
-    if outcome.result is not None:
-        print_summary(outcome.result)
-        if top:
-            print_top_leads(outcome.result, outcome.results_dir / "snapshot", top)
+    month_cmd.print_outcome(outcome, top)
 
 
 @policy_app.command("validate")

@@ -82,6 +82,14 @@ def _not_raised(suppressed: int, dismissed: int) -> str:
     return f"{covered}, {dismissed:,} dismissed before on the same evidence / 已排除且证据未变"
 
 
+def print_outcome(outcome: CycleOutcome, top: int) -> None:
+    """A new run's leads by category and risk type, hits by rule and its ``top`` leads."""
+    if outcome.result is not None:
+        print_summary(outcome.result)
+        if top:
+            print_top_leads(outcome.result, outcome.results_dir / "snapshot", top)
+
+
 def month(
     cycle: CycleOpt,
     as_: AsOpt,
@@ -97,10 +105,7 @@ def month(
     with session_scope(engine) as session:
         actor = actor_named(session, as_)
     outcome = screen_store(engine, cycle=cycle, actor=actor, region=region, policies=policies)
-    if outcome.result is not None:
-        print_summary(outcome.result)
-        if top:
-            print_top_leads(outcome.result, outcome.results_dir / "snapshot", top)
+    print_outcome(outcome, top)
     start = step("检查问题数据 / checking data quality (the problem-data queue)")
     feeds = get_settings().data_dir / "feeds"
     scope = region or actor.region_code
