@@ -5,7 +5,8 @@ A small 元谋县 is written by hand as a county clerk's files look — the nati
 yearly income collection (CSV in GB18030) that corrects one household, and a medical insurance
 file with faults, re-sent with another delimiter — and run as users would: users added, the
 files imported, the month screened under Yunnan's 2025 line (8,700 yuan), the clues triaged,
-the month run again.
+the month run again, and the month's monitoring objects exported for the national system and
+read back unchanged.
 
 The households sit at the rules' edges (per-capita income exactly at the line, one fen under,
 zero, negative, missing; large compliant costs above the line; formerly poor; already
@@ -329,6 +330,16 @@ def month(tmp_path_factory: pytest.TempPathFactory) -> Month:
     with ThreadPoolExecutor(max_workers=3) as pool:
         done = {name: pool.submit(clerk.ok, *args) for name, args in reads.items()}
         out |= {name: future.result() for name, future in done.items()}
+    # The month's monitoring objects for the national system, and the file read back.
+    national = folder / "监测对象2025-10.xlsx"
+    out["national_township"] = clerk.refused(
+        "export", "national", "--period", "2025-10", "--out", folder / "x.xlsx", "--as", "wang"
+    )
+    out["national"] = clerk.ok(
+        "export", "national", "--period", "2025-10", "--out", national, "--as", "zhao"
+    )
+    out["roundtrip"] = clerk.ok("import", "registry", national)
+    files["national"] = national
     return Month(files=files, out=out, clues=clues, after=_clues(export), export=export)
 
 
@@ -472,3 +483,42 @@ def test_a_follow_up_counts_and_a_dismissed_clue_stays_dismissed(month: Month) -
     assert raised["reasons"] == (
         "人均纯收入5,000元，低于监测范围8,700元（2口人）（数据来源：2025-10-15收入跟踪）"
     )
+
+
+def test_the_national_export_carries_the_months_monitoring_and_reads_back_unchanged(
+    month: Month,
+) -> None:
+    assert "县级及以上用户导出 / a county, city or province user exports it" in _flat(
+        month.out["national_township"]
+    )
+    national = _flat(month.out["national"])
+    assert (
+        "1 户 households, 2 人 members (新识别 newly identified 0, 风险消除 eliminated 0;"
+        in national
+    )
+    book = openpyxl.load_workbook(month.files["national"], read_only=True)
+    rows = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+    assert "部分户 partial" in str(rows[0][0])
+    header = [str(h) for h in rows[1]]
+    members = [dict(zip(header, r, strict=False)) for r in rows[2:]]
+    home = BY_KEY["monitored"]
+    # Only the household monitored in the month; full ID numbers (the national system matches
+    # people by them), its monitoring as the registry holds it, its 2025 incomes.
+    assert [m["证件号码"] for m in members] == home.ids
+    assert {m["户编号"] for m in members} == {home.no}
+    first = members[0]
+    assert (first["监测对象类别"], first["致贫返贫风险1"]) == ("边缘易致贫户", "因病")
+    assert str(first["识别监测时间"])[:10] == "2025-03-01"
+    assert not first.get("风险消除时间")
+    assert str(first["年度"]) == "2025"
+    assert float(str(first["工资性收入"])) == 14000
+    roundtrip = _flat(month.out["roundtrip"])
+    assert "partial import" in roundtrip  # the title's mark: no other household removed
+    for table in (
+        "户 households",
+        "人 members",
+        "收入 incomes",
+        "三保障 guarantees",
+        "监测 monitoring",
+    ):
+        assert re.search(rf"{table} │ 0 │ 0 │ 0 │ [12] │", roundtrip), roundtrip
