@@ -9,6 +9,7 @@ the tables and how to run against PostgreSQL.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,7 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
-from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction
 from sqlalchemy.types import TypeDecorator
 
 from bottomline.errors import ConfigError
@@ -263,3 +264,33 @@ def head_revision() -> str:
             "no schema migrations found", hint=f"reinstall; expected {MIGRATIONS_DIR}"
         )
     return head
+
+
+def staged_path(final: Path) -> Path:
+    """Where a file that must appear only with its transaction's commit is written first: beside
+    ``final`` (same file system, so the rename is atomic), hidden, with ``final``'s suffix kept so
+    writers that choose the format by the suffix still do."""
+    return final.with_name(f".{final.stem}.part-{os.getpid()}{final.suffix}")
+
+
+def publish_on_commit(session: Session, staged: Path, final: Path) -> None:
+    """Move ``staged`` to ``final`` when ``session``'s transaction commits; delete it when the
+    transaction ends otherwise. A file holding personal data that the audit log must account for
+    thus exists only if its audit row does."""
+
+    done = False  # the listeners stay on the (short-lived) session, inert once it is moved
+
+    def commit(_session: Session) -> None:
+        nonlocal done
+        if not done and not session.in_nested_transaction():  # a savepoint commits nothing yet
+            os.replace(staged, final)
+            done = True
+
+    def end(_session: Session, transaction: SessionTransaction) -> None:
+        nonlocal done
+        if not done and transaction.parent is None:  # the outermost transaction, not committed
+            staged.unlink(missing_ok=True)
+            done = True
+
+    event.listen(session, "after_commit", commit)
+    event.listen(session, "after_transaction_end", end)

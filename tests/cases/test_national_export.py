@@ -196,3 +196,20 @@ def test_a_partial_import_adds_and_updates_and_removes_nothing(
     assert counts["households"]["removed"] == counts["members"]["removed"] == 0
     assert counts["households"]["unchanged"] == len(keep)
     assert _counts(county) == before
+
+
+def test_an_export_whose_transaction_fails_leaves_no_file(county: Engine, tmp_path: Path) -> None:
+    people = People(_first_household(county).village_code)
+    out = tmp_path / "exports" / "监测对象.xlsx"
+    out.parent.mkdir()
+    with pytest.raises(RuntimeError), write_scope(county) as session:
+        export_national(session, actor=people.county, period="2026-03", out=out)
+        raise RuntimeError("the commit does not happen")  # e.g. the audit head moved on
+    assert list(out.parent.iterdir()) == []  # neither the file nor its staged copy
+    with session_scope(county) as session:
+        assert not session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "registry.national_export")
+        ).all()
+    with write_scope(county) as session:
+        export_national(session, actor=people.county, period="2026-03", out=out)
+    assert [p.name for p in out.parent.iterdir()] == [out.name]

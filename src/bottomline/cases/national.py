@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from bottomline import audit
 from bottomline.cases.models import Case
-from bottomline.db import chunks
+from bottomline.db import chunks, publish_on_commit, staged_path
 from bottomline.errors import PermissionDenied
 from bottomline.ingest.catalogue import period_end
 from bottomline.registry.columns import MONEY_COLUMNS
@@ -75,7 +75,10 @@ def export_national(
     session: Session, *, actor: Actor, period: str, out: Path, region_code: str | None = None
 ) -> NationalExport:
     """Write the period's monitoring objects in ``region_code`` (default: the actor's region)
-    to ``out`` (XLSX, or CSV for a ``.csv`` path); audited. ``period``: ``YYYY-MM``."""
+    to ``out`` (XLSX, or CSV for a ``.csv`` path); audited. ``period``: ``YYYY-MM``.
+
+    The file is written beside ``out`` and takes its name only when ``session``'s transaction
+    commits, with the audit row: an export that is not in the audit log leaves no file."""
     region = region_code or actor.region_code
     _check_actor(actor, region)
     last = period_end(period)
@@ -88,7 +91,9 @@ def export_national(
     table = member_rows(households, members, _region_names(session, region), figures)
     counties = sorted({code[:6] + "000000" for code in households["village_code"].to_pylist()})
     title = f"{TITLE}（{scope_text(counties) or region}，{period} 监测对象，{PARTIAL_MARK}）"
-    write_rows(table, out, HEADER, title)
+    staged = staged_path(out)
+    write_rows(table, staged, HEADER, title)
+    publish_on_commit(session, staged, out)
     result = NationalExport(
         path=out,
         period=period,
