@@ -202,9 +202,14 @@ def test_an_export_whose_transaction_fails_leaves_no_file(county: Engine, tmp_pa
     people = People(_first_household(county).village_code)
     out = tmp_path / "exports" / "监测对象.xlsx"
     out.parent.mkdir()
-    with pytest.raises(RuntimeError), write_scope(county) as session:
-        export_national(session, actor=people.county, period="2026-03", out=out)
-        raise RuntimeError("the commit does not happen")  # e.g. the audit head moved on
+
+    def export_then_fail() -> None:
+        with write_scope(county) as session:
+            export_national(session, actor=people.county, period="2026-03", out=out)
+            raise RuntimeError("the commit does not happen")  # e.g. the audit head moved on
+
+    with pytest.raises(RuntimeError, match="the commit does not happen"):
+        export_then_fail()
     assert list(out.parent.iterdir()) == []  # neither the file nor its staged copy
     with session_scope(county) as session:
         assert not session.scalars(
