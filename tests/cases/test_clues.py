@@ -12,7 +12,7 @@ from sqlalchemy import Engine, func, select, update
 
 from bottomline import audit
 from bottomline.assistance.queries import followups_snapshot
-from bottomline.cases.clues.actions import dismiss_clues, dispatch_clues
+from bottomline.cases.clues.actions import dismiss_clues, dispatch_clues, reopen_clues
 from bottomline.cases.clues.queries import ClueFilter, clue_ids, clue_page
 from bottomline.cases.decisions import decide_cases
 from bottomline.cases.enums import Channel, DismissReason, Stage
@@ -342,6 +342,57 @@ def test_a_dismissed_clue_is_raised_again_only_on_new_evidence(
     later = _clues_of(store, hid)
     assert len(later) == 2
     assert (later[1].triage, later[1].status) == ("pending", "open")
+
+
+def test_a_dismissal_taken_in_error_is_undone_and_screening_raises_nothing_twice(
+    store: Engine, people: People, tmp_path: Path
+) -> None:
+    hid, other = _households(store, 2)
+    _set_income(store, hid, "3000")
+    _screen(store, tmp_path)
+    [clue] = _clues_of(store, hid)
+    with write_scope(store) as session:
+        dismiss_clues(session, [clue.id], actor=people.township, code=DismissReason.data_error)
+    with write_scope(store) as session, pytest.raises(UserError, match="needs a reason"):
+        reopen_clues(session, [clue.id], actor=people.township, reason="  ")
+    with write_scope(store) as session, pytest.raises(PermissionDenied):
+        reopen_clues(session, [clue.id], actor=people.village, reason="收入数据无误")
+    with write_scope(store) as session:
+        assert reopen_clues(session, [clue.id], actor=people.county, reason="收入数据无误") == 1
+    [again] = _clues_of(store, hid)
+    assert (again.id, again.triage, again.status) == (clue.id, "pending", "open")
+    assert (again.dismiss_code, again.evidence_fingerprint, again.decided_by) == (None, None, None)
+    with session_scope(store) as session:
+        entry = session.scalars(
+            select(audit.AuditEntry).where(audit.AuditEntry.action == "clue.reopened")
+        ).one()
+    assert (entry.actor, entry.reason, entry.before["code"]) == (
+        "county",
+        "收入数据无误",
+        "data_error",
+    )
+    with write_scope(store) as session, pytest.raises(UserError, match="is not dismissed"):
+        reopen_clues(session, [clue.id], actor=people.county, reason="再次")
+
+    _set_income(store, other, "90000")  # the run is made again: the reopened clue covers hid
+    _screen(store, tmp_path)
+    assert [c.id for c in _clues_of(store, hid)] == [clue.id]
+
+
+def test_a_clue_is_not_reopened_beside_the_households_newer_lead(
+    store: Engine, people: People, tmp_path: Path
+) -> None:
+    hid = _households(store, 1)[0]
+    _set_income(store, hid, "3000")
+    _screen(store, tmp_path)
+    [old] = _clues_of(store, hid)
+    with write_scope(store) as session:
+        dismiss_clues(session, [old.id], actor=people.township, code=DismissReason.data_error)
+    _set_income(store, hid, "3600")  # new evidence: a new clue
+    _screen(store, tmp_path)
+    [_, new] = _clues_of(store, hid)
+    with write_scope(store) as session, pytest.raises(UserError, match=f"has lead {new.id} open"):
+        reopen_clues(session, [old.id], actor=people.township, reason="误排除")
 
 
 # --- bulk decisions on cases ------------------------------------------------------------------

@@ -171,6 +171,13 @@ def test_township_users_triage_in_their_own_township(county: County) -> None:
     assert _clue_ids(c.ok("clue", "list", "--as", "zhao")) == [2, 4, 5]
     intake = c.ok("lead", "intake", "--as", "zhao")
     assert "3 条筛查线索待研判" in intake
+    # A dismissal taken in error is undone (with a reason), and the clue is pending again.
+    assert "Missing option '--reason'" in c.refused("clue", "reopen", "3", "--as", "wang")
+    assert "is not dismissed" in c.refused("clue", "reopen", "2", "--reason", "误", "--as", "wang")
+    reopened = c.ok("clue", "reopen", "3", "--reason", "水质数据无误", "--as", "wang")
+    assert "reopened 1 clues" in reopened
+    assert _clue_ids(c.ok("clue", "list", "--as", "zhao")) == [2, 3, 4, 5]
+    c.ok("clue", "dismiss", "3", "--code", "data_error", "--as", "wang")
 
 
 def test_bulk_decisions_report_what_moved_and_what_was_refused(county: County) -> None:

@@ -16,7 +16,7 @@ import typer
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from bottomline.cases.clues.actions import dismiss_clues, dispatch_clues
+from bottomline.cases.clues.actions import dismiss_clues, dispatch_clues, reopen_clues
 from bottomline.cases.clues.export import write_clues
 from bottomline.cases.clues.queries import (
     SORTS,
@@ -38,7 +38,7 @@ from bottomline.users.actor import Actor
 from bottomline.users.queries import actor_named
 
 clue_app = typer.Typer(
-    help="线索 / screening clues: the queue, dispatch for verification, dismiss.",
+    help="线索 / screening clues: the queue, dispatch for verification, dismiss, reopen.",
     no_args_is_help=True,
 )
 
@@ -272,4 +272,24 @@ def clue_dismiss(
     console.print(
         f"排除 / dismissed {count:,} clues on {on} ({why.label}); 相同证据不再预警 / not raised "
         "again on the same evidence"
+    )
+
+
+@clue_app.command("reopen")
+def clue_reopen(
+    as_: AsOpt,
+    ids: Annotated[list[int], typer.Argument(help="线索编号 / numbers of dismissed clues.")],
+    reason: Annotated[
+        str, typer.Option("--reason", help="理由 / why the dismissal is undone (audited).")
+    ],
+    date: DateOpt = None,
+) -> None:
+    """撤销排除 / Undo a dismissal: the clue is pending again, to be dispatched or dismissed."""
+    on = p.day(date)
+    with write_scope(open_store()) as session:
+        actor = actor_named(session, as_)
+        count = reopen_clues(session, ids, actor=actor, reason=reason, on=on)
+    console.print(
+        f"撤销排除 / reopened {count:,} clues on {on}: 待研判 / pending again; 筛查不再按原证据"
+        "跳过 / screening no longer skips their evidence"
     )

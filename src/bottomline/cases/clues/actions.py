@@ -6,7 +6,8 @@ many audit rows as clues: the log then reads per household and village like the 
 dispatched clue is taken in through ``cases.leads.take_in`` — the household's case opens, or
 the clue joins the case under way — with the statutory clock started on the day of dispatch.
 A dismissed clue keeps the fingerprint of its evidence, so screening does not raise the
-household again on the same evidence (``screening.fingerprint``).
+household again on the same evidence (``screening.fingerprint``). A dismissal taken in error
+is undone by ``reopen_clues``: the clue is pending again, with the reason in the audit log.
 """
 
 from __future__ import annotations
@@ -90,6 +91,87 @@ def dismiss_clues(
         _audit(session, lead, village, actor, after, reason or code.zh)
     session.flush()
     return len(clues)
+
+
+def reopen_clues(
+    session: Session,
+    ids: Sequence[int],
+    *,
+    actor: Actor,
+    reason: str,
+    on: dt.date | None = None,
+) -> int:
+    """撤销排除 / Undo the dismissal of clues: each is pending again (to be dispatched or
+    dismissed anew) and screening no longer skips its evidence. Refused for a clue that is not
+    dismissed, or whose household has another clue or lead open; returns how many."""
+    day = _check_decision(actor, on)
+    reason = reason.strip()
+    if not reason:
+        raise UserError(
+            "撤销排除须说明理由 / undoing a dismissal needs a reason",
+            hint="说明为何重新研判 / say why the clue is triaged again, e.g. the data was right",
+        )
+    check_free_text(reason)
+    clues = access_clues(session, ids, actor)
+    for lead, _village in clues:
+        if lead.triage != Triage.dismissed.value:
+            state = Triage(lead.triage).label if lead.triage else "—"
+            raise UserError(
+                f"线索 {lead.id} 未被排除 / clue {lead.id} is not dismissed: {state}",
+                hint="只有已排除的线索可撤销排除 / only dismissed clues are reopened",
+            )
+    _refuse_open_leads(session, [lead for lead, _ in clues])
+    for lead, village in clues:
+        before = {
+            "triage": lead.triage,
+            "code": lead.dismiss_code,
+            "reason": lead.dismiss_reason,
+            "decided_by": lead.decided_by,
+            "on": lead.decided_on,
+            "fingerprint": lead.evidence_fingerprint,
+        }
+        lead.triage, lead.status = Triage.pending.value, LeadStatus.open.value
+        lead.decided_by = lead.decided_on = None
+        lead.dismiss_code = lead.dismiss_reason = lead.evidence_fingerprint = None
+        change = audit.Change(
+            "clue.reopened",
+            "lead",
+            lead.id,
+            region_code=village,
+            before=before,
+            after={"triage": lead.triage, "household": lead.household_id, "on": day},
+            reason=reason,
+        )
+        audit.record(session, change, actor=actor.name, role=actor.role.value)
+    session.flush()
+    return len(clues)
+
+
+def _refuse_open_leads(session: Session, leads: list[Lead]) -> None:
+    """A household has one open lead at a time: a reopened clue would double the one raised
+    (or declared) since its dismissal, or another reopened with it."""
+    households = [lead.household_id for lead in leads]
+    seen: dict[int, int] = {}
+    for lead in leads:
+        if lead.household_id in seen:
+            raise UserError(
+                f"线索 {seen[lead.household_id]} 与 {lead.id} 属同一户 / clues "
+                f"{seen[lead.household_id]} and {lead.id} are of the same household",
+                hint="每户只撤销一条 / reopen one clue per household",
+            )
+        seen[lead.household_id] = lead.id
+    for chunk in chunks(households):
+        row = session.execute(
+            select(Lead.id, Lead.household_id)
+            .where(Lead.household_id.in_(chunk), Lead.status == LeadStatus.open.value)
+            .limit(1)
+        ).first()
+        if row is not None:
+            raise UserError(
+                f"线索 {seen[row.household_id]} 所属户已有待办线索 {row.id} / the household of "
+                f"clue {seen[row.household_id]} has lead {row.id} open",
+                hint="研判那条线索即可 / triage that one instead (`bottomline clue list`)",
+            )
 
 
 def _check_decision(actor: Actor, on: dt.date | None) -> dt.date:
