@@ -409,7 +409,7 @@ def test_reasons_show_the_amounts(month: Month) -> None:
     assert "（数据来源：2025年国家系统导出）" in reasons["fen_under"]
     assert "扣除合规自付医疗支出16,000元" in reasons["rigid"]
     assert "后人均7,000元，低于监测范围8,700元" in reasons["rigid"]
-    assert "医保结算个人自付25,000元（2笔），超过预警线20,000元" in reasons["medical_bill"]
+    assert "医保结算个人自付25,000元（2笔），达到或超过预警线20,000元" in reasons["medical_bill"]
     assert reasons["housing"] == "住房安全存在问题"
     assert "8,699.99" in month.out["list"]  # the screen shows it too, not "8,700 < 8,700"
 

@@ -52,8 +52,8 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "{uninsured_members:.0f} member(s) without basic medical insurance",
     ),
     "dept.medical_bill": (
-        "医保结算个人自付{self_pay_total}元（{settlements:.0f}笔），超过预警线{threshold}元",
-        "out-of-pocket medical costs {self_pay_total} yuan in {settlements:.0f} settlement(s), over {threshold}",
+        "医保结算个人自付{self_pay_total}元（{settlements:.0f}笔），达到或超过预警线{threshold}元",
+        "out-of-pocket medical costs {self_pay_total} yuan in {settlements:.0f} settlement(s), at or over {threshold}",
     ),
     "dept.disaster": (
         "灾害直接经济损失{loss}元（预警线{threshold}元），房屋{damage}",
