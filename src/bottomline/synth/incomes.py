@@ -36,7 +36,7 @@ DIBAO_PEOPLE_SHARE = (
     0.055  # 低保 people among rural residents in the synthetic registry (S44: 40 M nationally)
 )
 TEKUN_PEOPLE_SHARE = 0.005  # 特困 (S44: 4.6 M nationally)
-SHARP_DROP_SHARE = 0.015  # households whose income falls sharply in year Y [B: see docs/synth.md]
+SHARP_DROP_SHARE = 0.01  # households whose income falls sharply in year Y [B: see docs/synth.md]
 MIGRANT_MONTHLY_WAGE = (
     4300.0  # yuan, before the county and skill factors [B: 2024 migrant workers' mean 4,961]
 )
@@ -60,8 +60,8 @@ GRAVE_BILL = 12000.0
 # Medical assistance beyond 低保 and 特困 (国办发〔2021〕42号: 因病致贫重病患者 and 倾斜救助 for
 # burdens still heavy after the three protections) [B]: above this share of net income, the
 # household's compliant medical self-pay is paid at BURDEN_RELIEF.
-BURDEN_SHARE = 0.3
-BURDEN_RELIEF = 0.5
+BURDEN_SHARE = 0.2
+BURDEN_RELIEF = 0.7
 GRANT_SHARE = 0.3  # households whose students get school grants by income: the poorest 30 % [B]
 
 
@@ -319,7 +319,7 @@ def _eco(rng: np.random.Generator, h: HouseholdView) -> np.ndarray:
 
 
 MARKET = ("wage", "business", "property", "production_costs")
-SPREAD_KEPT = 0.4  # share of the log-distance to the county median that market income keeps
+SPREAD_KEPT = 0.37  # share of the log-distance to the county median that market income keeps
 SCALE_LIMITS = (0.6, 2.5)
 
 
