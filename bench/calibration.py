@@ -10,9 +10,11 @@ and the target range derived from it (the derivation is in docs/synth.md).
     uv run python bench/calibration.py
     uv run python bench/calibration.py --households 20000   # a quick look (shares, not counts)
 
-Two screenings are reported: with nothing covered (what the current engine does on a synthetic
-snapshot) and with the registry's monitored households (not yet eliminated) covered for their
-recorded risk types, which is what the screening engineer is making the engine do.
+The engine covers the registry's monitored households (not yet eliminated) for their recorded
+risk types in every run. Besides the first cycle, the next one (one more month of department
+data from the same panel) is screened with every lead of the first covered for its risk types,
+as if all had been triaged: the monthly flow once the backlog is dealt with, which is what the
+published yearly figures compare with (docs/synth.md, "Steady state").
 """
 
 from __future__ import annotations
@@ -42,11 +44,23 @@ MONTHS = 3  # the demo's months of department data
 # A rule whose status the rules engineer is deciding (issue 9 §5: a member without basic medical
 # insurance may become an enrolment task for the medical insurance department, not a risk).
 UNINSURED_RULE = "guarantee.medical_insurance"
+# Settlements the three protections (basic insurance, 大病保险, 医疗救助) all apply to: what the
+# registry's compliant medical spending counts (docs/synth.md). The rules sum every settlement.
+PROTECTED_VISITS = ("inpatient", "chronic_outpatient")
+# Clues per identification [B] (docs/synth.md, "Derived targets"): a year's identifications are
+# estimated as 12 cycles' leads over this range; compared with Baoshan's ≈1 % a year.
+CLUES_PER_IDENTIFICATION = (3.0, 10.0)
 
 # Target ranges derived from published figures (docs/synth.md, "Calibration targets").
 TARGETS: dict[str, tuple[float, float]] = {
     "leads_share_covered": (0.0015, 0.010),
     "leads_share_projected": (0.0015, 0.010),
+    "leads_share_protected_feed": (0.0015, 0.010),
+    "leads_share_next_cycle": (0.0015, 0.010),
+    "identified_per_year_high": (0.005, 0.02),
+    "identified_per_year_low": (0.005, 0.02),
+    "identified_per_year_steady_high": (0.005, 0.02),
+    "identified_per_year_steady_low": (0.005, 0.02),
     "sudden_share": (0.30, 0.60),
     "unstable_share": (0.15, 0.40),
     "marginal_share": (0.15, 0.45),
@@ -89,6 +103,43 @@ def _stage(files: list[Path], work: Path, snapshot: Path) -> dict[str, int]:
         rows[path.stem] += report.accepted
     engine.dispose()
     return dict(rows)
+
+
+def protected_only(staged: Path, out: Path) -> Path:
+    """A copy of the staged feeds whose medical rows are only the settlements the three
+    protections apply to (``PROTECTED_VISITS``): a projection of rules that count those."""
+    shutil.copytree(staged, out)
+    for path in sorted((out / "medical").glob("period=*/*.parquet")):
+        table = pq.read_table(path)
+        keep = pc.is_in(table["visit_type"], pa.array(PROTECTED_VISITS))
+        pq.write_table(table.filter(keep), path)
+    return out
+
+
+def identifications(leads_share: float, prefix: str = "identified_per_year") -> dict[str, float]:
+    """Households identified a year, as a share of households, from one cycle's leads: 12
+    cycles' clues over 3–10 clues per identification [B]. The first cycle carries part of the
+    backlog, so from it this is an upper estimate of a steady year; from the next cycle (the
+    first one's leads triaged) it is the steady estimate."""
+    lo, hi = CLUES_PER_IDENTIFICATION
+    return {f"{prefix}_high": 12 * leads_share / lo, f"{prefix}_low": 12 * leads_share / hi}
+
+
+def covered_by_leads(leads: pa.Table) -> pa.Table:
+    """(household_id, risk_type) of every lead, as covered once it has been triaged (an open
+    case or a dismissed clue covers its risk types)."""
+    from bottomline.screening.engine import COVERED_SCHEMA
+
+    ids = leads["household_id"].to_pylist()
+    risks = leads["risk_types"].to_pylist()
+    pairs = [(hid, r) for hid, rs in zip(ids, risks, strict=True) for r in rs]
+    return pa.table(
+        {
+            "household_id": pa.array([p[0] for p in pairs], pa.int64()),
+            "risk_type": pa.array([p[1] for p in pairs], pa.string()),
+        },
+        schema=COVERED_SCHEMA,
+    )
 
 
 def covered_by_registry(households: pa.Table, *, other_too: bool = False) -> pa.Table:
@@ -198,10 +249,11 @@ def monitoring_figures(households: pa.Table) -> dict[str, Any]:
     }
 
 
-def vital_figures(panel: Any, people: int) -> dict[str, Any]:
-    deaths = np.bincount(panel.events["deaths"]["month"], minlength=panel.months)
+def vital_figures(panel: Any, people: int, months: int) -> dict[str, Any]:
+    """Deaths and births of the cycle's months (the panel's first ``months``)."""
+    deaths = np.bincount(panel.events["deaths"]["month"], minlength=panel.months)[:months]
     born = panel.events.get("births", {"month": np.zeros(0, np.int64)})
-    births = np.bincount(born["month"], minlength=panel.months)
+    births = np.bincount(born["month"], minlength=panel.months)[:months]
     return {
         "deaths_by_month": deaths.tolist(),
         "births_by_month": births.tolist(),
@@ -223,8 +275,11 @@ def measure(households: int, seed: int, cycle: str, months: int, work: Path) -> 
     snapshot = work / "snap"
     write_snapshot(pop, snapshot)
     first = period_of(period_index(cycle) - months + 1)
+    next_cycle = period_of(period_index(cycle) + 1)
     t0 = time.perf_counter()
-    panel = simulate_panel(pop, first_period=first, months=months, seed=seed)
+    # One month more than the cycle reads: the next cycle's department data. The cycle's
+    # screening reads its window only (feeds up to its month), so the extra month is unseen.
+    panel = simulate_panel(pop, first_period=first, months=months + 1, seed=seed)
     seconds["panel"] = time.perf_counter() - t0
     files = write_feeds(panel, pop, work / "raw")
     staged = _stage(files, work, snapshot)
@@ -256,6 +311,20 @@ def measure(households: int, seed: int, cycle: str, months: int, work: Path) -> 
         covered=covered_by_registry(pop.tables["households"], other_too=True),
         rules=tuple(rule for rule in RULES if rule.id != UNINSURED_RULE),
     )
+    protected = screen(
+        snapshot_dir=snapshot,
+        staged_dir=protected_only(work / "staged", work / "staged-protected"),
+        policy=policy,
+        cycle=cycle,
+        covered=covered,
+    )
+    following = screen(
+        snapshot_dir=snapshot,
+        staged_dir=work / "staged",
+        policy=policy,
+        cycle=next_cycle,
+        covered=pa.concat_tables([covered, covered_by_leads(with_cover.leads)]),
+    )
     seconds["screening"] = time.perf_counter() - t0
     people = pop.tables["members"].num_rows
     return {
@@ -271,12 +340,56 @@ def measure(households: int, seed: int, cycle: str, months: int, work: Path) -> 
         "leads_covered": lead_figures(with_cover.leads, households),
         "leads_covered_no_uninsured": lead_figures(without_uninsured.leads, households),
         "leads_projected": lead_figures(projected.leads, households),
+        "leads_protected_feed": lead_figures(protected.leads, households),
+        "protected_feed_leads_by_rule": leads_by_rule(protected.leads),
+        "next_cycle": next_cycle,
+        "leads_next_cycle": lead_figures(following.leads, households),
+        "next_cycle_leads_by_rule": leads_by_rule(following.leads),
+        "oop": oop_figures(pop),
         "covered_leads_by_rule": leads_by_rule(with_cover.leads),
         "incomes": income_figures(pop),
         "monitoring": monitoring_figures(pop.tables["households"]),
-        "vital": vital_figures(panel, people),
+        "vital": vital_figures(panel, people, months),
         "seconds": {k: round(v, 2) for k, v in seconds.items()},
     }
+
+
+def oop_figures(pop: Any) -> dict[str, Any]:
+    """Compliant out-of-pocket spending of year Y per household, and how many households above
+    the line it takes under it (the 2024 wording of rigid expenditure, on registry data)."""
+    from bottomline.registry.columns import INCOME_COLUMNS
+
+    inc = pop.tables["incomes"].filter(pc.equal(pop.tables["incomes"]["year"], pop.year))
+    col = {
+        c: inc[c].to_numpy().astype(float)
+        for c in (*INCOME_COLUMNS, "production_costs", "medical_oop", "education_oop")
+    }
+    net = sum(col[c] for c in INCOME_COLUMNS) - col["production_costs"]
+    n = pop.tables["households"].num_rows
+    size = np.bincount(pop.tables["members"]["household_id"].to_numpy(), minlength=n + 1)[
+        inc["household_id"].to_numpy()
+    ]
+    rigid = col["medical_oop"] + col["education_oop"]
+    line = 8700.0
+    out: dict[str, Any] = {}
+    for name, v in (
+        ("medical", col["medical_oop"]),
+        ("education", col["education_oop"]),
+        ("rigid", rigid),
+    ):
+        out[name] = {
+            "share_paying": float((v > 0).mean()),
+            "mean": float(v.mean()),
+            "median": float(np.median(v)),
+            "p90": float(np.quantile(v, 0.9)),
+            "p99": float(np.quantile(v, 0.99)),
+            "median_of_payers": float(np.median(v[v > 0])) if (v > 0).any() else 0.0,
+        }
+    pcap = net / size
+    out["pushed_below_share"] = float(
+        ((pcap >= line) & (rigid > 0) & (pcap - rigid / size < line)).mean()
+    )
+    return out
 
 
 def checks(r: dict[str, Any]) -> dict[str, float]:
@@ -285,6 +398,10 @@ def checks(r: dict[str, Any]) -> dict[str, float]:
     return {
         "leads_share_covered": lc["leads_share"],
         "leads_share_projected": r["leads_projected"]["leads_share"],
+        "leads_share_protected_feed": r["leads_protected_feed"]["leads_share"],
+        "leads_share_next_cycle": r["leads_next_cycle"]["leads_share"],
+        **identifications(lc["leads_share"]),
+        **identifications(r["leads_next_cycle"]["leads_share"], "identified_per_year_steady"),
         "sudden_share": lc["sudden_share"],
         "unstable_share": lc["unstable_share"],
         "marginal_share": lc["marginal_share"],
@@ -303,6 +420,17 @@ PUBLISHED = {
     "leads_share_covered": "new identifications ≈1.0 % of households a year (Baoshan 2021); "
     "clues 3–10 per identification [B]",
     "leads_share_projected": "the same, for the projection of the rule changes (not a run of them)",
+    "leads_share_protected_feed": "the same, projected: rules that count only the medical "
+    "feed's inpatient and 门诊慢特病 settlements (not a run of the rules as they are)",
+    "leads_share_next_cycle": "the same: the next cycle, the first one's leads triaged (the "
+    "steady monthly flow the yearly figures compare with)",
+    "identified_per_year_high": "≈1.0 % of households newly identified a year (Baoshan 2021); "
+    "estimate: 12 first cycles' leads / 3 clues per identification [B] (backlog included)",
+    "identified_per_year_low": "the same, 12 first cycles' leads / 10 clues per identification [B]",
+    "identified_per_year_steady_high": "the same, 12 next cycles' leads / 3 clues per "
+    "identification [B]",
+    "identified_per_year_steady_low": "the same, 12 next cycles' leads / 10 clues per "
+    "identification [B]",
     "sudden_share": "37.5 % of monitored households (national 2021–25); 59 % of 2021 new "
     "identifications (Baoshan)",
     "unstable_share": "26.4 % (national); 25 % of 2021 new identifications (Baoshan)",
@@ -339,14 +467,23 @@ def report(r: dict[str, Any]) -> list[str]:
         ok = "✓" if lo <= v <= hi else "✗"
         lines.append(f"| {key} | {v:.4g} {ok} | {lo:g}–{hi:g} | {PUBLISHED[key]} |")
     lc = r["leads_covered"]
-    runs = (r["leads_uncovered"], lc, r["leads_covered_no_uninsured"], r["leads_projected"])
+    runs = (
+        r["leads_uncovered"],
+        lc,
+        r["leads_covered_no_uninsured"],
+        r["leads_projected"],
+        r["leads_protected_feed"],
+        r["leads_next_cycle"],
+    )
     lines += [
         "",
         "## Leads of the cycle",
         "",
         "| | nothing covered | monitored households covered | covered, without "
-        f'`{UNINSURED_RULE}` | projection: also "other" covered |',
-        "|---|---|---|---|---|",
+        f'`{UNINSURED_RULE}` | projection: also "other" covered | projection: medical feed '
+        f"only inpatient and 门诊慢特病 | next cycle {r['next_cycle']}, the first's leads "
+        "triaged |",
+        "|---|---|---|---|---|---|---|",
         "| leads | " + " | ".join(f"{x['leads']:,} ({x['leads_share']:.2%})" for x in runs) + " |",
     ]
     for cat in ("unstable", "marginal", "sudden"):
@@ -364,6 +501,12 @@ def report(r: dict[str, Any]) -> list[str]:
         "",
         "Leads of the covered run a rule is part of: "
         + ", ".join(f"{k} {v:,}" for k, v in r["covered_leads_by_rule"].items()),
+        "",
+        "Leads of the projection with the protected medical settlements only, by rule: "
+        + ", ".join(f"{k} {v:,}" for k, v in r["protected_feed_leads_by_rule"].items()),
+        "",
+        f"Leads of the next cycle ({r['next_cycle']}, the first cycle's leads covered), by rule: "
+        + ", ".join(f"{k} {v:,}" for k, v in r["next_cycle_leads_by_rule"].items()),
         "",
         "Hits by rule (nothing covered): "
         + ", ".join(
@@ -384,6 +527,41 @@ def report(r: dict[str, Any]) -> list[str]:
             f"| {name} | {g['households']:,} | {g['mean']:,.0f} | {g['median']:,.0f} | "
             f"{g['below_8700']:.1%} |"
         )
+    oop = r["oop"]
+    lines += [
+        "",
+        "## Compliant out-of-pocket spending of year Y (per household, yuan)",
+        "",
+        "| | paying | mean | median | p90 | p99 | median of those paying |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name in ("medical", "education", "rigid"):
+        g = oop[name]
+        lines.append(
+            f"| {name} | {g['share_paying']:.1%} | {g['mean']:,.0f} | {g['median']:,.0f} | "
+            f"{g['p90']:,.0f} | {g['p99']:,.0f} | {g['median_of_payers']:,.0f} |"
+        )
+    ident = identifications(lc["leads_share"])
+    nc = r["leads_next_cycle"]
+    steady = identifications(nc["leads_share"], "identified_per_year_steady")
+    lines += [
+        "",
+        f"Households above 8,700 whose income after it is under 8,700 (registry data): "
+        f"{oop['pushed_below_share']:.2%}.",
+        "",
+        "## Identified households a year (estimate)",
+        "",
+        f"12 cycles × {lc['leads_share']:.2%} of households as clues, 3–10 clues per "
+        f"identification [B]: {ident['identified_per_year_low']:.2%}–"
+        f"{ident['identified_per_year_high']:.2%} of households a year, against ≈1.0 % "
+        "(Baoshan 2021). The first cycle also raises part of the backlog, so a steady year "
+        "is lower.",
+        "",
+        f"Steady: 12 cycles × {nc['leads_share']:.2%} (the next cycle, {r['next_cycle']}, with "
+        f"the first one's leads triaged): {steady['identified_per_year_steady_low']:.2%}–"
+        f"{steady['identified_per_year_steady_high']:.2%} of households a year. This is the "
+        "figure the published yearly identifications compare with.",
+    ]
     mon = r["monitoring"]
     lines += [
         "",

@@ -185,7 +185,9 @@ def test_income_spread_is_calibrated(province_pop: Population) -> None:
     pc_income = _pc_income(province_pop, YEAR)
     below = (pc_income < LINE).mean()
     near = ((pc_income >= LINE) & (pc_income < 1.5 * LINE)).mean()
-    assert 0.005 <= below <= 0.03  # 1.3 % in the demo county (docs/synth.md, Calibration)
+    # 0.6 % in the demo county: most households under the line in both years were lifted by
+    # assistance, so the open stock stays in 0.5–2 % (docs/synth.md, Monitoring in the registry)
+    assert 0.003 <= below <= 0.02
     assert near >= 0.05
     assert 15000 <= pc_income.mean() <= 28000
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bottomline.synth import medical
 from bottomline.synth.members import (
     ABLE,
     CHRONIC,
@@ -35,7 +36,7 @@ DIBAO_PEOPLE_SHARE = (
     0.055  # 低保 people among rural residents in the synthetic registry (S44: 40 M nationally)
 )
 TEKUN_PEOPLE_SHARE = 0.005  # 特困 (S44: 4.6 M nationally)
-SHARP_DROP_SHARE = 0.015  # households whose income falls sharply in year Y [B: see docs/synth.md]
+SHARP_DROP_SHARE = 0.01  # households whose income falls sharply in year Y [B: see docs/synth.md]
 MIGRANT_MONTHLY_WAGE = (
     4300.0  # yuan, before the county and skill factors [B: 2024 migrant workers' mean 4,961]
 )
@@ -52,6 +53,16 @@ PUBLIC_JOB_SHARE = 0.7  # of formerly poor households without wages [B]
 FORMERLY_POOR_EARNING = 0.6
 ELDER_SUPPORT_SHARE = 0.85  # people aged 60+ supported by children living elsewhere (赡养费) [B]
 CAUSES = ("none", "illness", "job_loss", "disaster")
+CHRONIC_TREATED = 0.5  # chronically ill people with 门诊慢特病 settlements in a year [B]
+# Compliant self-pay of the grave illness behind an illness fall: a stay of about 60,000 yuan
+# leaves about 12,000 after the three protections (synth.medical.split_costs) [B].
+GRAVE_BILL = 12000.0
+# Medical assistance beyond 低保 and 特困 (国办发〔2021〕42号: 因病致贫重病患者 and 倾斜救助 for
+# burdens still heavy after the three protections) [B]: above this share of net income, the
+# household's compliant medical self-pay is paid at BURDEN_RELIEF.
+BURDEN_SHARE = 0.2
+BURDEN_RELIEF = 0.7
+GRANT_SHARE = 0.3  # households whose students get school grants by income: the poorest 30 % [B]
 
 
 @dataclass(slots=True)
@@ -130,33 +141,70 @@ def elder_support(rng: np.random.Generator, p: PersonView) -> np.ndarray:
     return support + old_age
 
 
-def medical_costs(rng: np.random.Generator, p: PersonView) -> np.ndarray:
-    """Compliant out-of-pocket medical spending of the year per person."""
+def medical_costs(
+    rng: np.random.Generator,
+    p: PersonView,
+    tekun: np.ndarray,
+    dibao: np.ndarray,
+    formerly_poor: np.ndarray,
+) -> np.ndarray:
+    """Compliant out-of-pocket medical spending of the year per person (合规自付, after basic
+    insurance, serious-illness insurance and medical assistance).
+
+    It counts the care the three protections cover: hospital stays, at the medical feed's
+    rates and costs (``synth.medical``), and the outpatient care of chronic and serious
+    illness (门诊慢特病). Ordinary outpatient co-payments are not in it [B]. Most people have
+    none; a stay leaves about 2,000 yuan, a grave illness 10,000 and more (docs/synth.md).
+    """  # fmt: skip
     m = len(p.age)
-    serious = rng.lognormal(np.log(9000), 0.8, m)
-    chronic = rng.lognormal(np.log(1300), 0.7, m)
-    small = np.where(rng.random(m) < 0.35, 100 + 500 * rng.random(m), 0.0)
-    return np.select(
+    stays = rng.poisson(medical.inpatient_rates(p.age, p.health))
+    total = np.where(stays > 0, stays * medical.stay_totals(rng, p.health), 0.0)
+    inpatient = medical.split_costs(
+        rng,
+        medical._fen(total),
+        np.full(m, medical.INPATIENT, np.int8),
+        np.ones(m, bool),
+        medical.aid_shares(rng, tekun, dibao, formerly_poor, True),
+    )["compliant"]
+    yearly = np.select(
         [p.health == SERIOUS, p.health == CHRONIC, p.health == DISABLED],
-        [serious, chronic, 0.6 * chronic],
-        default=small,
+        [rng.lognormal(np.log(4000), 0.8, m), rng.lognormal(np.log(1200), 0.7, m), 0.0],
+        0.0,
     )
+    treated = np.where(p.health == CHRONIC, rng.random(m) < CHRONIC_TREATED, yearly > 0)
+    chronic = medical.split_costs(
+        rng,
+        medical._fen(np.where(treated, yearly, 0.0)),
+        np.full(m, medical.CHRONIC_OUTPATIENT, np.int8),
+        np.ones(m, bool),
+        medical.aid_shares(rng, tekun, dibao, formerly_poor, False),
+    )["compliant"]
+    return (inpatient + chronic) / 100
 
 
-def education_costs(rng: np.random.Generator, p: PersonView) -> np.ndarray:
-    """Compliant out-of-pocket schooling spending of the year per student."""
+# Compliant schooling costs a year by stage, after tuition waivers and grants (资助): for ordinary
+# households, then for households the grants target (formerly poor, 低保, 特困). Compulsory
+# schooling is free (义务教育). docs/synth.md, "Compliant out-of-pocket spending".
+EDUCATION_COSTS = {
+    PRESCHOOL: (1200.0, 200.0),  # public kindergarten fees; aid 500 a term for the poor (S-loc)
+    SENIOR_HIGH: (2000.0, 300.0),  # tuition ~1,700 and board; waived + grant 2,000 for the poor
+    VOCATIONAL: (600.0, 100.0),  # tuition free for all; grant 2,000; 雨露计划 3,000 (S36)
+    HIGHER: (6000.0, 2500.0),  # tuition ~5,000 and board; grant ~3,300 [B] and 雨露计划
+}
+
+
+def education_costs(rng: np.random.Generator, p: PersonView, needy: np.ndarray) -> np.ndarray:
+    """Compliant out-of-pocket schooling spending of the year per student; ``needy`` per person
+    marks the students that waivers and grants target."""
     spread = rng.lognormal(0.0, 0.4, len(p.age))
-    base = np.select(
-        [
-            p.schooling == SENIOR_HIGH,
-            p.schooling == VOCATIONAL,
-            p.schooling == HIGHER,
-            p.schooling == PRESCHOOL,
-        ],
-        [3000.0, 2000.0, 10000.0, 1500.0],
-        default=0.0,
+    stages = list(EDUCATION_COSTS)
+    ordinary = np.select(
+        [p.schooling == s for s in stages], [EDUCATION_COSTS[s][0] for s in stages], 0.0
     )
-    return base * spread
+    aided = np.select(
+        [p.schooling == s for s in stages], [EDUCATION_COSTS[s][1] for s in stages], 0.0
+    )
+    return np.where(needy, aided, ordinary) * spread
 
 
 def no_labour(p: PersonView, n: int) -> np.ndarray:
@@ -271,7 +319,7 @@ def _eco(rng: np.random.Generator, h: HouseholdView) -> np.ndarray:
 
 
 MARKET = ("wage", "business", "property", "production_costs")
-SPREAD_KEPT = 0.4  # share of the log-distance to the county median that market income keeps
+SPREAD_KEPT = 0.37  # share of the log-distance to the county median that market income keeps
 SCALE_LIMITS = (0.6, 2.5)
 
 
@@ -336,14 +384,33 @@ def assistance_income(
 
 
 def rigid_spending(
-    rng: np.random.Generator, p: PersonView, a: Assistance, n: int
+    rng: np.random.Generator, p: PersonView, a: Assistance, h: HouseholdView, net: np.ndarray
 ) -> dict[str, np.ndarray]:
-    """Compliant out-of-pocket medical and schooling costs; assistance lowers the medical part."""
-    relief = np.where(a.dibao | a.tekun, 0.5, 1.0)
+    """Compliant out-of-pocket medical and schooling costs of each household after the aid
+    that targets them: medical assistance for 特困, 低保 and the formerly poor, and for any
+    household whose medical burden is heavy against its income (``heavy_burden_relief``);
+    school waivers and grants for the formerly poor, 低保, 特困 and low-income households."""
+    n = len(h.sizes)
+    poor = h.formerly_poor[p.household]
+    medical_ = per_household(p, medical_costs(rng, p, a.tekun, a.dibao, poor), n)
+    on_assistance = per_household(p, (a.dibao | a.tekun).astype(float), n) > 0
+    low_income = net / h.sizes < np.quantile(net / h.sizes, GRANT_SHARE)
+    needy = poor | a.dibao | a.tekun | low_income[p.household]
     return {
-        "medical_oop": per_household(p, medical_costs(rng, p) * relief, n),
-        "education_oop": per_household(p, education_costs(rng, p), n),
+        "medical_oop": heavy_burden_relief(medical_, net, on_assistance),
+        "education_oop": per_household(p, education_costs(rng, p, needy), n),
     }
+
+
+def heavy_burden_relief(
+    medical_: np.ndarray, net: np.ndarray, on_assistance: np.ndarray
+) -> np.ndarray:
+    """Medical assistance for a heavy burden (因病致贫重病患者, 倾斜救助): the part of a household's
+    compliant medical self-pay above ``BURDEN_SHARE`` of its net income is paid at
+    ``BURDEN_RELIEF`` (households on 低保 or 特困 have had theirs per settlement) [B]."""
+    threshold = BURDEN_SHARE * np.maximum(net, 0.0)
+    excess = np.maximum(medical_ - threshold, 0.0)
+    return np.where(on_assistance, medical_, medical_ - BURDEN_RELIEF * excess)
 
 
 def previous_year(rng: np.random.Generator, year_y: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -370,7 +437,7 @@ def apply_sharp_drop(
     out["wage"] = np.where(np.isin(cause, (1, 2)), year_y["wage"] * cut, year_y["wage"])
     for key in ("business", "production_costs"):
         out[key] = np.where(cause == 3, year_y[key] * cut, year_y[key])
-    bill = rng.lognormal(np.log(20000), 0.7, n)
+    bill = rng.lognormal(np.log(GRAVE_BILL), 0.7, n)
     out["medical_oop"] = year_y["medical_oop"] + np.where(cause == 1, bill, 0.0)
     return out
 
@@ -393,9 +460,9 @@ def income_model(rng: np.random.Generator, p: PersonView, h: HouseholdView) -> I
     n = len(h.sizes)
     market = narrow_spread(market_income(rng, p, h), h)
     assistance = grant_assistance(rng, p, h, market)
-    normal = (
-        market | assistance_income(rng, p, assistance, n) | rigid_spending(rng, p, assistance, n)
-    )
+    received = market | assistance_income(rng, p, assistance, n)
+    net = sum(v for k, v in received.items() if k != "production_costs")
+    normal = received | rigid_spending(rng, p, assistance, h, net - received["production_costs"])
     previous = previous_year(rng, normal)
     any_serious = per_household(p, (p.health == SERIOUS).astype(float), n) > 0
     cause = sharp_drop(rng, normal["wage"], normal["business"], any_serious)

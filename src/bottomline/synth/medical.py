@@ -24,13 +24,41 @@ if TYPE_CHECKING:
 Events = dict[str, np.ndarray]
 OUTPATIENT, CHRONIC_OUTPATIENT, INPATIENT = 1, 2, 0  # index into the feed's visit-type codes
 CHUNK = 1 << 20  # people per outpatient chunk
-INPATIENT_YEARLY = np.array([0.05, 0.04, 0.07, 0.14, 0.20])  # by age band [B], about 8 % overall
+# Hospital stays a person a year by age band (0–14, 15–44, 45–59, 60–74, 75+), before the health
+# factor; about 0.2 stays a person a year overall: residents' insurance 住院率 20.7 % in 2023
+# (NHSA 2023 statistical bulletin, docs/synth.md "Compliant out-of-pocket spending").
+INPATIENT_YEARLY = np.array([0.09, 0.09, 0.15, 0.28, 0.40])
 INPATIENT_AGES = (15, 45, 60, 75)
+HEALTH_FACTOR = {mm.SERIOUS: 4.0, mm.CHRONIC: 2.0, mm.DISABLED: 1.5}  # on the stay rate
+GRAVE_SHARE = (0.02, 0.15)  # stays with a grave illness's bill: others, the seriously ill [B]
+# A county's stays are in county (二级) and township (一级) hospitals: basic insurance pays
+# 72.4 % and 80.8 % of their in-scope costs (residents, 2023; 68.1 % over all levels, NHSA).
+INPATIENT_RATE = (0.68, 0.82)
+IN_SCOPE = (0.82, 0.95)  # in-scope (政策范围内) share of a stay's cost [B]
 SERIOUS_DEDUCTIBLE = 1_500_000  # fen: 15,000 yuan [B]
+STAY_MEDIAN = 4200.0  # yuan: with the grave stays, a mean near the residents' 7,674 (NHSA 2023)
+SERIOUS_RATE = 0.6  # 大病保险's share of the in-scope self-pay above the deductible [B]
 
 
 def _fen(yuan: np.ndarray) -> np.ndarray:
     return np.rint(yuan * 100).astype(np.int64)
+
+
+def inpatient_rates(age: np.ndarray, health: np.ndarray) -> np.ndarray:
+    """Expected hospital stays a year per person."""
+    factor = np.select([health == h for h in HEALTH_FACTOR], list(HEALTH_FACTOR.values()), 1.0)
+    return INPATIENT_YEARLY[np.digitize(age, INPATIENT_AGES)] * factor
+
+
+def stay_totals(rng: np.random.Generator, health: np.ndarray) -> np.ndarray:
+    """Total cost of one hospital stay (yuan): mostly around 4,200, a few grave ones around
+    60,000; the mean is near the residents' insurance average stay, 7,674 yuan (NHSA 2023)."""
+    n = len(health)
+    grave = rng.random(n) < np.where(health == mm.SERIOUS, GRAVE_SHARE[1], GRAVE_SHARE[0])
+    total = np.where(
+        grave, rng.lognormal(np.log(60000), 0.7, n), rng.lognormal(np.log(STAY_MEDIAN), 0.8, n)
+    )
+    return total.clip(200, 800_000)
 
 
 def split_costs(
@@ -40,59 +68,70 @@ def split_costs(
     insured: np.ndarray,
     aid: np.ndarray,
 ) -> Events:
-    """Split totals (fen) into the three payers and self-pay; ``aid`` is the assistance share."""
+    """Split totals (fen) into the three payers and self-pay; ``aid`` is the assistance share.
+
+    The in-scope part (政策范围内, 75–92 % of a stay) is what basic insurance pays a rate of,
+    serious-illness insurance pays above its deductible and medical assistance pays a share
+    of; the rest (自费) is the patient's. ``compliant`` is the in-scope self-pay that is left
+    after all three (合规自付); ``self_pay`` adds the out-of-scope part.
+    """
     n = len(total)
-    covered = np.where(kind == INPATIENT, 0.75 + 0.17 * rng.random(n), 1.0)
-    rate = np.select(
-        [kind == INPATIENT, kind == CHRONIC_OUTPATIENT], [0.6 + 0.15 * rng.random(n), 0.6], 0.5
+    covered = np.where(
+        kind == INPATIENT, IN_SCOPE[0] + (IN_SCOPE[1] - IN_SCOPE[0]) * rng.random(n), 1.0
     )
-    basic = np.where(insured, np.rint(total * covered * rate), 0).astype(np.int64)
-    above = np.maximum(total - basic - SERIOUS_DEDUCTIBLE, 0)
-    serious = np.where(insured & (kind == INPATIENT), np.rint(above * 0.6), 0).astype(np.int64)
-    assistance = np.rint((total - basic - serious) * aid).astype(np.int64)
+    rate = np.select(
+        [kind == INPATIENT, kind == CHRONIC_OUTPATIENT],
+        [INPATIENT_RATE[0] + (INPATIENT_RATE[1] - INPATIENT_RATE[0]) * rng.random(n), 0.6],
+        0.5,
+    )
+    scope = np.rint(total * covered).astype(np.int64)
+    basic = np.where(insured, np.rint(scope * rate), 0).astype(np.int64)
+    above = np.maximum(scope - basic - SERIOUS_DEDUCTIBLE, 0)
+    serious = np.where(insured & (kind == INPATIENT), np.rint(above * SERIOUS_RATE), 0)
+    serious = serious.astype(np.int64)
+    assistance = np.rint((scope - basic - serious) * aid).astype(np.int64)
     return {
         "total": total,
         "basic": basic,
         "serious": serious,
         "assistance": assistance,
         "self_pay": total - basic - serious - assistance,
+        "compliant": scope - basic - serious - assistance,
     }
+
+
+def aid_shares(
+    rng: np.random.Generator,
+    tekun: np.ndarray,
+    dibao: np.ndarray,
+    formerly_poor: np.ndarray,
+    inpatient: bool,
+) -> np.ndarray:
+    """Medical assistance for 特困 (most), 低保 and formerly poor people (part) [B]."""
+    share = np.where(tekun, 0.9, np.where(dibao, 0.7, np.where(formerly_poor, 0.3, 0.0)))
+    paid = rng.random(len(share)) < (0.9 if inpatient else 0.5)
+    return np.where(paid, share, 0.0) * (1.0 if inpatient else 0.6)
 
 
 def assistance_share(
     rng: np.random.Generator, people: People, person: np.ndarray, inpatient: bool
 ) -> np.ndarray:
-    """Medical assistance for 特困 (most), 低保 and formerly poor people (part) [B]."""
-    n = len(person)
+    """Medical assistance shares of the people ``person`` (see ``aid_shares``)."""
     poor = people.formerly_poor[people.household[person]]
-    share = np.where(
-        people.tekun[person], 0.9, np.where(people.dibao[person], 0.7, np.where(poor, 0.3, 0.0))
-    )
-    paid = rng.random(n) < (0.9 if inpatient else 0.5)
-    return np.where(paid, share, 0.0) * (1.0 if inpatient else 0.6)
+    return aid_shares(rng, people.tekun[person], people.dibao[person], poor, inpatient)
 
 
 def inpatient_episodes(rng: np.random.Generator, people: People, months: int) -> Events:
     """Hospital stays of the panel's months; some are serious illnesses with large bills."""
-    yearly = INPATIENT_YEARLY[np.digitize(people.age, INPATIENT_AGES)]
-    factor = np.select(
-        [people.health == mm.SERIOUS, people.health == mm.CHRONIC, people.health == mm.DISABLED],
-        [4.0, 2.0, 1.5],
-        1.0,
-    )
-    hits = [np.flatnonzero(rng.random(people.count) < yearly * factor / 12) for _ in range(months)]
+    yearly = inpatient_rates(people.age, people.health)
+    hits = [np.flatnonzero(rng.random(people.count) < yearly / 12) for _ in range(months)]
     person = np.concatenate(hits)
     month = np.repeat(np.arange(months, dtype=np.int16), [len(h) for h in hits])
-    grave = rng.random(len(person)) < np.where(people.health[person] == mm.SERIOUS, 0.15, 0.02)
-    total = np.where(
-        grave,
-        rng.lognormal(np.log(60000), 0.7, len(person)),
-        rng.lognormal(np.log(6000), 0.8, len(person)),
-    )
+    total = stay_totals(rng, people.health[person])
     kind = np.full(len(person), INPATIENT, np.int8)
     costs = split_costs(
         rng,
-        _fen(total.clip(200, 800_000)),
+        _fen(total),
         kind,
         people.insured[person],
         assistance_share(rng, people, person, True),

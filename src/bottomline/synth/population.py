@@ -236,10 +236,21 @@ def household_risk(
 ) -> HouseholdRisk:
     """What the monitoring stock is drawn from: year Y's incomes, members and guarantees."""
     cur, n = model.current, len(frame.sizes)
-    net = sum(cur.get(c, np.zeros(n)) for c in columns.INCOME_COLUMNS) - cur["production_costs"]
+
+    def net_of(year: dict[str, np.ndarray]) -> np.ndarray:
+        zero = np.zeros(n)
+        return np.asarray(
+            sum(year.get(c, zero) for c in columns.INCOME_COLUMNS) - year["production_costs"]
+        )
+
+    net = net_of(cur)
     rigid = cur["medical_oop"] + cur["education_oop"]
     hh = frame.people.household
     health = frame.attrs.health
+    age = frame.people.age
+    can_work = np.isin(
+        frame.attrs.labour, (member_model.SKILLED, member_model.ABLE, member_model.WEAK)
+    )
 
     def any_of(mask: np.ndarray) -> np.ndarray:
         return np.bincount(hh, weights=mask, minlength=n) > 0
@@ -249,13 +260,18 @@ def household_risk(
 
     return HouseholdRisk(
         formerly_poor=frame.formerly_poor,
+        size=frame.sizes,
         pc=net / frame.sizes,
+        prev_pc=net_of(model.previous) / frame.sizes,
         pc_after_rigid=(net - rigid) / frame.sizes,
-        rigid_over_income=rigid > net,
+        medical_oop=cur["medical_oop"],
+        education_oop=cur["education_oop"],
         any_ill=any_of(np.isin(health, (member_model.CHRONIC, member_model.SERIOUS))),
         any_disabled=any_of(health == member_model.DISABLED),
         no_labour=_no_labour(frame),
-        schooling_costs=cur["education_oop"] > cur["medical_oop"],
+        dropouts=any_of((frame.attrs.schooling == member_model.DROPOUT) & (age >= 6) & (age <= 15)),
+        migrant=any_of(can_work & (frame.attrs.migrant_months > 0)),
+        business_loss=cur["business"] < 0,
         drop_cause=model.drop_cause,
         has_wage=cur["wage"] > 0,
         housing_unsafe=flag("housing_unsafe"),
