@@ -131,8 +131,8 @@ def _parse_url(url: str) -> URL:
         parsed = make_url(url)
     except ArgumentError:
         raise ConfigError(
-            "the database URL is malformed",
-            hint="use sqlite:////absolute/path/bottomline.db or "
+            "数据库地址格式不对 / the database URL is malformed",
+            hint="可用 / use sqlite:////absolute/path/bottomline.db or "
             "postgresql+psycopg://user:password@host:5432/dbname",
         ) from None
     backend, driver = parsed.get_backend_name(), parsed.get_driver_name()
@@ -142,8 +142,9 @@ def _parse_url(url: str) -> URL:
         # psycopg 3 is the driver we ship; a plain postgresql:// URL means it too.
         return parsed.set(drivername="postgresql+psycopg")
     raise ConfigError(
-        f"unsupported database URL scheme {parsed.drivername!r}",
-        hint="bottomline stores data in SQLite (sqlite:///path/bottomline.db) or PostgreSQL "
+        f"不支持的数据库类型 / unsupported database URL scheme {parsed.drivername!r}",
+        hint="bottomline 的数据存于 SQLite 或 PostgreSQL / "
+        "bottomline stores data in SQLite (sqlite:///path/bottomline.db) or PostgreSQL "
         "(postgresql+psycopg://user:password@host:5432/dbname)",
     )
 
@@ -156,8 +157,10 @@ def _sqlite_engine(url: URL) -> Engine:
             directory.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise ConfigError(
+                f"无法为 SQLite 数据库创建目录 {directory} / "
                 f"cannot create the directory {directory} for the SQLite store: {exc.strerror}",
-                hint="set BOTTOMLINE_DATA_DIR (or BOTTOMLINE_DATABASE_URL) to a writable place",
+                hint="把 BOTTOMLINE_DATA_DIR（或 BOTTOMLINE_DATABASE_URL）设到可写的位置 / "
+                "set BOTTOMLINE_DATA_DIR (or BOTTOMLINE_DATABASE_URL) to a writable place",
             ) from None
     engine = create_engine(url)
 
@@ -194,7 +197,8 @@ def _postgres_engine(url: URL) -> Engine:
         return create_engine(url, connect_args=connect_args, pool_pre_ping=True)
     except NoSuchModuleError:  # pragma: no cover - psycopg is a dependency
         raise ConfigError(
-            "the PostgreSQL driver psycopg is not installed", hint="run `uv sync`"
+            "未安装 PostgreSQL 驱动 psycopg / the PostgreSQL driver psycopg is not installed",
+            hint="运行 `uv sync` 安装 / run `uv sync`",
         ) from None
 
 
@@ -207,14 +211,19 @@ def _check_connection(engine: Engine) -> None:
         where = engine.url.render_as_string(hide_password=True)
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
         hint = (
+            "检查目录是否存在且可写，或设置 BOTTOMLINE_DATA_DIR / BOTTOMLINE_DATABASE_URL / "
             "check that the directory exists and is writable, or set BOTTOMLINE_DATA_DIR / "
             "BOTTOMLINE_DATABASE_URL"
             if engine.dialect.name == "sqlite"
-            else "check that the server is running and the host, port, user, password and "
+            else "检查服务器是否运行，以及 BOTTOMLINE_DATABASE_URL 中的主机、端口、用户、密码和"
+            "数据库名是否正确（测试用 scripts/pg-test-server） / "
+            "check that the server is running and the host, port, user, password and "
             "database name in BOTTOMLINE_DATABASE_URL are right (for tests: "
             "scripts/pg-test-server)"
         )
-        raise ConfigError(f"cannot open the database {where}: {reason}", hint=hint) from None
+        raise ConfigError(
+            f"无法打开数据库 / cannot open the database {where}: {reason}", hint=hint
+        ) from None
 
 
 @contextmanager
@@ -261,7 +270,8 @@ def head_revision() -> str:
     head = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
     if head is None:  # pragma: no cover - the package ships its migrations
         raise ConfigError(
-            "no schema migrations found", hint=f"reinstall; expected {MIGRATIONS_DIR}"
+            "找不到数据库结构迁移脚本 / no schema migrations found",
+            hint=f"请重新安装 / reinstall; expected {MIGRATIONS_DIR}",
         )
     return head
 

@@ -368,7 +368,10 @@ def test_the_export_and_the_collection_are_read(month: Month) -> None:
     assert re.search(r"收入 incomes │ 12 │ 0 │ 0 │ 0 │", registry), registry
     assert re.search(r"监测 monitoring │ 1 │ 0 │ 0 │ 0 │", registry), registry
     incomes = _flat(month.out["incomes"])
-    assert "✓ 1 rows in = 1 accepted + 0 rejected + 0 unmatched" in incomes
+    assert (
+        "✓ 读入 1 行 = 接收 1 + 拒收 0 + 未匹配 0 / "
+        "1 rows in = 1 accepted + 0 rejected + 0 unmatched"
+    ) in incomes
     assert re.search(r"收入 incomes │ 0 │ 1 │ 0 │ 0 │", incomes), incomes
     assert "wage 1" in incomes
 
@@ -473,8 +476,9 @@ def test_a_follow_up_counts_and_a_dismissed_clue_stays_dismissed(month: Month) -
     # dismissed household's evidence is the same, so it is not raised again; the other clues
     # (pending, dispatched) and the nationally monitored household are covered.
     assert (
+        "第 2 次运行：13 户 → 10 条命中 → 1 条线索（8 户已有线索或案件，1 户已排除且证据未变） / "
         "run #2: 13 households → 10 hits → 1 leads (8 already covered, "
-        "1 dismissed before on the same evidence / 已排除且证据未变)"
+        "1 dismissed before on the same evidence)"
     ) in third
     assert "without income data for the cycle: 0 of 13 households" in third
     assert re.search(r"Q106 .*│ 0 │ 0 │ 1 │", third), third

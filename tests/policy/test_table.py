@@ -109,7 +109,10 @@ def test_incomplete_regions_are_listed_together() -> None:
     with pytest.raises(PolicyError) as raised:
         policy_table(docs, 2025, codes)
     message = raised.value.message
-    assert message.startswith("1 of 3 region codes have no usable policy for 2025")
+    assert message.startswith(
+        "3 个区域代码中有 1 个在 2025 年没有可用的政策 / "
+        "1 of 3 region codes have no usable policy for 2025"
+    )
     assert "350121100100" in message
     assert "standard.income_line" in message
 

@@ -113,10 +113,11 @@ def test_missing_meta(tmp_path: Path) -> None:
 
 def test_all_problems_of_a_file_are_listed_at_once(tmp_path: Path) -> None:
     body = "[standard]\nincome_line = 10\n[procedure]\nnotice_days = 1\n[elimination]\nx = 1\n"
+    path = _write(tmp_path, META + body).as_posix()
     with pytest.raises(PolicyError) as raised:
-        load_document(_write(tmp_path, META + body))
+        load_document(path)
     message = raised.value.message
-    assert message.startswith("3 problems in ")
+    assert message.startswith(f"{path} 有 3 处问题 / 3 problems in {path}:")
     for key in ("standard.income_line", "procedure.notice_days", "elimination.x"):
         assert key in message
 

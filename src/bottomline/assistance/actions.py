@@ -60,8 +60,11 @@ def add_measure(session: Session, new: NewMeasure, *, actor: Actor) -> Measure:
     )
     if problems:
         raise UserError(
-            "; ".join(f"{p.code} {p.en}" for p in problems),
-            hint="correct the measure; docs/assistance.md lists each type's rules",
+            "；".join(f"{p.code} {p.zh}" for p in problems)
+            + " / "
+            + "; ".join(f"{p.code} {p.en}" for p in problems),
+            hint="改正该措施；docs/assistance.md 列出了每类措施的规则 / "
+            "correct the measure; docs/assistance.md lists each type's rules",
         )
     measure = Measure(
         household_id=household.id,
@@ -87,8 +90,9 @@ def set_measure_status(
     measure = session.get(Measure, measure_id)
     if measure is None:
         raise UserError(
-            f"no measure {measure_id}",
-            hint="a household's measures are listed by `bottomline case show`",
+            f"没有帮扶措施 {measure_id} / no measure {measure_id}",
+            hint="用 `bottomline case show` 查看该户的帮扶措施 / "
+            "a household's measures are listed by `bottomline case show`",
         )
     household = _household(session, measure.household_id, actor)
     before = _row(measure)
@@ -113,9 +117,14 @@ def assign_helper(
 ) -> HelperAssignment:
     household = _household(session, household_id, actor)
     if not name.strip() or not unit.strip():
-        raise UserError("a helper needs a name and a unit (派出单位)")
+        raise UserError(
+            "帮扶责任人须有姓名和派出单位 / a helper needs a name and a unit (派出单位)"
+        )
     if end_on is not None and end_on < start_on:
-        raise UserError(f"end date {end_on} is before start date {start_on}")
+        raise UserError(
+            f"结束日期 {end_on} 早于开始日期 {start_on} / "
+            f"end date {end_on} is before start date {start_on}"
+        )
     helper = HelperAssignment(
         household_id=household.id,
         name=name.strip(),
@@ -149,8 +158,9 @@ def add_followup(
     household = _household(session, household_id, actor)
     if not Decimal(0) <= per_capita_income <= MAX_PER_CAPITA_INCOME:
         raise UserError(
+            f"人均纯收入 {per_capita_income} 不合理 / "
             f"per-capita income {per_capita_income} is not plausible",
-            hint="give yuan per person per year, e.g. 9200",
+            hint="以元/人/年为单位，例如 9200 / give yuan per person per year, e.g. 9200",
         )
     followup = IncomeFollowUp(
         household_id=household.id,
@@ -171,8 +181,9 @@ def add_followup(
 def _household(session: Session, household_id: int, actor: Actor) -> Household:
     if actor.role not in WRITERS:
         raise PermissionDenied(
-            f"{actor} cannot record assistance",
-            hint="village, township and county users record assistance in their own region",
+            f"{actor} 不能登记帮扶 / {actor} cannot record assistance",
+            hint="帮扶由村、乡镇、县级用户在本辖区登记 / "
+            "village, township and county users record assistance in their own region",
         )
     return access_household(session, actor=actor, number=household_id, removed=True)
 
@@ -182,7 +193,10 @@ def _member(session: Session, member_id: int | None, household_id: int) -> Membe
         return None
     member = session.get(Member, member_id)
     if member is None or member.household_id != household_id:
-        raise UserError(f"member {member_id} is not in household {household_id}")
+        raise UserError(
+            f"成员 {member_id} 不在户 {household_id} 中 / "
+            f"member {member_id} is not in household {household_id}"
+        )
     return member
 
 

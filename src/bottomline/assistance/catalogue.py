@@ -153,10 +153,11 @@ class Catalogue:
 def _unknown_code(code: str, catalogue: Catalogue) -> UserError:
     close = difflib.get_close_matches(code, list(catalogue.measures), n=3, cutoff=0.6)
     close += [m.code for m in catalogue if code and code in m.zh and m.code not in close]
-    guess = f"did you mean {', '.join(close)}? " if close else ""
+    guess = f"是否指 / did you mean {', '.join(close)}? " if close else ""
     return UserError(
-        f"unknown measure type '{code}'",
-        hint=f"{guess}docs/assistance.md lists every measure type and its code",
+        f"未知的帮扶措施类型 / unknown measure type '{code}'",
+        hint=f"{guess}docs/assistance.md 列出了每类措施及其代码 / "
+        "docs/assistance.md lists every measure type and its code",
     )
 
 
@@ -170,7 +171,9 @@ def load_catalogue(path: str | Path | None = None) -> Catalogue:
         stat = file.stat()
     except FileNotFoundError as exc:
         raise InputFileError(
-            f"catalogue file {file.as_posix()} does not exist", hint="check the path"
+            f"措施目录文件 {file.as_posix()} 不存在 / "
+            f"catalogue file {file.as_posix()} does not exist",
+            hint="检查路径 / check the path",
         ) from exc
     return _load(file.resolve().as_posix(), stat.st_mtime_ns, stat.st_size)
 
@@ -181,8 +184,9 @@ def _load(path: str, _mtime_ns: int, _size: int) -> Catalogue:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputFileError(
-            f"cannot read catalogue file {path}: {exc}",
-            hint="the catalogue is UTF-8 text; check the path and its permissions",
+            f"无法读取措施目录文件 / cannot read catalogue file {path}: {exc}",
+            hint="措施目录为 UTF-8 文本，检查路径和权限 / "
+            "the catalogue is UTF-8 text; check the path and its permissions",
         ) from exc
     return parse_catalogue(text, source_path=path)
 

@@ -76,7 +76,10 @@ def create_campaign(
     day = on or today_in_china()
     _check_organiser(actor, scope_code)
     if population is Population.eliminated and since is None:
-        raise UserError("say since when: --since 2025-11-01 (eliminated on or after that day)")
+        raise UserError(
+            "须说明自何日起：--since 2025-11-01（当日或之后消除风险的户） / "
+            "say since when: --since 2025-11-01 (eliminated on or after that day)"
+        )
     cases = _population(session, scope_code, population, since)
     campaign = Campaign(
         name=name,
@@ -109,8 +112,10 @@ def create_campaign(
 def _check_organiser(actor: Actor, scope_code: str) -> None:
     if actor.role not in ORGANISERS or not actor.covers(scope_code):
         raise PermissionDenied(
+            f"{actor} 不能在 {scope_code} 组织回头看 / "
             f"{actor} cannot organise a look-back in {scope_code}",
-            hint="county, city or province users organise look-backs in their region",
+            hint="回头看由县、市、省级用户在本辖区组织 / "
+            "county, city or province users organise look-backs in their region",
         )
 
 
@@ -185,11 +190,17 @@ def complete_task(
     day = on or today_in_china()
     task = session.get(CampaignTask, task_id)
     if task is None:
-        raise UserError(f"no look-back task {task_id}")
+        raise UserError(f"没有回头看任务 {task_id} / no look-back task {task_id}")
     if not actor.covers(task.village_code) or actor.role not in (Role.village, Role.township):
-        raise PermissionDenied(f"{actor} cannot complete task {task_id} ({task.village_code})")
+        raise PermissionDenied(
+            f"{actor} 不能完成任务 {task_id}（{task.village_code}） / "
+            f"{actor} cannot complete task {task_id} ({task.village_code})"
+        )
     if task.status == TaskStatus.done.value:
-        raise UserError(f"task {task_id} was completed on {task.done_on} by {task.done_by}")
+        raise UserError(
+            f"任务 {task_id} 已由 {task.done_by} 于 {task.done_on} 完成 / "
+            f"task {task_id} was completed on {task.done_on} by {task.done_by}"
+        )
     check_free_text(note)
     task.status, task.result, task.note = TaskStatus.done.value, result.value, note
     task.done_on, task.done_by = day, actor.name

@@ -52,7 +52,7 @@ def decide_cases(
         raise UserError(
             f"批量决定只用于纳入、不予纳入和撤回 / bulk decisions move cases to "
             f"{', '.join(s.value for s in DECISIONS)}, not {to.value}",
-            hint="move a case to any other stage one at a time",
+            hint="转入其他阶段须逐件办理 / move a case to any other stage one at a time",
         )
     return [
         _decide(session, case_id, to, actor, reason, evidence or {}, on, policies)

@@ -45,7 +45,9 @@ def exit_facts(
 ) -> ExitFacts:
     if policies is None:
         raise UserError(
-            "the exit rules need the policy (income line, months)", hint="pass --policies DIR"
+            "风险消除条件须依据政策（收入线、月数） / "
+            "the exit rules need the policy (income line, months)",
+            hint="给出 --policies 政策目录 / pass --policies DIR",
         )
     procedure = procedure_for(policies, case.village_code, on.year)
     guarantee = _latest(session, HouseholdGuarantee, case.household_id)

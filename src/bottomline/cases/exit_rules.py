@@ -550,8 +550,10 @@ def rule_set(version: str) -> RuleSet:
     except KeyError:
         known = ", ".join(EXIT_RULES)
         raise UserError(
+            f"未知的风险消除规则版本 {version!r}，已有版本：{known} / "
             f"unknown exit-rule version {version!r}; known versions: {known}",
-            hint="pass one of the known versions, or add a new RuleSet to EXIT_RULES",
+            hint="给出已有版本之一，或在 EXIT_RULES 中增加新的 RuleSet / "
+            "pass one of the known versions, or add a new RuleSet to EXIT_RULES",
         ) from None
 
 

@@ -53,6 +53,8 @@ def home_visit_signed(ctx: Context) -> str | None:
     )
     if visit_id is None:
         return (
+            f"自首条线索（{ctx.case.first_lead_on}）以来没有已签授权承诺书的入户核实记录，"
+            "请用 `bottomline visit add … --signed` 记录或导入 ODK 走访记录 / "
             "no home visit with the household's signed authorization and pledge is recorded "
             f"since the first lead on {ctx.case.first_lead_on}; record it with "
             "`bottomline visit add … --signed` or import the ODK submissions"
@@ -65,7 +67,10 @@ def on_notice(ctx: Context) -> str | None:
     """The case is on an open notice of the right kind (publish_notice makes this move)."""
     notice = _current_notice(ctx.session, ctx.case.id, _notice_kind(ctx.move.target))
     if notice is None or str(ctx.evidence.get("notice_id")) != str(notice.id):
-        return "a case goes on public notice only through `bottomline notice publish`"
+        return (
+            "案件只能通过 `bottomline notice publish` 进入公示 / "
+            "a case goes on public notice only through `bottomline notice publish`"
+        )
     return None
 
 
@@ -73,9 +78,10 @@ def notice_over(ctx: Context) -> str | None:
     """The notice period (at least the policy's days) has ended."""
     notice = _current_notice(ctx.session, ctx.case.id, _notice_kind(ctx.move.source))
     if notice is None:
-        return "the case has no public notice"
+        return "该案件没有公示 / the case has no public notice"
     if ctx.on <= notice.ends_on:
         return (
+            f"公示期至 {notice.ends_on}（公示 {notice.id}），次日起方可办理下一步 / "
             f"the public notice runs until {notice.ends_on} (notice {notice.id}); the next step "
             "can be taken from the day after"
         )
@@ -91,6 +97,7 @@ def objections_resolved(ctx: Context) -> str | None:
     )
     if open_objections:
         return (
+            f"该案件有 {open_objections} 条异议未处理，请用 `bottomline objection resolve` 处理 / "
             f"{open_objections} objection(s) to this case are not resolved; resolve them with "
             "`bottomline objection resolve`"
         )
@@ -101,18 +108,25 @@ def category_and_risks(ctx: Context) -> str | None:
     category = ctx.evidence.get("category")
     risks = ctx.evidence.get("risk_types")
     if category not in set(Category):
-        return f"category must be one of {', '.join(Category)}, got {category!r}"
+        return (
+            f"监测类别应为 {', '.join(Category)} 之一，实为 {category!r} / "
+            f"category must be one of {', '.join(Category)}, got {category!r}"
+        )
     if not isinstance(risks, list | tuple) or not 1 <= len(set(risks)) <= MAX_RISK_TYPES:
-        return f"give 1 to {MAX_RISK_TYPES} risk types"
+        return f"须给出 1 至 {MAX_RISK_TYPES} 个风险类型 / give 1 to {MAX_RISK_TYPES} risk types"
     unknown = sorted(set(risks) - set(RiskType))
     if unknown:
-        return f"unknown risk type(s) {', '.join(unknown)}; known: {', '.join(RiskType)}"
+        return (
+            f"未知风险类型 {', '.join(unknown)}，可选 {', '.join(RiskType)} / "
+            f"unknown risk type(s) {', '.join(unknown)}; known: {', '.join(RiskType)}"
+        )
     return None
 
 
 def has_measure(ctx: Context) -> str | None:
     if active_measure_count(ctx.session, ctx.case.household_id) == 0:
         return (
+            "该户尚无帮扶措施，请先用 `bottomline measure add` 添加 / "
             "the household has no assistance measure yet; add one with "
             "`bottomline measure add` first"
         )
@@ -129,8 +143,12 @@ def exit_rules(ctx: Context) -> str | None:
     ctx.recorded["exit_rules"] = evaluation.to_record()
     if evaluation.passed:
         return None
+    failed_zh = "；".join(f"{r.code} {r.explanation_zh}" for r in evaluation.failed)
     failed = "; ".join(f"{r.code} {r.explanation_en}" for r in evaluation.failed)
-    return f"the exit rules ({evaluation.version}) do not all pass: {failed}"
+    return (
+        f"风险消除条件（{evaluation.version}）未全部满足：{failed_zh} / "
+        f"the exit rules ({evaluation.version}) do not all pass: {failed}"
+    )
 
 
 def no_other_active_case(ctx: Context) -> str | None:
@@ -140,7 +158,10 @@ def no_other_active_case(ctx: Context) -> str | None:
         )
     )
     if other is not None:
-        return f"the household has another case under way (case {other}); continue that one"
+        return (
+            f"该户已有在办案件（案件 {other}），请继续办理该案件 / "
+            f"the household has another case under way (case {other}); continue that one"
+        )
     return None
 
 

@@ -119,7 +119,7 @@ def record_lead(
         raise UserError(
             "筛查线索来自筛查运行，须先研判 / screening leads come from screening runs and are "
             "triaged as clues",
-            hint="report the lead through the channel it reached you by",
+            hint="按线索的实际来源渠道报告 / report the lead through the channel it reached you by",
         )
     household = _household_in_scope(session, new.household_id, actor)
     _check_new_lead(new)
@@ -154,8 +154,9 @@ def intake_leads(
     scope_code = scope_code or actor.region_code
     if actor.role not in INTAKERS or not actor.covers(scope_code):
         raise PermissionDenied(
-            f"{actor} cannot take in leads for {scope_code}",
-            hint="intake is run by the system, a county or a township user for their region",
+            f"{actor} 不能接收 {scope_code} 的线索 / {actor} cannot take in leads for {scope_code}",
+            hint="线索接收由系统、县级或乡镇用户在本辖区进行 / "
+            "intake is run by the system, a county or a township user for their region",
         )
     intake = take_in(session, _pending(session, scope_code), actor=actor, policies=policies)
     if intake.leads:
@@ -441,16 +442,22 @@ def _households(session: Session, ids: list[int]) -> dict[int, Place]:
 def _household_in_scope(session: Session, household_id: int, actor: Actor) -> Household:
     if actor.role not in REPORTERS:
         raise PermissionDenied(
-            f"{actor} cannot report leads", hint="village, township and county users report leads"
+            f"{actor} 不能报告线索 / {actor} cannot report leads",
+            hint="线索由村、乡镇、县级用户报告 / village, township and county users report leads",
         )
     return access_household(session, actor=actor, number=household_id)
 
 
 def _check_new_lead(new: NewLead) -> None:
     if new.reported_on > today_in_china():
-        raise UserError(f"{new.reported_on} is in the future", hint="give the day of the report")
+        raise UserError(
+            f"{new.reported_on} 是将来的日期 / {new.reported_on} is in the future",
+            hint="给出报告的日期 / give the day of the report",
+        )
     if len(set(new.risk_types)) > MAX_RISK_TYPES:
-        raise UserError(f"a lead has at most {MAX_RISK_TYPES} risk types")
+        raise UserError(
+            f"一条线索至多 {MAX_RISK_TYPES} 个风险类型 / a lead has at most {MAX_RISK_TYPES} risk types"
+        )
     for value in new.evidence.values():
         if isinstance(value, str):
             check_free_text(value)

@@ -111,13 +111,14 @@ def export_national(
 def _check_actor(actor: Actor, region: str) -> None:
     if actor.role not in EXPORTERS:
         raise PermissionDenied(
+            f"{actor} 无权导出报送全国系统的个人信息 / "
             f"{actor} may not export personal data for the national system",
             hint="县级及以上用户导出 / a county, city or province user exports it",
         )
     if not actor.covers(region):
         raise PermissionDenied(
-            f"region {region} is outside the region of {actor}",
-            hint="export your own region, or a part of it",
+            f"区域 {region} 不在 {actor} 的辖区内 / region {region} is outside the region of {actor}",
+            hint="导出本辖区或其中一部分 / export your own region, or a part of it",
         )
 
 

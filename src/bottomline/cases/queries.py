@@ -33,9 +33,14 @@ def access_case(session: Session, case_id: int, actor: Actor) -> Case:
     """The case, if it exists and lies in the actor's region (the only way to read one)."""
     case = session.get(Case, case_id)
     if case is None:
-        raise UserError(f"no case {case_id}", hint="list cases with `bottomline case list`")
+        raise UserError(
+            f"没有案件 {case_id} / no case {case_id}",
+            hint="查看案件 / list cases with `bottomline case list`",
+        )
     if not actor.covers(case.village_code):
-        raise PermissionDenied(f"case {case_id} is outside the region of {actor}")
+        raise PermissionDenied(
+            f"案件 {case_id} 不在 {actor} 的辖区内 / case {case_id} is outside the region of {actor}"
+        )
     return case
 
 
@@ -139,8 +144,10 @@ def household_id_for(session: Session, household_no: str) -> int:
     found = session.scalar(select(Household.id).where(Household.household_no == household_no))
     if found is None:
         raise UserError(
+            f"登记库中没有户编号 {household_no!r} / "
             f"no household with number {household_no!r} in the registry",
-            hint="give the household number (户编号) as in the registry import",
+            hint="给出登记库导入时的户编号 / "
+            "give the household number (户编号) as in the registry import",
         )
     return found
 

@@ -17,8 +17,11 @@ def check_free_text(text: str | None) -> None:
     found = [f for f in find_personal_data(text) if f.kind != "health"]
     if found:
         kinds = ", ".join(sorted({str(f.kind) for f in found}))
+        kinds_zh = "、".join(sorted({f.kind.zh for f in found}))
         raise UserError(
+            f"文字中含个人信息（{kinds_zh}） / "
             f"the text contains personal data ({kinds}): {found[0].excerpt}",
-            hint="reasons and evidence are kept in the audit log; leave out ID, phone and "
+            hint="理由和证据会记入审计日志，请勿写入证件号、电话和银行账号 / "
+            "reasons and evidence are kept in the audit log; leave out ID, phone and "
             "bank-account numbers",
         )

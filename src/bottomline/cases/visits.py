@@ -110,15 +110,21 @@ def _visit_row(new: NewVisit, household: Household) -> Visit:
 def _household(session: Session, household_id: int, actor: Actor) -> Household:
     if actor.role not in VISITORS:
         raise PermissionDenied(
-            f"{actor} cannot record visits",
-            hint="village, township and county users record visits in their own region",
+            f"{actor} 不能记录走访 / {actor} cannot record visits",
+            hint="走访由村、乡镇、县级用户在本辖区记录 / "
+            "village, township and county users record visits in their own region",
         )
     return access_household(session, actor=actor, number=household_id)
 
 
 def _check(new: NewVisit) -> None:
     if new.visit_date > today_in_china():
-        raise UserError(f"visit date {new.visit_date} is in the future")
+        raise UserError(
+            f"走访日期 {new.visit_date} 是将来的日期 / visit date {new.visit_date} is in the future"
+        )
     if not new.visitor_name.strip():
-        raise UserError("a visit needs the visitor's name", hint="give --visitor NAME")
+        raise UserError(
+            "走访须填写走访人姓名 / a visit needs the visitor's name",
+            hint="给出 --visitor 姓名 / give --visitor NAME",
+        )
     check_free_text(new.notes)

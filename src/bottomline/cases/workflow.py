@@ -78,18 +78,20 @@ def _stage(value: Stage | str) -> Stage:
         return Stage(value)
     except ValueError:
         raise TransitionError(
-            f"unknown stage {value!r}", hint=f"stages: {', '.join(s.value for s in Stage)}"
+            f"未知阶段 {value!r} / unknown stage {value!r}",
+            hint=f"阶段 / stages: {', '.join(s.value for s in Stage)}",
         ) from None
 
 
 def _legal_move(case: Case, source: Stage, target: Stage) -> Move:
     move = move_for(source, target)
     if move is None:
-        allowed = ", ".join(f"{s.value} ({s.zh})" for s in next_stages(source)) or "none"
+        allowed = ", ".join(f"{s.value} ({s.zh})" for s in next_stages(source)) or "无 / none"
         raise TransitionError(
+            f"案件 {case.id} 处于“{source.zh}”，不能转入“{target.zh}” / "
             f"case {case.id} is at {source.value} ({source.zh}) and cannot move to "
             f"{target.value} ({target.zh})",
-            hint=f"from {source.value} it can move to: {allowed}",
+            hint=f"“{source.zh}”可转入 / from {source.value} it can move to: {allowed}",
         )
     return move
 
@@ -98,13 +100,15 @@ def _check_actor(move: Move, case: Case, actor: Actor) -> None:
     if actor.role not in move.roles:
         roles = ", ".join(f"{r.value} ({r.zh})" for r in sorted(move.roles))
         raise PermissionDenied(
+            f"{actor} 无权把案件从“{move.source.zh}”转入“{move.target.zh}” / "
             f"{actor} may not move a case from {move.source.value} to {move.target.value}",
-            hint=f"this step is taken by: {roles}",
+            hint=f"此步由以下用户办理 / this step is taken by: {roles}",
         )
     if not actor.covers(case.village_code):
         raise PermissionDenied(
+            f"案件 {case.id}（村 {case.village_code}）不在 {actor} 的辖区内 / "
             f"case {case.id} (village {case.village_code}) is outside the region of {actor}",
-            hint="act on cases in your own region only",
+            hint="只能办理本辖区的案件 / act on cases in your own region only",
         )
 
 
@@ -113,21 +117,27 @@ def _check_inputs(
 ) -> None:
     if move.reason and not (reason and reason.strip()):
         raise TransitionError(
+            f"转入“{move.target.zh}”须说明理由 / "
             f"moving to {move.target.value} ({move.target.zh}) needs a reason",
-            hint="say why, e.g. --reason '户主主动申请撤回'",
+            hint="说明理由 / say why, e.g. --reason '户主主动申请撤回'",
         )
     missing = [k for k in move.needs if given.get(k) in (None, "", [], ())]
     if missing:
         raise TransitionError(
+            f"转入“{move.target.zh}”须提供证据 / "
             f"moving to {move.target.value} needs evidence: {', '.join(missing)}",
-            hint="give each as --evidence key=value",
+            hint="每项以 --evidence 键=值 给出 / give each as --evidence key=value",
         )
     if day > today_in_china():
-        raise TransitionError(f"{day} is in the future", hint="give the day the step was taken")
+        raise TransitionError(
+            f"{day} 是将来的日期 / {day} is in the future",
+            hint="给出办理这一步的日期 / give the day the step was taken",
+        )
     if day < case.stage_since:
         raise TransitionError(
+            f"{day} 早于案件进入当前阶段的日期（{case.stage_since}） / "
             f"{day} is before the case entered its current stage ({case.stage_since})",
-            hint="steps are recorded in order; give a later day",
+            hint="各步按顺序记录，请给出更晚的日期 / steps are recorded in order; give a later day",
         )
     for text in (reason, *[v for v in given.values() if isinstance(v, str)]):
         check_free_text(text)
@@ -138,6 +148,7 @@ def _run_guards(ctx: Context) -> None:
         problem = GUARDS[name](ctx)
         if problem:
             raise TransitionError(
+                f"案件 {ctx.case.id} 不能转入“{ctx.move.target.zh}” / "
                 f"case {ctx.case.id} cannot move to {ctx.move.target.value} "
                 f"({ctx.move.target.zh}): {problem}"
             )
@@ -173,8 +184,10 @@ def _flush_or_conflict(session: Session, case: Case) -> None:
 
 def _conflict(case_id: int) -> ConflictError:
     return ConflictError(
+        f"案件 {case_id} 在您办理期间已被他人修改 / "
         f"case {case_id} was changed by someone else while you were deciding",
-        hint="reload the case, check its current stage and decide again",
+        hint="重新查看案件的当前阶段后再办理 / "
+        "reload the case, check its current stage and decide again",
     )
 
 

@@ -126,7 +126,10 @@ def audit_verify() -> None:
         f"[bold red]错误 / error:[/bold red] {result.rows:,} rows checked, "
         f"{len(result.findings)} finding(s); the first bad row is {result.first_bad_seq}"
     )
-    console.print("  → the log was changed outside bottomline; report it, do not repair it")
+    console.print(
+        "  → 审计日志在 bottomline 之外被改动，请上报，不要自行修复 / "
+        "the log was changed outside bottomline; report it, do not repair it"
+    )
     sys.exit(1)
 
 
@@ -256,4 +259,7 @@ def lookback_done(
         )
     console.print(f"任务 / task {task.id}: {outcome.label} on {on}")
     if outcome is TaskResult.risk_found:
-        console.print("  → a look-back lead was raised for the household (`bottomline lead queue`)")
+        console.print(
+            "  → 已为该户生成回头看线索 / a look-back lead was raised for the household "
+            "(`bottomline lead queue`)"
+        )

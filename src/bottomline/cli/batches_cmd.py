@@ -42,7 +42,7 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
             if old is None:
                 raise UserError(
                     f"没有批次 {batch} / there is no batch {batch}",
-                    hint="list them with `bottomline import batches`",
+                    hint="查看批次 / list them with `bottomline import batches`",
                 )
             feed, period = old.feed, old.period
         start = step(f"替代 / superseding batch {batch} ({feed} {period}) with {file.name}")
@@ -56,9 +56,13 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
             replaces=Replacement(batch, actor, reason),
         )
         if report.status == "already_imported":
-            done(start, "nothing changed")
+            done(start, "未作修改 / nothing changed")
         else:
-            done(start, f"batch {report.batch_id} replaces batch {batch}")
+            done(
+                start,
+                f"批次 {report.batch_id} 替代批次 {batch} / "
+                f"batch {report.batch_id} replaces batch {batch}",
+            )
         print_report(report)
 
     @import_app.command("withdraw")

@@ -240,6 +240,6 @@ def print_next(stage: Stage) -> None:
         needs = [NEEDS.get(k, f"--evidence {k}=…") for k in m.needs]
         needs += ["--reason …"] if m.reason else []
         console.print(
-            f"  → {m.target.value} ({m.target.zh}) · by {', '.join(sorted(m.roles))}"
-            + (f" · needs {', '.join(needs)}" if needs else "")
+            f"  → {m.target.value} ({m.target.zh}) · 经办 / by {', '.join(sorted(m.roles))}"
+            + (f" · 须提供 / needs {', '.join(needs)}" if needs else "")
         )

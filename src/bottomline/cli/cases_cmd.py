@@ -322,8 +322,8 @@ def _evidence_options(
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
             raise UserError(
-                f"--evidence {pair!r} is not key=value",
-                hint="e.g. --evidence township_opinion=经审核符合条件",
+                f"--evidence {pair!r} 应为 键=值 / --evidence {pair!r} is not key=value",
+                hint="例如 / e.g. --evidence township_opinion=经审核符合条件",
             )
         given[key.strip()] = value.strip()
     if risk:

@@ -62,6 +62,8 @@ def check(
     result = run_with_progress(engine, region, feeds_dir, today)
     done(
         start,
+        f"{result.households:,} 户 {result.members:,} 人 → {result.open:,} 个未整改问题"
+        f"（新增 {result.opened:,}，已整改 {result.resolved:,}）· 第 {result.run_id} 次检查 / "
         f"{result.households:,} households, {result.members:,} people → {result.open:,} open "
         f"issues ({result.opened:,} new, {result.resolved:,} resolved) · run #{result.run_id}",
     )
@@ -79,8 +81,9 @@ def check(
 def _check_region_code(region: str | None) -> None:
     if region is not None and not re.fullmatch(r"\d{12}", region):
         raise UnknownRegionError(
-            f"{region!r} is not a region code",
-            hint="use the 12-digit statistical division code, e.g. 532328000000 (元谋县)",
+            f"{region!r} 不是区划代码 / {region!r} is not a region code",
+            hint="请用12位统计用区划代码，例如 532328000000（元谋县） / "
+            "use the 12-digit statistical division code, e.g. 532328000000 (元谋县)",
         )
 
 
@@ -89,11 +92,16 @@ def _check_export_path(export: Path | None) -> None:
         return
     if export.suffix.lower() != ".csv":
         raise InputFileError(
+            f"问题清单只能写成 CSV，不能写到 {export.name!r} / "
             f"the work queue is written as CSV, not to {export.name!r}",
-            hint="give a file name ending in .csv (it opens in Excel and WPS)",
+            hint="给出以 .csv 结尾的文件名（可用 Excel、WPS 打开） / "
+            "give a file name ending in .csv (it opens in Excel and WPS)",
         )
     if export.is_dir():
-        raise InputFileError(f"{export} is a directory", hint="give a file name ending in .csv")
+        raise InputFileError(
+            f"{export} 是目录 / {export} is a directory",
+            hint="给出以 .csv 结尾的文件名 / give a file name ending in .csv",
+        )
 
 
 def _feeds_dir(feeds: Path | None) -> Path:
@@ -101,8 +109,9 @@ def _feeds_dir(feeds: Path | None) -> Path:
         return get_settings().data_dir / "feeds"
     if not feeds.is_dir():
         raise InputFileError(
-            f"the feed store {feeds} does not exist",
-            hint="give the directory department feeds are imported into, or leave --feeds out",
+            f"部门数据目录 {feeds} 不存在 / the feed store {feeds} does not exist",
+            hint="给出部门数据导入的目录，或不给 --feeds / "
+            "give the directory department feeds are imported into, or leave --feeds out",
         )
     return feeds
 
@@ -114,7 +123,9 @@ def _check_date(value: str | None) -> dt.date | None:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise InputFileError(
-            f"{value!r} is not a date", hint="give the check date as YYYY-MM-DD, e.g. 2025-10-31"
+            f"{value!r} 不是日期 / {value!r} is not a date",
+            hint="检查日期格式为 YYYY-MM-DD，例如 2025-10-31 / "
+            "give the check date as YYYY-MM-DD, e.g. 2025-10-31",
         ) from None
 
 

@@ -82,7 +82,7 @@ def _filters(
     if rule is not None and rule not in RULES_BY_ID:
         raise UserError(
             f"--rule {rule!r} 不是筛查规则 / is not a screening rule",
-            hint=f"rules: {', '.join(RULES_BY_ID)}",
+            hint=f"筛查规则 / rules: {', '.join(RULES_BY_ID)}",
         )
     return ClueFilter(
         township=p.region_code(township) if township else None,
@@ -124,7 +124,8 @@ def clue_list(
     filters = _filters(township, village, rule, category, risk, channel, status)
     if export is not None and export.suffix.lower() != ".xlsx":
         raise UserError(
-            f"--export {export} 须为 .xlsx / must be an .xlsx file", hint="e.g. --export clues.xlsx"
+            f"--export {export} 须为 .xlsx / must be an .xlsx file",
+            hint="例如 / e.g. --export clues.xlsx",
         )
     with session_scope(open_store()) as session:
         actor = actor_named(session, as_)
@@ -183,12 +184,14 @@ def _selection(
     if ids and all_:
         raise UserError(
             "给出线索编号或 --all，不能两者都给 / give clue numbers or --all, not both",
-            hint="e.g. `bottomline clue dispatch 12 13 --as wang` or `… --all --township CODE`",
+            hint="例如 / e.g. `bottomline clue dispatch 12 13 --as wang` "
+            "或 / or `… --all --township CODE`",
         )
     if not ids and not all_:
         raise UserError(
             "没有选择线索 / no clues chosen",
-            hint="give clue numbers (see `bottomline clue list`) or --all with filters",
+            hint="给出线索编号（见 `bottomline clue list`），或 --all 加筛选条件 / "
+            "give clue numbers (see `bottomline clue list`) or --all with filters",
         )
     if ids:
         return list(ids)
@@ -196,7 +199,7 @@ def _selection(
     if not selected:
         raise UserError(
             "筛选条件下没有待研判线索 / no pending clue matches the filters",
-            hint="check them with `bottomline clue list`",
+            hint="用 `bottomline clue list` 查看 / check them with `bottomline clue list`",
         )
     return selected
 
@@ -262,7 +265,8 @@ def clue_dismiss(
     if why is DismissReason.other and not (reason and reason.strip()):
         raise UserError(
             "排除线索须说明理由 / dismissing a clue needs a reason",
-            hint="give --reason TEXT, or --code with a common reason: "
+            hint="给出 --reason 理由，或用 --code 选常见理由 / "
+            "give --reason TEXT, or --code with a common reason: "
             + ", ".join(r.value for r in DismissReason if r is not DismissReason.other),
         )
     with write_scope(open_store()) as session:

@@ -66,13 +66,15 @@ def case_decide(
         if ids and (at or region):
             raise UserError(
                 "给出案件编号或 --at 与 --region / give case numbers or --at with --region",
-                hint="e.g. `case decide --to monitored 3 4 5` or `… --at county_approval --region CODE`",
+                hint="例如 / e.g. `bottomline case decide --to monitored 3 4 5` "
+                "或 / or `… --at county_approval --region CODE`",
             )
         if not ids:
             if not (at and region):
                 raise UserError(
                     "没有选择案件 / no cases chosen",
-                    hint="give case numbers, or --at STAGE with --region CODE",
+                    hint="给出案件编号，或 --at 阶段加 --region 区划代码 / "
+                    "give case numbers, or --at STAGE with --region CODE",
                 )
             stage = p.choice(Stage, at, option="--at")
             ids = cases_at(

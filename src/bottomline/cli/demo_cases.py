@@ -51,8 +51,9 @@ def run_cases(engine: Engine, documents: list[PolicyDocument], county: str, out:
     dispatched, waiting = _dispatch_township(engine, officer, policies)
     done(
         start,
-        f"{dispatched.leads:,} clues → {dispatched.cases_opened:,} cases; {waiting:,} clues of "
-        "other townships wait in the queue (`bottomline clue list`)",
+        f"{dispatched.leads:,} 条线索 → {dispatched.cases_opened:,} 个案件；其他乡镇 {waiting:,} "
+        f"条线索待研判 / {dispatched.leads:,} clues → {dispatched.cases_opened:,} cases; "
+        f"{waiting:,} clues of other townships wait in the queue (`bottomline clue list`)",
     )
     village = _busiest_village(engine)
     if village is None:
@@ -62,7 +63,8 @@ def run_cases(engine: Engine, documents: list[PolicyDocument], county: str, out:
     published = _to_notice(engine, village, cadre, policies, out)
     done(
         start,
-        f"notice {published.notice.id}: {published.notice.starts_on} – {published.notice.ends_on}",
+        f"公示 / notice {published.notice.id}: "
+        f"{published.notice.starts_on} – {published.notice.ends_on}",
     )
     console.print(f"公示 / notice: {published.html_path} (PDF beside it)")
     _print_pipeline(engine, county)

@@ -321,7 +321,8 @@ def household_member_set(
 def _some(changes: dict[str, Any], options: str) -> None:
     if not changes:
         raise UserError(
-            "没有要修改的内容 / nothing to change", hint=f"give at least one of {options}"
+            "没有要修改的内容 / nothing to change",
+            hint=f"至少给出一项 / give at least one of {options}",
         )
 
 
@@ -330,7 +331,10 @@ def _reason(value: str) -> MoveReason:
         if value in (reason.value, reason.zh):
             return reason
     listed = ", ".join(f"{r.value} ({r.zh})" for r in MoveReason)
-    raise UserError(f"--reason {value!r} is not one of the choices", hint=f"choose: {listed}")
+    raise UserError(
+        f"--reason {value!r} 不是可选值之一 / --reason {value!r} is not one of the choices",
+        hint=f"可选 / choose: {listed}",
+    )
 
 
 def _relationship(value: str) -> str:

@@ -56,12 +56,13 @@ def import_incomes_command(
         )
     except IncomeYearMissingError as err:
         raise IncomeYearMissingError(
-            err.message, hint="add a 年度 column or pass --year 2025"
+            err.message,
+            hint="增加“年度”列，或给出 --year 2025 / add a 年度 column or pass --year 2025",
         ) from None
     finally:
         engine.dispose()
     if report.status == "unchanged":
-        done(start, "unchanged")
+        done(start, "未变 / unchanged")
         console.print(
             f"文件内容与第 {report.previous_import_id} 次导入相同，未作修改 / "
             f"same content as import #{report.previous_import_id}: nothing changed"
@@ -69,19 +70,20 @@ def import_incomes_command(
         return
     done(
         start,
-        f"{report.rows_in:,} rows in = {report.accepted:,} accepted + {report.rejected:,} "
-        f"rejected + {report.unmatched:,} unmatched",
+        f"读入 {report.rows_in:,} 行 = 接收 {report.accepted:,} + 拒收 {report.rejected:,} + "
+        f"未匹配 {report.unmatched:,} / {report.rows_in:,} rows in = {report.accepted:,} "
+        f"accepted + {report.rejected:,} rejected + {report.unmatched:,} unmatched",
     )
     _print_reasons(report)
     _print_diff(report)
     for label, path in (
-        ("rejects", report.rejects_path),
-        ("unmatched", report.unmatched_path),
-        ("changes", report.changes_path),
+        ("拒收行 / rejects", report.rejects_path),
+        ("未匹配 / unmatched", report.unmatched_path),
+        ("变更 / changes", report.changes_path),
     ):
         if path is not None:
             console.print(f"{label}: {path}")
     if dry_run:
         console.print("[bold]试运行，未写入 / dry run: nothing was written to the store[/bold]")
     else:
-        console.print(f"import #{report.import_id} committed")
+        console.print(f"第 {report.import_id} 次导入已提交 / import #{report.import_id} committed")

@@ -63,23 +63,34 @@ def screen_store(
         progress=say,
     )
     if outcome.unchanged or outcome.result is None:
-        done(start, f"unchanged: the inputs are those of run #{outcome.run_id}; nothing recorded")
+        done(
+            start,
+            f"未变：输入与第 {outcome.run_id} 次运行相同，未作记录 / "
+            f"unchanged: the inputs are those of run #{outcome.run_id}; nothing recorded",
+        )
         return outcome
     res = outcome.result
+    zh, en = _not_raised(res.suppressed, res.suppressed_dismissed)
     done(
         start,
+        f"第 {outcome.run_id} 次运行：{res.households:,} 户 → {res.hits.num_rows:,} 条命中 → "
+        f"{res.leads.num_rows:,} 条线索（{zh}） / "
         f"run #{outcome.run_id}: {res.households:,} households → {res.hits.num_rows:,} hits → "
-        f"{res.leads.num_rows:,} leads ({_not_raised(res.suppressed, res.suppressed_dismissed)})",
+        f"{res.leads.num_rows:,} leads ({en})",
     )
     return outcome
 
 
-def _not_raised(suppressed: int, dismissed: int) -> str:
-    """Households with hits but no new lead: covered, and (apart) dismissed on the same evidence."""
-    covered = f"{suppressed - dismissed:,} already covered"
+def _not_raised(suppressed: int, dismissed: int) -> tuple[str, str]:
+    """Households with hits but no new lead, in Chinese and English: covered, and (apart)
+    dismissed before on the same evidence."""
+    covered = suppressed - dismissed
     if not dismissed:
-        return covered
-    return f"{covered}, {dismissed:,} dismissed before on the same evidence / 已排除且证据未变"
+        return f"{covered:,} 户已有线索或案件", f"{covered:,} already covered"
+    return (
+        f"{covered:,} 户已有线索或案件，{dismissed:,} 户已排除且证据未变",
+        f"{covered:,} already covered, {dismissed:,} dismissed before on the same evidence",
+    )
 
 
 def print_outcome(outcome: CycleOutcome, top: int) -> None:
@@ -110,6 +121,10 @@ def month(
     feeds = get_settings().data_dir / "feeds"
     scope = region or actor.region_code
     quality = check_cmd.run_with_progress(engine, scope, feeds, period_end(cycle))
-    done(start, f"{len(quality.rules)} rules → {quality.open:,} open issues")
+    done(
+        start,
+        f"{len(quality.rules)} 条规则 → {quality.open:,} 个未整改问题 / "
+        f"{len(quality.rules)} rules → {quality.open:,} open issues",
+    )
     check_cmd.print_rules(quality, only_found=True)
-    console.print(f"results: {outcome.results_dir} · run #{outcome.run_id}")
+    console.print(f"结果 / results: {outcome.results_dir} · 运行 / run #{outcome.run_id}")

@@ -169,6 +169,7 @@ def objection_resolve(
     console.print(f"异议 / objection {objection.id} resolved on {on}: {verdict}")
     if objection.upheld:
         console.print(
-            f"  → case {objection.case_id} usually goes to `rejected`: "
+            f"  → 案件 {objection.case_id} 通常转为“不予纳入” / "
+            f"case {objection.case_id} usually goes to `rejected`: "
             f"bottomline case move {objection.case_id} rejected --reason … --as …"
         )

@@ -31,8 +31,11 @@ def form(
     start = step(f"生成 XLSForm / building form {FORM_ID} version {FORM_VERSION}")
     path = build_form(out)
     xml = validate_form(path)
-    done(start, f"{path} (XForm {len(xml):,} characters, valid)")
-    console.print("upload it in ODK Central: Forms → New → choose the file")
+    done(start, f"{path}（XForm {len(xml):,} 字符，校验通过 / {len(xml):,} characters, valid)")
+    console.print(
+        "在 ODK Central 上传：表单 → 新建 → 选择该文件 / "
+        "upload it in ODK Central: Forms → New → choose the file"
+    )
 
 
 def import_visits_cmd(
@@ -56,7 +59,7 @@ def import_visits_cmd(
     index = index_documents(load_directory(policies))
     start = step(f"读取 / reading {file.name}")
     parsed = read_submissions(file)
-    done(start, f"{parsed.rows_in:,} submissions ({parsed.format})")
+    done(start, f"{parsed.rows_in:,} 条提交 / submissions ({parsed.format})")
     engine = open_store()
     with write_scope(engine) as session:
         actor = actor_named(session, acting)
@@ -69,12 +72,15 @@ def import_visits_cmd(
             reports_dir=get_settings().data_dir / "reports",
         )
     console.print(
+        f"第 {report.import_id} 次导入：读入 {report.rows_in:,} 行 = 记录 {report.recorded:,} + "
+        f"已导入过 {report.already_imported:,} + 拒收 {report.rejected:,} + 审核退回 "
+        f"{report.skipped:,} + 未匹配 {report.unmatched:,}；生成线索 {report.leads_raised:,} 条 / "
         f"import #{report.import_id}: {report.rows_in:,} rows in = {report.recorded:,} recorded "
         f"+ {report.already_imported:,} already imported + {report.rejected:,} rejected "
         f"+ {report.skipped:,} skipped (rejected in review) + {report.unmatched:,} not matched; "
         f"{report.leads_raised:,} lead(s) raised"
     )
-    for note in (*parsed.notices, *(f"not read: {name}" for name in parsed.ignored)):
-        console.print(f"  note: {note}")
+    for note in (*parsed.notices, *(f"未读取 / not read: {name}" for name in parsed.ignored)):
+        console.print(f"  注意 / note: {note}")
     if report.report_path:
-        console.print(f"rejects report: {report.report_path / 'rejects.csv'}")
+        console.print(f"拒收报告 / rejects report: {report.report_path / 'rejects.csv'}")

@@ -59,7 +59,8 @@ def day(value: str | None, *, option: str = "--date") -> dt.date:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise UserError(
-            f"{option} {value!r} is not a date", hint="give it as YYYY-MM-DD, e.g. 2026-03-02"
+            f"{option} {value!r} 不是日期 / {option} {value!r} is not a date",
+            hint="日期格式为 YYYY-MM-DD，例如 2026-03-02 / give it as YYYY-MM-DD, e.g. 2026-03-02",
         ) from None
 
 
@@ -79,7 +80,10 @@ def amount(value: str, *, option: str) -> Decimal:
     except InvalidOperation:
         yuan = Decimal("NaN")
     if not yuan.is_finite():
-        raise UserError(f"{option} {value!r} is not an amount", hint="give yuan, e.g. 9200")
+        raise UserError(
+            f"{option} {value!r} 不是金额 / {option} {value!r} is not an amount",
+            hint="以元为单位，例如 9200 / give yuan, e.g. 9200",
+        )
     return yuan
 
 
@@ -87,8 +91,9 @@ def region_code(value: str) -> str:
     """A 12-digit code (its shape only; :func:`known_region` also checks the registry)."""
     if not re.fullmatch(r"\d{12}", value):
         raise UnknownRegionError(
-            f"{value!r} is not a region code",
-            hint="use the 12-digit statistical division code, e.g. 532328000000 (元谋县)",
+            f"{value!r} 不是区划代码 / {value!r} is not a region code",
+            hint="请用12位统计用区划代码，例如 532328000000（元谋县） / "
+            "use the 12-digit statistical division code, e.g. 532328000000 (元谋县)",
         )
     return value
 
@@ -101,7 +106,10 @@ def known_region(session: Session, value: str) -> str:
 
 def level(value: str) -> str:
     if value not in LEVELS:
-        raise UserError(f"--level {value!r} is unknown", hint=f"choose one of: {', '.join(LEVELS)}")
+        raise UserError(
+            f"--level {value!r} 未知 / --level {value!r} is unknown",
+            hint=f"可选 / choose one of: {', '.join(LEVELS)}",
+        )
     return value
 
 

@@ -121,9 +121,12 @@ def unique_documents(documents: Iterable[PolicyDocument]) -> list[PolicyDocument
             conflicts.append(f"{doc.region}/{doc.year}: {first.source_path} and {doc.source_path}")
     if conflicts:
         raise PolicyError(
+            "同一区域同一年度有两份不同的政策文件 / "
             "two different policy documents for the same region and year:\n  - "
             + "\n  - ".join(conflicts),
-            hint="keep one document per region × year: merge the two files or correct the "
+            hint="每个区域每年只保留一份文件：合并两个文件，或改正其中一个的区域或年度"
+            "（每个版本都按哈希保存在数据库中） / "
+            "keep one document per region × year: merge the two files or correct the "
             "region or year in one of them (every version stays in the store by its hash)",
         )
     return list(kept.values())

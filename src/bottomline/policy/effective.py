@@ -110,7 +110,10 @@ def require_complete(policy: EffectivePolicy) -> EffectivePolicy:
 
 def incomplete_message(policy: EffectivePolicy, problems: list[Problem]) -> str:
     where = f"region {policy.region_code} in {policy.year}"
-    lines = [f"the policy for {where} cannot be used:"]
+    lines = [
+        f"区域 {policy.region_code} {policy.year} 年的政策不能使用 / "
+        f"the policy for {where} cannot be used:"
+    ]
     lines += [f"  - {p.key}: {p.message}" for p in problems]
     used = ", ".join(doc.label for doc in policy.documents) or "none"
     lines.append(f"  documents used: {used}")
@@ -122,6 +125,8 @@ def incomplete_message(policy: EffectivePolicy, problems: list[Problem]) -> str:
 
 def _completion_hint(policy: EffectivePolicy) -> str:
     return (
+        f"在 {policy.region_code}、其上级区域或国家层面年度不晚于 {policy.year} 的文件中补齐缺少的键；"
+        "下级文件只在不早于其上各级文件时适用（docs/policy.md，继承） / "
         f"set the missing keys in a document for {policy.region_code}, one of its parent "
         f"regions or the nation, with year ≤ {policy.year}; a lower-level document only "
         "applies if it is not older than every document above it (docs/policy.md, Inheritance)"

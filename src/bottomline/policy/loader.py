@@ -18,7 +18,10 @@ from bottomline.policy.validate import Problem, check_document
 
 # Sample files are named <region>-<year>-<name>.toml; when a name says so, meta must agree.
 _FILE_NAME = re.compile(r"^(?P<region>\d{12})-(?P<year>\d{4})(?!\d)")
-_HINT = "fix each key as described; docs/policy.md lists every section, key and bound"
+_HINT = (
+    "按说明逐项改正；docs/policy.md 列出了每一节、每个键及其取值范围 / "
+    "fix each key as described; docs/policy.md lists every section, key and bound"
+)
 
 Loaded = PolicyDocument | list[Problem]
 
@@ -47,14 +50,18 @@ def load_directory(path: str | Path) -> list[PolicyDocument]:
     root = Path(path)
     if not root.is_dir():
         raise InputFileError(
+            f"政策目录 {root.as_posix()} 不存在或不是目录 / "
             f"policy directory {root.as_posix()} does not exist or is not a directory",
-            hint="give the directory holding the policy files, e.g. policies/",
+            hint="给出存放政策文件的目录，例如 policies/ / "
+            "give the directory holding the policy files, e.g. policies/",
         )
     files = sorted(p for p in root.rglob("*.toml") if p.is_file())
     if not files:
         raise PolicyError(
+            f"{root.as_posix()} 中没有政策文件（*.toml） / "
             f"no policy files (*.toml) in {root.as_posix()}",
-            hint="add at least the national document; see policies/ and docs/policy.md",
+            hint="至少放入国家层面的文件，见 policies/ 和 docs/policy.md / "
+            "add at least the national document; see policies/ and docs/policy.md",
         )
     return unique_documents(_raise_for({f.as_posix(): _load(f) for f in files}))
 
@@ -64,12 +71,14 @@ def _load(path: Path) -> Loaded:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise InputFileError(
-            f"policy file {path.as_posix()} does not exist", hint="check the path"
+            f"政策文件 {path.as_posix()} 不存在 / policy file {path.as_posix()} does not exist",
+            hint="检查路径 / check the path",
         ) from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise InputFileError(
-            f"cannot read policy file {path.as_posix()}: {exc}",
-            hint="policy files are UTF-8 text; check the path and its permissions",
+            f"无法读取政策文件 / cannot read policy file {path.as_posix()}: {exc}",
+            hint="政策文件为 UTF-8 文本，检查路径和权限 / "
+            "policy files are UTF-8 text; check the path and its permissions",
         ) from exc
     return _parse(text, path.as_posix())
 
@@ -119,7 +128,7 @@ def _problems_message(failed: Mapping[str, list[Problem]]) -> str:
     count = sum(len(problems) for problems in failed.values())
     noun = "problem" if count == 1 else "problems"
     where = next(iter(failed)) if len(failed) == 1 else f"{len(failed)} policy files"
-    lines = [f"{count} {noun} in {where}:"]
+    lines = [f"{where} 有 {count} 处问题 / {count} {noun} in {where}:"]
     for path, problems in failed.items():
-        lines += [f"  - {path}: {p.key}: {p.message}\n      fix: {p.fix}" for p in problems]
+        lines += [f"  - {path}: {p.key}: {p.message}\n      改正 / fix: {p.fix}" for p in problems]
     return "\n".join(lines)

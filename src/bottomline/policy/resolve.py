@@ -139,14 +139,17 @@ def check_region_code(region_code: str) -> None:
         or not region_code.isdigit()
     ):
         raise UnknownRegionError(
+            f"区域代码 {region_code!r} 不是12位区划代码 / "
             f"region code {region_code!r} is not a 12-digit division code",
-            hint='use e.g. "532328000000" (元谋县) or "000000000000" (the nation)',
+            hint='例如 "532328000000"（元谋县）或 "000000000000"（全国） / '
+            'use e.g. "532328000000" (元谋县) or "000000000000" (the nation)',
         )
 
 
 def check_year(year: int) -> None:
     if isinstance(year, bool) or not isinstance(year, int) or not YEAR_MIN <= year <= YEAR_MAX:
         raise PolicyError(
+            f"政策年度 {year!r} 不在 {YEAR_MIN}..{YEAR_MAX} 之内 / "
             f"policy year {year!r} is outside {YEAR_MIN}..{YEAR_MAX}",
-            hint="give the year whose policy applies, e.g. 2025",
+            hint="给出适用政策的年度，例如 2025 / give the year whose policy applies, e.g. 2025",
         )

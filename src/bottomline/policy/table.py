@@ -111,9 +111,12 @@ def _raise_if_incomplete(policies: list[EffectivePolicy], slots: list[int]) -> N
     if len(failing) > _MAX_LISTED:
         parts.append(f"… and {len(failing) - _MAX_LISTED} more incomplete policies")
     raise PolicyError(
+        f"{len(slots)} 个区域代码中有 {affected} 个在 {policies[0].year} 年没有可用的政策 / "
         f"{affected} of {len(slots)} region codes have no usable policy for "
         f"{policies[0].year}:\n" + "\n".join(parts),
-        hint="set the missing keys in a document for those regions, a parent region or the "
+        hint="在这些区域、其上级区域或国家层面的文件中补齐缺少的键（docs/policy.md，继承），"
+        "或筛查文件覆盖的年度 / "
+        "set the missing keys in a document for those regions, a parent region or the "
         "nation (docs/policy.md, Inheritance), or screen a year the documents cover",
     )
 

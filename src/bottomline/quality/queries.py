@@ -88,7 +88,10 @@ def queue_counts(
     """Open issues by region (at ``level``, default the level below the scope) and rule."""
     level = level or breakdown_level(session=session, scope_code=scope_code)
     if level not in PREFIX_DIGITS:
-        raise UserError(f"unknown region level {level!r}", hint=f"use one of {list(PREFIX_DIGITS)}")
+        raise UserError(
+            f"未知的区域层级 / unknown region level {level!r}",
+            hint=f"可选 / use one of {list(PREFIX_DIGITS)}",
+        )
     prefix = func.substr(QualityIssue.village_code, 1, PREFIX_DIGITS[level]).label("prefix")
     stmt = (
         select(prefix, QualityIssue.rule_code, func.count())
@@ -121,7 +124,10 @@ def open_issues(
 ) -> list[OpenIssue]:
     """Open issues of a scope (and rule), by village and household number."""
     if rule is not None and rule not in RULES_BY_CODE:
-        raise UserError(f"unknown quality rule {rule!r}", hint=f"use one of {list(RULES_BY_CODE)}")
+        raise UserError(
+            f"未知的数据质量规则 / unknown quality rule {rule!r}",
+            hint=f"可选 / use one of {list(RULES_BY_CODE)}",
+        )
     stmt = _issues(session, scope_code)
     if rule is not None:
         stmt = stmt.where(QualityIssue.rule_code == rule)

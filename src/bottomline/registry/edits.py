@@ -94,8 +94,9 @@ def editable_household(session: Session, *, actor: Actor, number: str | int) -> 
     """The household, if the actor's role may edit and their region covers it."""
     if actor.role not in EDITORS:
         raise PermissionDenied(
-            f"{actor} cannot edit households",
-            hint="village, township and county users edit households in their own region",
+            f"{actor} 不能修改农户信息 / {actor} cannot edit households",
+            hint="农户信息由村、乡镇、县级用户在本辖区修改 / "
+            "village, township and county users edit households in their own region",
         )
     return access_household(session, actor=actor, number=number)
 
@@ -110,12 +111,13 @@ def find_member(household: Household, ref: str) -> Member:
     if len(found) > 1:
         raise UserError(
             f"户 {household.household_no} 中有多名成员与 {ref} 相符 / more than one member matches",
-            hint="give the member's full ID number or member id",
+            hint="给出该成员完整的证件号码或成员编号 / give the member's full ID number or member id",
         )
     if not found:
         raise UserError(
             f"户 {household.household_no} 中没有成员 {ref} / no such member in the household",
-            hint="give the member's ID number, member id or masked number as the household shows",
+            hint="给出成员的证件号码、成员编号或户信息中显示的遮蔽号码 / "
+            "give the member's ID number, member id or masked number as the household shows",
         )
     return found[0]
 
@@ -150,7 +152,8 @@ def record_move_out(
     if not reason.moving_out:
         raise UserError(
             f"{reason.label} 不是迁出原因 / is not a reason for moving out",
-            hint="marriage_out, moved_away, army, study, prison or other",
+            hint="可选 / choose: "
+            + ", ".join(f"{r.value} ({r.zh})" for r in MoveReason if r.moving_out),
         )
     return _remove_member(session, actor, number, member, moved_on, reason, new_head)
 
@@ -195,14 +198,15 @@ def _heir(household: Household, member: Member, new_head: str | None) -> Member 
         if new_head is not None and member.relationship != Relationship.head.value:
             raise UserError(
                 "只有户主离开时才指定新户主 / a new head is named only when the head leaves",
-                hint="change relationships with the member field edit instead",
+                hint="与户主关系请用成员字段修改 / change relationships with the member field edit instead",
             )
         return None
     if new_head is None:
         raise UserError(
             f"成员 {mask_id(member.id_number)} 是户主，需指定新户主 / the member is the head: "
             "name the new head",
-            hint="give the new head's ID number or member id (the household lists its members)",
+            hint="给出新户主的证件号码或成员编号（见户信息的成员列表） / "
+            "give the new head's ID number or member id (the household lists its members)",
         )
     heir = find_member(household, new_head)
     if heir.id == member.id:
@@ -247,14 +251,15 @@ def record_move_in(
     if not reason.moving_in:
         raise UserError(
             f"{reason.label} 不是迁入原因 / is not a reason for moving in",
-            hint="marriage_in, returned or other",
+            hint="可选 / choose: "
+            + ", ".join(f"{r.value} ({r.zh})" for r in MoveReason if r.moving_in),
         )
     given = person.fields or {}
     missing = [name for name in REQUIRED_ON_MOVE_IN if name not in given]
     if missing:
         raise UserError(
             f"迁入成员缺少字段 / a member moving in needs: {', '.join(missing)}",
-            hint="give every member field of the national form",
+            hint="填写全国系统表格的全部成员字段 / give every member field of the national form",
         )
     household = editable_household(session, actor=actor, number=number)
     values = dict(NEWBORN) | _member_fields(given)
@@ -276,14 +281,15 @@ def _add_member(
     if len(number) != 18:
         raise UserError(
             "新成员应填写18位居民身份证号码 / a new member needs an 18-character resident ID number",
-            hint="the number on the 户口簿 or the birth registration",
+            hint="户口簿或出生登记上的号码 / the number on the 户口簿 or the birth registration",
         )
     born, sex = _identity(number, person)
     relationship = str(field_value("relationship", person.relationship))
     if relationship == Relationship.head.value:
         raise UserError(
             "户主已存在 / the household has a head",
-            hint="add the member with their relationship to the head; change heads on a move out",
+            hint="按与户主的关系添加成员；户主在迁出时变更 / "
+            "add the member with their relationship to the head; change heads on a move out",
         )
     ethnicity = person.ethnicity or _head_ethnicity(household)
     fields = {
@@ -315,7 +321,8 @@ def _reusable(session: Session, number: str) -> Member | None:
     if found is not None and found.removed_at is None:
         raise UserError(
             "该证件号码已是另一户的成员 / the person is a member of another household",
-            hint="their household records the move out first, then this household the move in",
+            hint="先由原户登记迁出，再由本户登记迁入 / "
+            "their household records the move out first, then this household the move in",
         )
     return found
 
@@ -405,7 +412,8 @@ def set_member_fields(
     if values.get("relationship") == Relationship.head.value:
         raise UserError(
             "户主只在原户主离开时变更 / the head changes only when the head leaves",
-            hint="record the head's death or move out with the new head",
+            hint="登记户主死亡或迁出时指定新户主 / "
+            "record the head's death or move out with the new head",
         )
     before, after = _apply(session, actor, household, found, found, values)
     _audit(session, actor, "member.edit", "member", found.id, household,
@@ -474,7 +482,8 @@ def set_guarantees(
 def _check_day(on: dt.date, born: dt.date) -> None:
     if on > today_in_china():
         raise UserError(
-            f"{on} 是将来的日期 / {on} is in the future", hint="give the day it happened"
+            f"{on} 是将来的日期 / {on} is in the future",
+            hint="给出发生的日期 / give the day it happened",
         )
     if on < born:
         raise UserError(f"{on} 早于出生日期 / {on} is before the member was born")

@@ -43,8 +43,9 @@ def village_code_range(*, session: Session, region_code: str) -> tuple[str, str]
     region = session.get(Region, region_code)
     if region is None:
         raise UnknownRegionError(
-            f"region {region_code!r} is not in the registry",
-            hint="use the 12-digit code of a province, city, county, township or village "
+            f"登记库中没有区域 {region_code!r} / region {region_code!r} is not in the registry",
+            hint="给出已导入农户的省、市、县、乡镇或村的12位代码 / "
+            "use the 12-digit code of a province, city, county, township or village "
             "whose households were loaded",
         )
     digits = PREFIX_DIGITS[region.level]

@@ -90,20 +90,24 @@ def conform_table(table: str, data: pa.Table, *, source: str | None = None) -> p
     unexpected = [name for name in data.column_names if name not in schema.names]
     if missing or unexpected:
         raise InputFileError(
-            f"{where} has the wrong columns: missing {missing or 'none'}, "
+            f"{where} 的列不对 / {where} has the wrong columns: missing {missing or 'none'}, "
             f"unexpected {unexpected or 'none'}",
-            hint=f"a {table} table has the columns {', '.join(schema.names)} "
+            hint=f"{table} 表的列见 bottomline/registry/columns.py / "
+            f"a {table} table has the columns {', '.join(schema.names)} "
             "(bottomline/registry/columns.py)",
         )
     with_nulls = [f.name for f in schema if not f.nullable and data.column(f.name).null_count > 0]
     if with_nulls:
-        raise InputFileError(f"{where} has empty values in required columns {with_nulls}")
+        raise InputFileError(
+            f"{where} 的必填列有空值 / {where} has empty values in required columns {with_nulls}"
+        )
     try:
         conformed = data.select(schema.names).cast(schema)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
         raise InputFileError(
-            f"{where} has a column of the wrong type: {exc}",
-            hint="see bottomline/registry/columns.py for the types",
+            f"{where} 有列的类型不对 / {where} has a column of the wrong type: {exc}",
+            hint="各列类型见 bottomline/registry/columns.py / "
+            "see bottomline/registry/columns.py for the types",
         ) from None
     return conformed
 
@@ -115,14 +119,16 @@ def read_snapshot(directory: Path) -> dict[str, pa.Table]:
         path = Path(directory) / f"{table}.parquet"
         if not path.is_file():
             raise InputFileError(
-                f"snapshot file {path} is missing",
-                hint="a snapshot directory holds "
+                f"缺少快照文件 / snapshot file {path} is missing",
+                hint="快照目录应包含 / a snapshot directory holds "
                 + ", ".join(f"{t}.parquet" for t in SNAPSHOT_TABLES),
             )
         try:
             data = pq.read_table(path)
         except (OSError, pa.ArrowInvalid) as exc:
-            raise InputFileError(f"snapshot file {path} cannot be read: {exc}") from None
+            raise InputFileError(
+                f"无法读取快照文件 / snapshot file {path} cannot be read: {exc}"
+            ) from None
         tables[table] = conform_table(table, data, source=f"snapshot file {path}")
     return tables
 

@@ -31,21 +31,27 @@ def add_user(
     _check_region(role, region_code)
     if acting.role not in ADMINS:
         raise PermissionDenied(
-            f"{acting} cannot add users",
-            hint="users are added by county, city or province users (the first one by `system`)",
+            f"{acting} 不能添加用户 / {acting} cannot add users",
+            hint="用户由县、市、省级用户添加（第一个由 `system` 添加） / "
+            "users are added by county, city or province users (the first one by `system`)",
         )
     if role is Role.system or username == SYSTEM.name:
         raise UserError(
+            "'system' 是内置的自动化用户，不能添加 / "
             "'system' is the built-in automation user; it cannot be added",
-            hint="choose a person's role: village, township, county, city, province or auditor",
+            hint="为人员选择角色 / choose a person's role: "
+            "village, township, county, city, province or auditor",
         )
     if not acting.covers(region_code):
         raise PermissionDenied(
-            f"{acting} cannot add users in {region_code}",
-            hint="ask an administrator of a region that contains it",
+            f"{acting} 不能在 {region_code} 添加用户 / {acting} cannot add users in {region_code}",
+            hint="请上级辖区的管理员添加 / ask an administrator of a region that contains it",
         )
     if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise UserError(f"user {username!r} exists already", hint="choose another user name")
+        raise UserError(
+            f"用户 {username!r} 已存在 / user {username!r} exists already",
+            hint="换一个用户名 / choose another user name",
+        )
     user = User(
         username=username, display_name=display_name, role=role.value, region_code=region_code
     )
@@ -65,20 +71,36 @@ def add_user(
 def _check_username(username: str) -> None:
     if not USERNAME.match(username):
         raise UserError(
-            f"{username!r} is not a usable user name",
-            hint="use 2-63 lower-case letters, digits, '.', '_' or '-', e.g. zhang.wei",
+            f"{username!r} 不能用作用户名 / {username!r} is not a usable user name",
+            hint="用 2 至 63 个小写字母、数字、'.'、'_' 或 '-'，例如 zhang.wei / "
+            "use 2-63 lower-case letters, digits, '.', '_' or '-', e.g. zhang.wei",
         )
 
 
 def _check_region(role: Role, region_code: str) -> None:
     if not re.fullmatch(r"\d{12}", region_code):
         raise UserError(
-            f"{region_code!r} is not a 12-digit division code",
-            hint="give the region the user works in, e.g. 532328101201 for a village",
+            f"{region_code!r} 不是12位区划代码 / {region_code!r} is not a 12-digit division code",
+            hint="给出用户工作的区域，例如村 532328101201 / "
+            "give the region the user works in, e.g. 532328101201 for a village",
         )
-    if role.level is not None and region_level(region_code) != role.level:
+    level = region_level(region_code)
+    if role.level is not None and level != role.level:
+        want = _LEVEL_ZH[role.level]
         raise UserError(
+            f"{role.zh}用户须设在{want}，而 {region_code} 是{_LEVEL_ZH[level]} / "
             f"a {role.value} user must be placed at a {role.level}, but {region_code} is a "
-            f"{region_level(region_code)}",
-            hint=f"give a {role.level} code, or choose the role that works at that level",
+            f"{level}",
+            hint=f"给出{want}代码，或选择该层级的角色 / "
+            f"give a {role.level} code, or choose the role that works at that level",
         )
+
+
+_LEVEL_ZH = {
+    "nation": "全国",
+    "province": "省",
+    "city": "市",
+    "county": "县",
+    "township": "乡镇",
+    "village": "村",
+}

@@ -18,8 +18,9 @@ def actor_named(session: Session, username: str) -> Actor:
     user = session.scalars(select(User).where(User.username == username)).one_or_none()
     if user is None or not user.active:
         raise UserError(
-            f"no active user {username!r}",
-            hint="list users with `bottomline user list`, add one with `bottomline user add`",
+            f"没有在用的用户 {username!r} / no active user {username!r}",
+            hint="用 `bottomline user list` 查看用户，用 `bottomline user add` 添加 / "
+            "list users with `bottomline user list`, add one with `bottomline user add`",
         )
     return Actor(user.username, Role(user.role), user.region_code)
 

@@ -76,7 +76,7 @@ def dismiss_clues(
     if code is DismissReason.other and reason is None:
         raise UserError(
             "排除线索须说明理由 / dismissing a clue needs a reason",
-            hint="say why, or choose one of the common reasons: "
+            hint="说明理由，或选一个常见理由 / say why, or choose one of the common reasons: "
             + ", ".join(f"{r.value} ({r.zh})" for r in DismissReason),
         )
     check_free_text(reason)
@@ -178,11 +178,15 @@ def _check_decision(actor: Actor, on: dt.date | None) -> dt.date:
     if actor.role not in TRIAGERS:
         raise PermissionDenied(
             f"{actor} 不能研判线索 / cannot triage clues",
-            hint="clues are dispatched or dismissed by a county or township user",
+            hint="线索由县级或乡镇用户派发或排除 / "
+            "clues are dispatched or dismissed by a county or township user",
         )
     day = on or today_in_china()
     if day > today_in_china():
-        raise UserError(f"{day} 是将来的日期 / {day} is in the future", hint="give the day decided")
+        raise UserError(
+            f"{day} 是将来的日期 / {day} is in the future",
+            hint="给出研判的日期 / give the day decided",
+        )
     return day
 
 
@@ -197,7 +201,8 @@ def _pending(
         raise UserError(
             f"线索 {lead.id} 已研判 / clue {lead.id} was already triaged: {state}"
             + (f" ({lead.decided_by}, {lead.decided_on})" if lead.decided_by else ""),
-            hint="only pending clues are dispatched or dismissed; "
+            hint=f"只有待研判的线索可派发或排除；所给 {len(clues)} 条中 {len(decided)} 条不是待研判 / "
+            "only pending clues are dispatched or dismissed; "
             f"{len(decided)} of the {len(clues)} given are not pending",
         )
     early = [lead for lead, _ in clues if lead_day(lead) > day]
@@ -205,7 +210,7 @@ def _pending(
         raise UserError(
             f"线索 {early[0].id} 在 {lead_day(early[0])} 才产生 / clue {early[0].id} came in on "
             f"{lead_day(early[0])}, after {day}",
-            hint="a clue is triaged on or after the day it came in",
+            hint="线索在产生当日或之后研判 / a clue is triaged on or after the day it came in",
         )
     return clues
 

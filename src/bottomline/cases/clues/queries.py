@@ -132,7 +132,8 @@ def access_clues(session: Session, ids: Sequence[int], actor: Actor) -> list[tup
     if missing:
         listed = ", ".join(map(str, missing[:10])) + (" …" if len(missing) > 10 else "")
         raise UserError(
-            f"没有线索 / no such clue: {listed}", hint="list clues with `bottomline clue list`"
+            f"没有线索 / no such clue: {listed}",
+            hint="查看线索 / list clues with `bottomline clue list`",
         )
     return [found[i] for i in dict.fromkeys(ids)]
 
@@ -143,7 +144,8 @@ def check_region(session: Session, actor: Actor, code: str, level: str) -> str:
     if known is None or region_level(code) != level or not actor.covers(code):
         raise UserError(
             f"你的辖区内没有此{_LEVEL_ZH[level]} / no {level} {code} in the region of {actor}",
-            hint=f"give the 12-digit code of a {level} in your region",
+            hint=f"给出本辖区内{_LEVEL_ZH[level]}的12位代码 / "
+            f"give the 12-digit code of a {level} in your region",
         )
     return code
 
@@ -182,7 +184,7 @@ def _ordered(query: Select[Any], sort: str) -> Select[Any]:
     if sort not in SORTS:
         raise UserError(
             f"排序 {sort!r} 未知 / unknown sort key {sort!r}",
-            hint=f"sort by one of: {', '.join(SORTS)}",
+            hint=f"可按以下排序 / sort by one of: {', '.join(SORTS)}",
         )
     return query.order_by(*SORTS[sort])
 

@@ -63,8 +63,9 @@ def publish_notice(
     day = starts_on or today_in_china()
     if not actor.covers(village_code):
         raise PermissionDenied(
+            f"{actor} 不能发布 {village_code} 的公示 / "
             f"{actor} cannot publish notices for {village_code}",
-            hint="the village publishes its own notices",
+            hint="各村发布本村的公示 / the village publishes its own notices",
         )
     cases = _waiting_cases(session, village_code, kind, case_ids)
     ends_on = _ends_on(cases, day)
@@ -98,14 +99,17 @@ def _waiting_cases(
     missing = sorted(set(case_ids or []) - {c.id for c in cases})
     if missing:
         raise UserError(
+            f"案件 {', '.join(map(str, missing))} 不在村 {village_code} 的“{source.zh}”阶段 / "
             f"case(s) {', '.join(map(str, missing))} are not at {source.value} ({source.zh}) "
             f"in village {village_code}",
-            hint="only cases waiting for this notice can go on it",
+            hint="只有等待本次公示的案件才能列入 / only cases waiting for this notice can go on it",
         )
     if not cases:
         raise UserError(
+            f"村 {village_code} 没有等待{kind.zh}公示的案件 / "
             f"no case in village {village_code} is waiting for a {kind.zh} notice",
-            hint=f"cases go on notice from the stage {source.value} ({source.zh})",
+            hint=f"案件从“{source.zh}”阶段进入公示 / "
+            f"cases go on notice from the stage {source.value} ({source.zh})",
         )
     return cases
 
@@ -245,12 +249,17 @@ def record_objection(
     """Record an objection (异议) to a case on a notice, received during the notice period."""
     notice = _notice_in_scope(session, notice_id, actor, FIELD_ROLES)
     if session.get(NoticeCase, (notice_id, case_id)) is None:
-        raise UserError(f"case {case_id} is not on notice {notice_id}")
+        raise UserError(
+            f"案件 {case_id} 不在公示 {notice_id} 上 / case {case_id} is not on notice {notice_id}"
+        )
     if not notice.starts_on <= received_on <= notice.ends_on:
         raise UserError(
+            f"公示 {notice_id} 的公示期为 {notice.starts_on} 至 {notice.ends_on}，"
+            f"{received_on} 收到的异议不在公示期内 / "
             f"notice {notice_id} ran from {notice.starts_on} to {notice.ends_on}; "
             f"an objection received on {received_on} is outside it",
-            hint="late objections are handled as a new lead or a complaint, not on the notice",
+            hint="公示期后的异议作为新线索或信访处理，不记在公示上 / "
+            "late objections are handled as a new lead or a complaint, not on the notice",
         )
     check_free_text(summary)
     objection = Objection(
@@ -278,12 +287,18 @@ def resolve_objection(
     """Resolve an objection after checking it; an upheld one usually means rejecting the case."""
     objection = session.get(Objection, objection_id)
     if objection is None:
-        raise UserError(f"no objection {objection_id}")
+        raise UserError(f"没有异议 {objection_id} / no objection {objection_id}")
     notice = _notice_in_scope(session, objection.notice_id, actor, OFFICE_ROLES)
     if objection.resolved_on is not None:
-        raise UserError(f"objection {objection_id} was resolved on {objection.resolved_on}")
+        raise UserError(
+            f"异议 {objection_id} 已于 {objection.resolved_on} 处理 / "
+            f"objection {objection_id} was resolved on {objection.resolved_on}"
+        )
     if not resolution.strip():
-        raise UserError("say how the objection was resolved", hint="give --resolution TEXT")
+        raise UserError(
+            "须说明异议的处理结果 / say how the objection was resolved",
+            hint="给出 --resolution 处理结果 / give --resolution TEXT",
+        )
     check_free_text(resolution)
     objection.resolved_on = on or today_in_china()
     objection.upheld, objection.resolution, objection.resolved_by = upheld, resolution, actor.name
@@ -297,12 +312,16 @@ def _notice_in_scope(
 ) -> Notice:
     notice = session.get(Notice, notice_id)
     if notice is None:
-        raise UserError(f"no notice {notice_id}", hint="list notices with `bottomline notice list`")
+        raise UserError(
+            f"没有公示 {notice_id} / no notice {notice_id}",
+            hint="查看公示 / list notices with `bottomline notice list`",
+        )
     if actor.role not in roles or not actor.covers(notice.village_code):
         allowed = ", ".join(sorted(r.value for r in roles))
         raise PermissionDenied(
+            f"{actor} 不能办理 {notice.village_code} 的公示 / "
             f"{actor} cannot act on notices of {notice.village_code}",
-            hint=f"this is done by {allowed} users of the region",
+            hint=f"由本辖区的 {allowed} 用户办理 / this is done by {allowed} users of the region",
         )
     return notice
 

@@ -42,11 +42,15 @@ class NoticeEntry:
 
     def __post_init__(self) -> None:
         if not self.name.strip():
-            raise UserError("a household on a notice needs the head's name")
+            raise UserError("公示的户须有户主姓名 / a household on a notice needs the head's name")
         if self.household_size < 1:
-            raise UserError(f"household size must be at least 1, got {self.household_size}")
+            raise UserError(
+                f"家庭人口数至少为 1，实为 {self.household_size} / "
+                f"household size must be at least 1, got {self.household_size}"
+            )
         if not 1 <= len(self.risk_types) <= MAX_RISK_TYPES:
             raise UserError(
+                f"公示的户须有 1 至 {MAX_RISK_TYPES} 个风险类型，实为 {len(self.risk_types)} / "
                 f"a household on a notice needs 1 to {MAX_RISK_TYPES} risk types, "
                 f"got {len(self.risk_types)}"
             )
@@ -127,22 +131,37 @@ def reason_for(entry: NoticeEntry, kind: NoticeKind) -> str:
 def _check_header(doc: NoticeDocument) -> None:
     if not doc.entries:
         raise UserError(
-            "a notice needs at least one household", hint="choose the households to publish"
+            "公示至少须有一户 / a notice needs at least one household",
+            hint="选择要公示的户 / choose the households to publish",
         )
     if not _VILLAGE_CODE.fullmatch(doc.village_code):
-        raise UserError(f"a village code has 12 digits, got {doc.village_code!r}")
+        raise UserError(
+            f"村代码为12位，实为 {doc.village_code!r} / "
+            f"a village code has 12 digits, got {doc.village_code!r}"
+        )
     if doc.round_no < 1:
-        raise UserError(f"the notice's round number starts at 1, got {doc.round_no}")
+        raise UserError(
+            f"公示批次从 1 开始，实为 {doc.round_no} / "
+            f"the notice's round number starts at 1, got {doc.round_no}"
+        )
     days = (doc.ends_on - doc.starts_on).days + 1
     if days < MIN_NOTICE_DAYS:
         raise UserError(
+            f"公示期至少 {MIN_NOTICE_DAYS} 天，本次 {days} 天 / "
             f"a notice runs for at least {MIN_NOTICE_DAYS} days, this one {days}",
-            hint=f"end it on {doc.starts_on + timedelta(days=MIN_NOTICE_DAYS - 1)} or later",
+            hint=f"结束日期不早于 {doc.starts_on + timedelta(days=MIN_NOTICE_DAYS - 1)} / "
+            f"end it on {doc.starts_on + timedelta(days=MIN_NOTICE_DAYS - 1)} or later",
         )
 
 
 def _check_method(kind: NoticeKind, entry: NoticeEntry, line: int) -> None:
     if kind is NoticeKind.elimination and entry.method is None:
-        raise UserError(f"line {line} of a risk-elimination notice has no elimination method")
+        raise UserError(
+            f"风险消除公示第 {line} 行没有消除方式 / "
+            f"line {line} of a risk-elimination notice has no elimination method"
+        )
     if kind is NoticeKind.identification and entry.method is not None:
-        raise UserError(f"line {line} of an identification notice has an elimination method")
+        raise UserError(
+            f"识别公示第 {line} 行不应有消除方式 / "
+            f"line {line} of an identification notice has an elimination method"
+        )

@@ -107,7 +107,10 @@ class PersonalDataError(IntegrityError):
     """Text meant for the public holds personal data; the message shows masked excerpts only."""
 
     def __init__(self, message: str, *, findings: Sequence[Finding] = ()) -> None:
-        super().__init__(message, hint="remove it from the record; notices never show it")
+        super().__init__(
+            message,
+            hint="从记录中删去；公示从不显示这些信息 / remove it from the record; notices never show it",
+        )
         self.findings = tuple(findings)
 
 
@@ -122,7 +125,9 @@ def check_public_text(text: str, *, where: str) -> None:
     findings = find_personal_data(text)
     if findings:
         found = "; ".join(f"{f.kind.en} ({f.kind.zh}) {f.excerpt}" for f in findings)
-        raise PersonalDataError(f"personal data in {where}: {found}", findings=findings)
+        raise PersonalDataError(
+            f"{where} 含个人信息 / personal data in {where}: {found}", findings=findings
+        )
 
 
 def html_text(html: str) -> str:

@@ -120,7 +120,9 @@ def _pdf(page: str) -> bytes:
     try:
         pdf: bytes = HTML(string=page, base_url=None, url_fetcher=_refuse_all()).write_pdf()
     except FatalURLFetchingError as error:
-        raise IntegrityError(f"a notice tried to load a resource: {error}") from None
+        raise IntegrityError(
+            f"公示试图加载外部资源 / a notice tried to load a resource: {error}"
+        ) from None
     return pdf
 
 
@@ -133,7 +135,10 @@ def _refuse_all() -> URLFetcher:
             super().__init__(fail_on_errors=True)
 
         def fetch(self, url: str, headers: object = None) -> NoReturn:
-            raise IntegrityError(f"a notice must not load anything, it asked for {url!r}")
+            raise IntegrityError(
+                f"公示不得加载任何资源，却请求了 {url!r} / "
+                f"a notice must not load anything, it asked for {url!r}"
+            )
 
     return RefuseAll()
 

@@ -361,14 +361,19 @@ def validate_form(path: Path) -> str:
     from pyxform.xls2xform import convert
 
     if not Path(path).is_file():
-        raise InputFileError(f"file not found: {path}", hint="build the form first (build_form)")
+        raise InputFileError(
+            f"找不到文件 / file not found: {path}",
+            hint="请先生成表单 / build the form first (build_form)",
+        )
     warnings: list[str] = []
     try:
         result = convert(xlsform=str(path), warnings=warnings, validate=False, pretty_print=True)
     except PyXFormError as err:
         raise FormError(
+            f"入户走访表单 {Path(path).name} 不是有效的 XLSForm / "
             f"the home-visit form {Path(path).name} is not a valid XLSForm: {err}",
-            hint="fix the question or choice declared in bottomline/cases/odk/form.py "
+            hint="改正 bottomline/cases/odk/form.py（或工作簿）中的题目或选项，再重新生成表单 / "
+            "fix the question or choice declared in bottomline/cases/odk/form.py "
             "(or the workbook), then build the form again",
         ) from None
     for warning in warnings:

@@ -205,6 +205,7 @@ def _reconcile(record: VisitImport) -> None:
     )
     if counted != record.rows_in:
         raise IntegrityError(
+            f"第 {record.id} 次走访导入：读入 {record.rows_in} 行，只核对上 {counted} 行 / "
             f"visit import {record.id}: {record.rows_in} rows in but {counted} accounted for"
         )
 

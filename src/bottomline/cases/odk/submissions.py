@@ -244,7 +244,10 @@ def read_submissions(path: Path, *, today: dt.date | None = None) -> SubmissionF
     """
     path = Path(path)
     if not path.is_file():
-        raise InputFileError(f"file not found: {path}", hint="check the path and try again")
+        raise InputFileError(
+            f"找不到文件 / file not found: {path}",
+            hint="检查路径后重试 / check the path and try again",
+        )
     today = today or today_in_china()
     suffix = path.suffix.lower()
     with path.open("rb") as fh:
@@ -256,9 +259,11 @@ def read_submissions(path: Path, *, today: dt.date | None = None) -> SubmissionF
     if suffix == ".json":
         return _check_file(_read_json(path), today)
     raise InputFileError(
+        f"{path.name} 不是 ODK Central 导出的文件（.csv、.zip 或 .json） / "
         f"{path.name} is not an ODK Central export (.csv, .zip or .json)",
-        hint="in ODK Central open the form's Submissions, Download → CSV (a .zip), or save "
-        "the OData feed's Submissions as .json",
+        hint="在 ODK Central 打开表单的 Submissions，下载 CSV（.zip），或把 OData 的 Submissions "
+        "另存为 .json / in ODK Central open the form's Submissions, Download → CSV (a .zip), "
+        "or save the OData feed's Submissions as .json",
     )
 
 
@@ -324,9 +329,11 @@ def _csv_columns(header: Sequence[str], name: str) -> dict[str, str]:
     for key in ("instance_id", "submitted_at"):
         if key not in columns:
             raise InputFileError(
+                f"{name} 没有 {CSV_COLUMNS[key]} 列，不是 ODK Central 导出的 Submissions CSV / "
                 f"{name} has no {CSV_COLUMNS[key]} column: it is not a Submissions CSV as "
                 "ODK Central exports it",
-                hint="download the submissions from ODK Central again and do not remove columns",
+                hint="从 ODK Central 重新下载提交记录，不要删除列 / "
+                "download the submissions from ODK Central again and do not remove columns",
             )
     return columns
 
@@ -334,13 +341,17 @@ def _csv_columns(header: Sequence[str], name: str) -> dict[str, str]:
 def _wrong_form(name: str, *, ungrouped: bool = False) -> InputFileError:
     if ungrouped:
         return InputFileError(
+            f"{name} 导出时去掉了分组名称（{KEY_COLUMN} 变成了 household_no） / "
             f"{name} was exported without group names ({KEY_COLUMN} is named household_no)",
-            hint="in ODK Central download the CSV again with the group names kept "
+            hint="在 ODK Central 重新下载 CSV 并保留分组名称（不要勾选 'Remove group names'） / "
+            "in ODK Central download the CSV again with the group names kept "
             "(do not tick 'Remove group names')",
         )
     return InputFileError(
+        f"{name} 不是入户走访表单 {FORM_ID} 的导出，没有 {KEY_COLUMN} 列 / "
         f"{name} is not an export of the home-visit form {FORM_ID}: it has no {KEY_COLUMN} column",
-        hint=f"download the submissions of the form {FORM_ID} from ODK Central",
+        hint=f"从 ODK Central 下载表单 {FORM_ID} 的提交记录 / "
+        f"download the submissions of the form {FORM_ID} from ODK Central",
     )
 
 
@@ -349,8 +360,9 @@ def _read_zip(path: Path, today: dt.date) -> SubmissionFile:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError):
         raise InputFileError(
-            f"{path.name} is not a valid zip file",
-            hint="download the CSV (.zip) from ODK Central again; the download may be cut short",
+            f"{path.name} 不是有效的 zip 文件 / {path.name} is not a valid zip file",
+            hint="从 ODK Central 重新下载 CSV（.zip），下载可能不完整 / "
+            "download the CSV (.zip) from ODK Central again; the download may be cut short",
         ) from None
     with archive, tempfile.TemporaryDirectory(prefix="bottomline-odk-") as tmp:
         member, ignored = _main_member(archive, path.name)
@@ -358,7 +370,7 @@ def _read_zip(path: Path, today: dt.date) -> SubmissionFile:
         with archive.open(member) as src, target.open("wb") as dst:
             shutil.copyfileobj(src, dst)
         rows = _read_csv(target, f"{path.name}/{member.filename}")
-        notices = (f"ignored in the zip: {', '.join(ignored)}",) if ignored else ()
+        notices = (f"zip 中未读取 / ignored in the zip: {', '.join(ignored)}",) if ignored else ()
         rows = dataclasses.replace(rows, ignored=ignored, notices=notices)
         if ignored:
             log.info("zip members not read", extra={"file": path.name, "ignored": len(ignored)})
@@ -385,13 +397,16 @@ def _main_member(archive: zipfile.ZipFile, name: str) -> tuple[zipfile.ZipInfo, 
         raise _wrong_form(name)
     if len(found) > 1:
         raise InputFileError(
+            f"{name} 含多个 Submissions CSV / "
             f"{name} holds several Submissions CSVs: {', '.join(i.filename for i in found)}",
-            hint="import each form's export on its own",
+            hint="每个表单的导出分别导入 / import each form's export on its own",
         )
     if found[0].file_size > MAX_ZIP_MEMBER:
         raise InputFileError(
+            f"{name}：{found[0].filename} 超过 {MAX_ZIP_MEMBER >> 20} MB / "
             f"{name}: {found[0].filename} is larger than {MAX_ZIP_MEMBER >> 20} MB",
-            hint="export fewer submissions at a time (filter by date in ODK Central)",
+            hint="每次少导出一些提交记录（在 ODK Central 按日期筛选） / "
+            "export fewer submissions at a time (filter by date in ODK Central)",
         )
     return found[0], tuple(ignored)
 
@@ -432,19 +447,24 @@ def _json_entries(path: Path) -> tuple[list[Any], tuple[str, ...]]:
         document = json.loads(path.read_text(encoding="utf-8-sig"), parse_float=Decimal)
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
         raise InputFileError(
+            f"{path.name} 不是有效的 JSON / "
             f"{path.name} is not valid JSON ({str(err).splitlines()[0][:120]})",
-            hint="save the OData Submissions response from ODK Central unchanged, as UTF-8",
+            hint="把 ODK Central 的 OData Submissions 响应原样存为 UTF-8 / "
+            "save the OData Submissions response from ODK Central unchanged, as UTF-8",
         ) from None
     if isinstance(document, list):
         return document, ()
     if not isinstance(document, dict) or not isinstance(document.get("value"), list):
         raise InputFileError(
+            f'{path.name} 不是 OData Submissions 响应（没有 "value" 列表） / '
             f'{path.name} is not an OData Submissions response (no "value" list)',
-            hint=f"save …/forms/{FORM_ID}.svc/Submissions from ODK Central as .json",
+            hint=f"把 ODK Central 的 …/forms/{FORM_ID}.svc/Submissions 存为 .json / "
+            f"save …/forms/{FORM_ID}.svc/Submissions from ODK Central as .json",
         )
     notices: tuple[str, ...] = ()
     if document.get("@odata.nextLink"):
         notices = (
+            "该文件只是列表的一页（@odata.nextLink），其余各页也须导入 / "
             "the file is one page of a longer list (@odata.nextLink): import the next pages too",
         )
     return document["value"], notices
@@ -514,9 +534,11 @@ def _check_file(rows: _Rows, today: dt.date) -> SubmissionFile:
 def _reconcile(rows: _Rows, accepted: int, rejected: int, skipped: int) -> None:
     if rows.rows_in != accepted + rejected + skipped:
         raise IntegrityError(
-            f"{rows.name}: rows in ({rows.rows_in}) ≠ accepted ({accepted}) + rejected "
-            f"({rejected}) + skipped ({skipped})",
-            hint="this is a bug in bottomline; please report it with the file",
+            f"{rows.name}：读入行数 {rows.rows_in} ≠ 接收 {accepted} + 拒收 {rejected} + "
+            f"跳过 {skipped} / {rows.name}: rows in ({rows.rows_in}) ≠ accepted ({accepted}) + "
+            f"rejected ({rejected}) + skipped ({skipped})",
+            hint="这是 bottomline 的程序错误，请连同文件一起报告 / "
+            "this is a bug in bottomline; please report it with the file",
         )
 
 
@@ -527,7 +549,10 @@ def _masked_notice(accepted: Sequence[VisitSubmission], raws: Sequence[_Raw]) ->
     )
     if not count:
         return ()
-    return (f"notes of {count} submission(s) held ID- or phone-like numbers; they were masked",)
+    return (
+        f"{count} 条提交的备注含类似证件号或电话的号码，已遮蔽 / "
+        f"notes of {count} submission(s) held ID- or phone-like numbers; they were masked",
+    )
 
 
 def _check_row(
