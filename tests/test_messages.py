@@ -27,7 +27,6 @@ PENDING = {
     "registry/incomes/",
     "registry/national_export.py",
     "screening/",
-    "synth/",
     "cli/feeds_cmd.py",
     "cli/registry_cmd.py",
     "cli/main.py",
