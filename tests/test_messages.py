@@ -3,10 +3,11 @@
 The messages are collected from the source by an AST scan of ``src/bottomline``: the text
 (string constants, f-strings, concatenations, both arms of a conditional) of every call of an
 error class (``bottomline.errors`` and the subclasses defined in the code) and of
-``typer.BadParameter``, every ``hint=`` keyword, and the strings the CLI modules print
-(``console.print``, ``typer.echo``, ``ui.step``, ``ui.done``). Each must hold a Chinese character
-and a Latin letter, unless all its words are filled in. A message built elsewhere and passed in
-as a name is not seen here.
+``typer.BadParameter``, every ``hint=`` keyword, the ``message`` and ``fix`` of the classes that
+carry them (e.g. ``policy.validate.Problem``; by position or keyword, wherever the class is
+defined or imported), and the strings the CLI modules print (``console.print``, ``typer.echo``,
+``ui.step``, ``ui.done``). Each must hold a Chinese character and a Latin letter, unless all its
+words are filled in. A message built elsewhere and passed in as a name is not seen here.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ PENDING = {
     "registry/incomes/",
     "registry/national_export.py",
     "screening/",
-    "synth/",
     "cli/feeds_cmd.py",
     "cli/registry_cmd.py",
     "cli/main.py",
@@ -105,6 +105,58 @@ def error_classes(trees: dict[Path, ast.Module]) -> set[str]:
     return known
 
 
+# Fields of a class that hold text a user reads (``Problem(key, message, fix)``).
+MESSAGE_FIELDS = {"message", "fix"}
+
+
+def _module(rel: Path) -> tuple[str, ...]:
+    return (*rel.parent.parts, rel.stem) if rel.stem != "__init__" else rel.parent.parts
+
+
+def message_classes(root: Path, trees: dict[Path, ast.Module]) -> dict[Path, dict[str, list[str]]]:
+    """Per file, the names there of classes with message fields, each with its field order.
+
+    A class counts in the file that defines it and in every file that imports it by
+    ``from <package>.<module> import Name [as other]``.
+    """
+    defined: dict[tuple[tuple[str, ...], str], list[str]] = {}
+    for path, tree in trees.items():
+        for node in tree.body:
+            if isinstance(node, ast.ClassDef):
+                fields = [
+                    s.target.id
+                    for s in node.body
+                    if isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name)
+                ]
+                if MESSAGE_FIELDS & set(fields):
+                    defined[(_module(path.relative_to(root)), node.name)] = fields
+    local: dict[Path, dict[str, list[str]]] = {}
+    for path, tree in trees.items():
+        names = local.setdefault(path, {})
+        here = _module(path.relative_to(root))
+        for (module, name), fields in defined.items():
+            if module == here:
+                names[name] = fields
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                module = tuple(node.module.split(".")[1:])  # without the package name
+                for alias in node.names:
+                    if (module, alias.name) in defined:
+                        names[alias.asname or alias.name] = defined[(module, alias.name)]
+    return local
+
+
+def message_fields(node: ast.Call, fields: list[str]) -> Iterator[ast.AST]:
+    """The arguments of a call that fill message fields, by position (up to a ``*args``)
+    or by keyword."""
+    for name, arg in zip(fields, node.args, strict=False):
+        if isinstance(arg, ast.Starred):
+            break
+        if name in MESSAGE_FIELDS:
+            yield arg
+    yield from (k.value for k in node.keywords if k.arg in MESSAGE_FIELDS)
+
+
 def messages(root: Path = SRC) -> list[tuple[str, str, str]]:
     """(file:line, kind, text) of every message a user sees in the package at ``root``."""
     trees = {
@@ -113,10 +165,12 @@ def messages(root: Path = SRC) -> list[tuple[str, str, str]]:
         if "migrations" not in path.relative_to(root).parts
     }
     errors = error_classes(trees)
+    carriers = message_classes(root, trees)
     found: list[tuple[str, str, str]] = []
     for path, tree in trees.items():
         in_cli = path.parent.name == "cli"
         rel = path.relative_to(root).as_posix()
+        carrying = carriers[path]
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call):
                 continue
@@ -135,6 +189,8 @@ def messages(root: Path = SRC) -> list[tuple[str, str, str]]:
             parts += [("hint", k.value) for k in node.keywords if k.arg == "hint"]
             if name in errors:
                 parts += [("error", k.value) for k in node.keywords if k.arg == "message"]
+            elif isinstance(node.func, ast.Name) and node.func.id in carrying:
+                parts += [("problem", v) for v in message_fields(node, carrying[node.func.id])]
             for kind, value in parts:
                 if isinstance(value, ast.Constant) and value.value is None:
                     continue
@@ -174,7 +230,9 @@ def test_messages_are_collected() -> None:
     found = messages()
     assert len(found) > 300
     kinds = {kind for _, kind, _ in found}
-    assert kinds == {"error", "hint", "print"}
+    assert kinds == {"error", "hint", "print", "problem"}
+    policy = {where.split(":")[0] for where, kind, _ in found if kind == "problem"}
+    assert {"policy/validate.py", "policy/loader.py", "policy/effective.py"} <= policy
 
 
 def test_every_message_is_chinese_and_english() -> None:
@@ -207,6 +265,42 @@ def test_the_scan_finds_a_message_in_one_language(tmp_path: Path) -> None:
         "a.py:4 [hint] 'give --period'",
         "a.py:6 [error] '没有该户'",
         "cli/c.py:1 [print] '[bold] rows[/bold]'",
+    ]
+
+
+def test_the_scan_finds_a_problem_in_one_language(tmp_path: Path) -> None:
+    (tmp_path / "policy").mkdir()
+    (tmp_path / "policy" / "validate.py").write_text(
+        "@dataclass\n"
+        "class Problem:\n"
+        "    key: str\n"
+        "    message: str\n"
+        "    fix: str\n"
+        "def f(k):\n"
+        '    return Problem(k, f"{k} is missing", "添加 / add it")\n'
+        "def g(k, p):\n"
+        '    return Problem(k, *p), Problem(k, "缺少 / missing", fix="add it")\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "policy" / "loader.py").write_text(
+        "from bottomline.policy.validate import Problem as P\n"
+        "def h(k):\n"
+        '    return P(key=k, message="未知 / unknown", fix="改正 / fix it"), P(k, "bad", "改")\n',
+        encoding="utf-8",
+    )
+    # Another class of the same name without message fields is not a message.
+    (tmp_path / "rows.py").write_text(
+        "class Problem(NamedTuple):\n"
+        "    row: int\n"
+        "    column: str\n"
+        'x = Problem(1, "household_no")\n',
+        encoding="utf-8",
+    )
+    assert one_language(tmp_path) == [
+        "policy/loader.py:3 [problem] 'bad'",
+        "policy/loader.py:3 [problem] '改'",
+        "policy/validate.py:7 [problem] ' is missing'",
+        "policy/validate.py:9 [problem] 'add it'",
     ]
 
 

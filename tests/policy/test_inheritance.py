@@ -224,7 +224,7 @@ def test_deadline_must_exceed_inherited_notice() -> None:
 
 
 def test_no_document_at_all() -> None:
-    with pytest.raises(PolicyError, match="documents used: none"):
+    with pytest.raises(PolicyError, match="所用文件 / documents used: 无 / none"):
         resolve([], COUNTY, 2025)
 
 

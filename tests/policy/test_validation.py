@@ -97,7 +97,9 @@ def test_bad_meta_names_the_key(tmp_path: Path, meta: str, key: str) -> None:
 
 
 def test_section_given_a_value(tmp_path: Path) -> None:
-    with pytest.raises(PolicyError, match=r"standard: \[standard\] must be a section"):
+    with pytest.raises(
+        PolicyError, match=r"standard: \[standard\] 应为一节.* / \[standard\] must be a section"
+    ):
         load_document(_write(tmp_path, "standard = 5\n" + META))
 
 
@@ -107,7 +109,9 @@ def test_section_name_inside_another_section(tmp_path: Path) -> None:
 
 
 def test_missing_meta(tmp_path: Path) -> None:
-    with pytest.raises(PolicyError, match=r"meta: the \[meta\] section is missing"):
+    with pytest.raises(
+        PolicyError, match=r"meta: 缺少 \[meta\] 节 / the \[meta\] section is missing"
+    ):
         load_document(_write(tmp_path, "[standard]\nincome_line = 8700\n"))
 
 
@@ -152,7 +156,7 @@ def test_notice_minimum_cites_the_national_rule(tmp_path: Path) -> None:
 
 
 def test_toml_syntax_error_is_a_policy_error(tmp_path: Path) -> None:
-    with pytest.raises(PolicyError, match=r"\(syntax\): not valid TOML"):
+    with pytest.raises(PolicyError, match=r"\(syntax\): 不是有效的 TOML / not valid TOML"):
         load_document(_write(tmp_path, META + "[standard\nincome_line = 1"))
 
 

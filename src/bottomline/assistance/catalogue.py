@@ -196,7 +196,12 @@ def parse_catalogue(text: str, *, source_path: str) -> Catalogue:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        _raise(source_path, [_Issue("(syntax)", f"not valid TOML: {exc}", "correct the syntax")])
+        syntax = _Issue(
+            "(syntax)",
+            f"不是有效的 TOML / not valid TOML: {exc}",
+            "改正该处的 TOML 语法 / correct the syntax",
+        )
+        _raise(source_path, [syntax])
     reader = _Reader()
     measures = reader.catalogue(data)
     if reader.issues:

@@ -115,11 +115,11 @@ def incomplete_message(policy: EffectivePolicy, problems: list[Problem]) -> str:
         f"the policy for {where} cannot be used:"
     ]
     lines += [f"  - {p.key}: {p.message}" for p in problems]
-    used = ", ".join(doc.label for doc in policy.documents) or "none"
-    lines.append(f"  documents used: {used}")
+    used = ", ".join(doc.label for doc in policy.documents) or "无 / none"
+    lines.append(f"  所用文件 / documents used: {used}")
     if policy.superseded:
         old = ", ".join(doc.label for doc in policy.superseded)
-        lines.append(f"  superseded by a newer document above them: {old}")
+        lines.append(f"  已被上级较新文件取代 / superseded by a newer document above them: {old}")
     return "\n".join(lines)
 
 
@@ -145,9 +145,11 @@ def _flat_value(spec: FieldSpec, value: Value | None) -> FlatValue:
 
 
 def _missing(values: Mapping[str, Value]) -> list[Problem]:
-    fix = "set it in a document that applies"
+    fix = "在适用的文件中设置此项 / set it in a document that applies"
     problems = [
-        Problem(spec.path, f"{spec.zh} is not set by any document that applies", fix)
+        Problem(
+            spec.path, f"适用的文件都没有设置{spec.zh} / not set by any document that applies", fix
+        )
         for spec in FIELDS
         if spec.required and spec.path not in values
     ]
@@ -155,8 +157,8 @@ def _missing(values: Mapping[str, Value]) -> list[Problem]:
         problems.append(
             Problem(
                 PRIOR_INCOME_PATH,
-                f"{FIELD_BY_PATH[PRIOR_INCOME_PATH].zh} is required because "
-                f"{DISPOSABLE_SHARE_PATH} is set",
+                f"已设置 {DISPOSABLE_SHARE_PATH}，因此必须设置{FIELD_BY_PATH[PRIOR_INCOME_PATH].zh} / "
+                f"required because {DISPOSABLE_SHARE_PATH} is set",
                 fix,
             )
         )
@@ -169,7 +171,5 @@ def _inconsistent(
     notice, deadline = values.get(NOTICE_PATH), values.get(DEADLINE_PATH)
     if not (isinstance(notice, int) and isinstance(deadline, int)) or deadline > notice:
         return []
-    problem = deadline_problem(notice, deadline)
-    sources = f" (notice from {provenance[NOTICE_PATH].label}, deadline from "
-    sources += f"{provenance[DEADLINE_PATH].label})"
-    return [Problem(problem.key, problem.message + sources, problem.fix)]
+    froms = provenance[NOTICE_PATH].label, provenance[DEADLINE_PATH].label
+    return [deadline_problem(notice, deadline, *froms)]

@@ -87,7 +87,13 @@ def _parse(text: str, source_path: str) -> Loaded:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        return [Problem("(syntax)", f"not valid TOML: {exc}", "correct the TOML syntax there")]
+        return [
+            Problem(
+                "(syntax)",
+                f"不是有效的 TOML / not valid TOML: {exc}",
+                "改正该处的 TOML 语法 / correct the TOML syntax there",
+            )
+        ]
     return _build(data, source_path)
 
 
@@ -109,7 +115,9 @@ def _file_name_problems(source_path: str, meta: Mapping[str, str | int]) -> list
             problems.append(
                 Problem(
                     f"meta.{key}",
+                    f"文件名中为 {named}，而 meta.{key} 为 {meta[key]} / "
                     f"the file name says {named} but meta.{key} is {meta[key]}",
+                    f"重命名文件或改正 meta.{key}，两者必须一致 / "
                     f"rename the file or correct meta.{key}: they must agree",
                 )
             )

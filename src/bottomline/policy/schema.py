@@ -44,6 +44,7 @@ class Bounds:
     high: float
     low_open: bool = False
     why: str = ""  # said when a value is out of bounds
+    why_zh: str = ""  # the same in Chinese
 
     def contains(self, value: float) -> bool:
         above = value > self.low if self.low_open else value >= self.low
@@ -53,6 +54,10 @@ class Bounds:
         low = f"greater than {_num(self.low)}" if self.low_open else f"at least {_num(self.low)}"
         return f"{low} and at most {_num(self.high)}"
 
+    def describe_zh(self) -> str:
+        low = f"大于 {_num(self.low)}" if self.low_open else f"不小于 {_num(self.low)}"
+        return f"{low} 且不大于 {_num(self.high)}"
+
 
 def _num(value: float) -> str:
     return f"{int(value):,}" if float(value).is_integer() else f"{value:g}"
@@ -60,22 +65,45 @@ def _num(value: float) -> str:
 
 # --- validation bounds (what is absurd), not policy -------------------------------------------
 PER_CAPITA_YUAN: Final = Bounds(
-    1_000, 100_000, why="a yearly amount per person in yuan, not fen and not per month"
+    1_000,
+    100_000,
+    why="a yearly amount per person in yuan, not fen and not per month",
+    why_zh="按元计的人均全年数额，不是分，也不是月数额",
 )
-THRESHOLD_YUAN: Final = Bounds(0, 10_000_000, low_open=True, why="an amount in yuan")
-SHARE: Final = Bounds(0, 10, low_open=True, why="a ratio such as 0.5 for 50%")
+THRESHOLD_YUAN: Final = Bounds(
+    0, 10_000_000, low_open=True, why="an amount in yuan", why_zh="按元计的金额"
+)
+SHARE: Final = Bounds(
+    0, 10, low_open=True, why="a ratio such as 0.5 for 50%", why_zh="比例，如 0.5 表示 50%"
+)
 DROP_SHARE: Final = Bounds(
-    0, 1, low_open=True, why="the share income fell by, such as 0.3 for a 30% fall"
+    0,
+    1,
+    low_open=True,
+    why="the share income fell by, such as 0.3 for a 30% fall",
+    why_zh="收入下降的比例，如 0.3 表示下降 30%",
 )
-MULTIPLE: Final = Bounds(0, 10, low_open=True, why="a multiple of the income line, such as 1.5")
-WINDOW_MONTHS: Final = Bounds(1, 36, why="a look-back window in months")
+MULTIPLE: Final = Bounds(
+    0,
+    10,
+    low_open=True,
+    why="a multiple of the income line, such as 1.5",
+    why_zh="监测标准的倍数，如 1.5",
+)
+WINDOW_MONTHS: Final = Bounds(1, 36, why="a look-back window in months", why_zh="回溯的月数")
 NOTICE_DAYS: Final = Bounds(
-    5, 60, why="the national minimum publicity period is 5 days, S5 in policy-notes §4"
+    5,
+    60,
+    why="the national minimum publicity period is 5 days, S5 in policy-notes §4",
+    why_zh="国家规定公示期不少于 5 天（policy-notes §4 的 S5）",
 )
 DEADLINE_DAYS: Final = Bounds(
-    1, 90, why="days from the first risk lead to approval; the national limit is 15 (S5)"
+    1,
+    90,
+    why="days from the first risk lead to approval; the national limit is 15 (S5)",
+    why_zh="从首次发现风险线索到审批认定的天数；国家规定不超过 15 天（S5）",
 )
-ELIMINATION_MONTHS: Final = Bounds(1, 60, why="a number of months")
+ELIMINATION_MONTHS: Final = Bounds(1, 60, why="a number of months", why_zh="月数")
 
 DAMAGE_RANKS: Final = MappingProxyType({"minor": 1, "severe": 2, "collapsed": 3, "never": 99})
 GRADE_RANKS: Final = MappingProxyType({"C": 3, "D": 4})

@@ -56,8 +56,10 @@ def id_numbers(region: np.ndarray, birth: np.ndarray, male: np.ndarray) -> pa.Ar
     rank = sequence_ranks(region, birth, male)
     if rank.max(initial=0) >= MAX_RANK:
         raise SequenceOverflowError(
+            "同一县、同一出生日期和性别的合成人口过多 / "
             "too many synthetic people share a county, birth date and sex",
-            hint="spread the households over more counties (a province scope)",
+            hint="把户分散到更多的县（用省级范围） / "
+            "spread the households over more counties (a province scope)",
         )
     return id_text(region, birth, np.where(male, 2 * rank + 1, 2 * rank + 2))
 

@@ -147,8 +147,9 @@ def _check_counties(counties: list[str], households: int, year: int) -> list[Div
     wrong = [d.code for d in divs if d.level != RegionLevel.county.value]
     if wrong or not divs:
         raise UnknownRegionError(
-            f"not county-level division codes: {wrong or counties}",
-            hint="give 12-digit county codes such as 532328000000, or use population_for(scope=…)",
+            f"不是县级区划代码 / not county-level division codes: {wrong or counties}",
+            hint="给出12位县级代码，例如 532328000000，或使用 population_for(scope=…) / "
+            "give 12-digit county codes such as 532328000000, or use population_for(scope=…)",
         )
     return sorted(divs, key=lambda d: d.code)
 
