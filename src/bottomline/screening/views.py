@@ -10,7 +10,7 @@ values side by side. Everything is an Ibis expression: the same views run on Duc
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import ibis
 import ibis.expr.types as ir
@@ -50,6 +50,28 @@ class Cycle:
     @property
     def month(self) -> int:
         return int(self.period[5:7])
+
+
+@dataclass(slots=True)
+class Stages:
+    """Named intermediate relations, in order, each computed once and read by name.
+
+    A relation that several others read (the income records, the chosen income) is added here
+    and read back as a table of that name, so a backend computes it once: ``plan.py`` makes
+    each a ``MATERIALIZED`` common table expression on DuckDB (a Spark runner would cache it
+    as a temporary view). Without stages (``None``) the views are plain nested expressions."""
+
+    relations: dict[str, ir.Table] = field(default_factory=dict)
+
+    def add(self, name: str, relation: ir.Table) -> ir.Table:
+        if name in self.relations:
+            raise ValueError(f"stage {name!r} added twice")
+        self.relations[name] = relation
+        return ibis.table(relation.schema(), name=name)
+
+
+def _stage(stages: Stages | None, name: str, relation: ir.Table) -> ir.Table:
+    return relation if stages is None else stages.add(name, relation)
 
 
 def _age(birth: ir.DateValue, cycle: Cycle) -> ir.IntegerValue:
@@ -106,7 +128,11 @@ def _first(rows: ir.Table, *order: object) -> ir.Table:
 
 
 def _income_choice(
-    incomes: ir.Table, followups: ir.Table, sizes: ir.Table, win: Window
+    incomes: ir.Table,
+    followups: ir.Table,
+    sizes: ir.Table,
+    win: Window,
+    stages: Stages | None = None,
 ) -> ir.Table:
     """Per household, the income that counts for the cycle (registry.reference), its source,
     its year or date, the latest valid annual record's accounts and the previous annual income.
@@ -116,9 +142,10 @@ def _income_choice(
     valid or not, effective before the chosen one and of another year.
     """
     annual = _annual(incomes).join(sizes, "household_id")
-    annual = annual.mutate(pc=annual.net / annual.size)
+    annual = _stage(stages, "income_annual", annual.mutate(pc=annual.net / annual.size))
     valid = annual.filter(annual.income_year.between(win.first_year, win.last_year))
     best_annual = _first(valid, ibis.desc("income_on"), ibis.desc("income_year"))
+    best_annual = _stage(stages, "income_best_annual", best_annual)
     fu = followups.filter(followups.followed_on.between(win.ref_start, win.cycle_end))
     fu = fu.select(
         "household_id",
@@ -134,6 +161,7 @@ def _income_choice(
     chosen = _first(
         candidates, ibis.desc("income_on"), ibis.desc("is_annual"), ibis.desc("income_year"), "pc"
     ).drop("is_annual")
+    chosen = _stage(stages, "income_chosen", chosen)
     before = annual.join(
         chosen.select("household_id", c_on="income_on", c_year="income_year"), "household_id"
     )
@@ -172,19 +200,26 @@ def _cause() -> ibis.Deferred:
 
 
 def _medical_feed(feed: ir.Table, joined: ir.Table, cycle: Cycle) -> ir.Table:
-    """Compliant medical self-pay of the medical-insurance feed over the policy's window."""
+    """Compliant medical self-pay of the medical-insurance feed over the policy's window, and
+    its settlements (what ``dept.medical_bill`` reads, so the feed is summed once)."""
     return _medical(feed, joined, cycle).select(
-        "household_id", feed_medical_self_pay="self_pay_total"
+        "household_id",
+        feed_medical_self_pay="self_pay_total",
+        medical_self_pay_total="self_pay_total",
+        medical_settlements="settlements",
     )
 
 
 def household_view(
-    tables: dict[str, ir.Table], cycle: Cycle, medical: ir.Table | None = None
+    tables: dict[str, ir.Table],
+    cycle: Cycle,
+    medical: ir.Table | None = None,
+    stages: Stages | None = None,
 ) -> ir.Table:
     """One row per household with features, the income that counts for the cycle, rigid
     expenditure and its policy's parameters. ``medical``: the medical-insurance feed (its
     compliant self-pay over the policy's window counts as rigid expenditure beside the
-    registry's figure)."""
+    registry's figure). ``stages``: where the relations read more than once go."""
     members = member_view(tables["members"], cycle)
     guar = (
         tables["guarantees"]
@@ -195,27 +230,34 @@ def household_view(
         "household_id", "village_code", "formerly_poor", "no_labour_household"
     )
     policy = tables["policy"]
-    joined = hh.join(policy, hh.village_code == policy.region_code).drop("region_code")
-    aggregates = _member_aggregates(members)
-    joined = joined.join(aggregates, "household_id")
+    windows = hh.join(policy, hh.village_code == policy.region_code).select(
+        "household_id", "medical_window_months"
+    )
+    aggregates = _stage(stages, "hh_members", _member_aggregates(members))
+    joined = hh.join(aggregates, "household_id")
     income = _income_choice(
         tables["incomes"],
         tables["followups"],
         aggregates.select("household_id", "size"),
         window(cycle.period),
+        stages,
     )
     extras = [income, guar]
     if medical is not None:
-        extras.append(_medical_feed(medical, joined, cycle))
+        extras.append(_medical_feed(medical, windows, cycle))
     for extra in extras:
         joined = joined.left_join(extra, "household_id").drop("household_id_right")
     if medical is None:
-        joined = joined.mutate(feed_medical_self_pay=ibis.literal(0.0))
+        joined = joined.mutate(
+            feed_medical_self_pay=ibis.literal(0.0),
+            medical_self_pay_total=ibis.null("float64"),
+            medical_settlements=ibis.null("int64"),
+        )
     medical_oop = joined.medical_oop.fill_null(0)
     feed_medical = joined.feed_medical_self_pay.fill_null(0)
     medical_spend = ibis.greatest(medical_oop, feed_medical)
     rigid = medical_spend + joined.education_oop.fill_null(0)
-    return joined.mutate(
+    joined = joined.mutate(
         has_income=joined.pc.notnull(),
         net=joined.pc * joined.size,
         medical_oop=medical_oop,
@@ -227,7 +269,10 @@ def household_view(
         food_clothing_insecure=joined.food_clothing_insecure.fill_null(False),
         housing_unsafe=joined.housing_unsafe.fill_null(False),
         water_unsafe=joined.water_unsafe.fill_null(False),
-    ).mutate(in_range=_.has_income & (_.pc < _.income_line), cause=_cause())
+    )
+    # the policy's parameters last: the steps above carry only the household's own columns
+    joined = joined.join(policy, joined.village_code == policy.region_code).drop("region_code")
+    return joined.mutate(in_range=_.has_income & (_.pc < _.income_line), cause=_cause())
 
 
 def _this_cycle(feed: ir.Table, cycle: Cycle) -> ir.Table:
@@ -326,7 +371,6 @@ def _water(feed: ir.Table, base: ir.Table, cycle: Cycle) -> ir.Table:
 FeedAggregate = Callable[[ir.Table, ir.Table, Cycle], ir.Table]
 
 FEED_VIEWS: dict[str, tuple[str, FeedAggregate]] = {
-    "medical": ("medical", _medical),
     "civil_affairs": ("civil_affairs", _civil_affairs),
     "school_dropout": ("education", _school_dropout),
     "education_cost": ("education", _education_cost),
@@ -339,11 +383,17 @@ FEED_VIEWS: dict[str, tuple[str, FeedAggregate]] = {
 def feed_views(
     base: ir.Table, feeds: dict[str, ir.Table], members: ir.Table, cycle: Cycle
 ) -> dict[str, ir.Table]:
-    """Every feed view: the feed's per-household aggregate joined to the household view."""
+    """Every feed view: the feed's per-household aggregate joined to the household view.
+
+    The medical feed's aggregate is already in the household view (it counts as rigid
+    expenditure): its view is the households with a settlement in the policy's window."""
     views = {
         name: build(feeds[feed], base, cycle).join(base, "household_id")
         for name, (feed, build) in FEED_VIEWS.items()
     }
+    views["medical"] = base.filter(base.medical_settlements.notnull()).mutate(
+        self_pay_total=base.medical_self_pay_total, settlements=base.medical_settlements
+    )
     mv = member_view(members, cycle)
     views["job_loss"] = _job_loss(feeds["human_resources"], base, mv, cycle).join(
         base, "household_id"
@@ -352,3 +402,45 @@ def feed_views(
         feeds["public_security"], feeds["disabled"], mv, cycle
     ).join(base, "household_id")
     return views
+
+
+def family(risk: ir.StringValue) -> ir.StringValue:
+    """What a risk type is covered as: every natural disaster is one (national code 02)."""
+    return risk.startswith("disaster_").ifelse("disaster", risk)
+
+
+def monitored_risks(households: ir.Table) -> ir.Table:
+    """(household_id, risk_type) of the households the national system records as monitored
+    and not yet eliminated: they are already under monitoring for these risks."""
+    monitored = households.filter(
+        households.monitoring_category.notnull() & households.risk_eliminated_on.isnull()
+    )
+    return monitored.select("household_id", risk_type=monitored.monitoring_risks.unnest())
+
+
+def leads_view(hits: ir.Table, covered: ir.Table, households: ir.Table) -> ir.Table:
+    """One lead per household with a hit whose risk (family) nothing covers yet: neither
+    ``covered`` (open leads and cases) nor the registry's own monitoring."""
+    cover = covered.union(monitored_risks(households).cast(covered.schema()))
+    cover = cover.select("household_id", family=family(cover.risk_type))
+    keyed = hits.mutate(family=family(hits.risk_type))
+    new = keyed.anti_join(cover, ["household_id", "family"]).select("household_id").distinct()
+    raised = hits.semi_join(new, "household_id")
+    category = ibis.cases(
+        (raised.in_range & raised.formerly_poor, "unstable"),
+        (raised.in_range, "marginal"),
+        else_="sudden",
+    )
+    return (
+        raised.mutate(category=category)
+        .group_by("household_id")
+        .aggregate(
+            village_code=raised.village_code.arbitrary(),
+            category=_.category.arbitrary(),
+            risk_types=raised.risk_type.collect(distinct=True),
+            rule_ids=raised.rule_id.collect(distinct=True),
+            hits=raised.rule_id.count(),
+            pc_net_income=raised.pc.arbitrary(),
+            policy_ref=raised.policy_ref.arbitrary(),
+        )
+    )
