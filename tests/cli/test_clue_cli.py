@@ -133,9 +133,13 @@ def test_the_export_has_every_filtered_clue_and_no_id_number_or_phone(
     out = tmp_path / "clues.xlsx"
     said = county.ok("clue", "list", "--page-size", "1", "--export", str(out), "--as", "zhao")
     assert "exported 5 clues" in said
-    sheet = openpyxl.load_workbook(out, read_only=True).active
-    assert sheet is not None
-    rows = [[str(v) for v in row if v is not None] for row in sheet.iter_rows(values_only=True)]
+    book = openpyxl.load_workbook(out, read_only=True)
+    try:
+        sheet = book.active
+        assert sheet is not None
+        rows = [[str(v) for v in r if v is not None] for r in sheet.iter_rows(values_only=True)]
+    finally:
+        book.close()  # a read-only workbook keeps its file open until closed
     assert len(rows) == 6
     assert rows[0][:3] == ["线索编号 clue", "户编号 household", "户主 head"]
     text = "\n".join("\t".join(row) for row in rows)

@@ -252,11 +252,19 @@ class Clerk:
         return said
 
 
+def _sheet_rows(path: Path, every_sheet: bool = False) -> list[tuple[object, ...]]:
+    """The rows of the workbook's first sheet (or of all), the file closed again."""
+    book = openpyxl.load_workbook(path, read_only=True)
+    try:
+        sheets = book.worksheets if every_sheet else book.worksheets[:1]
+        return [row for sheet in sheets for row in sheet.iter_rows(values_only=True)]
+    finally:
+        book.close()
+
+
 def _clues(path: Path) -> dict[str, dict[str, object]]:
     """The exported clue list by household number."""
-    book = openpyxl.load_workbook(path, read_only=True)
-    sheet = book.worksheets[0]
-    rows = list(sheet.iter_rows(values_only=True))
+    rows = _sheet_rows(path)
     header = [str(h).split(" ", 1)[1] for h in rows[0]]  # the English part
     return {str(r[1]): dict(zip(header, r, strict=True)) for r in rows[1:]}
 
@@ -451,10 +459,7 @@ def test_the_same_month_again_changes_nothing(month: Month) -> None:
 
 
 def test_the_clue_export_has_no_id_numbers_or_phones(month: Month) -> None:
-    book = openpyxl.load_workbook(month.export, read_only=True)
-    cells = " ".join(
-        str(v) for sheet in book.worksheets for r in sheet.iter_rows(values_only=True) for v in r
-    )
+    cells = " ".join(str(v) for r in _sheet_rows(month.export, every_sheet=True) for v in r)
     for home in HOMES:
         assert PHONES[home.key] not in cells
         for number in home.ids:
@@ -500,8 +505,7 @@ def test_the_national_export_carries_the_months_monitoring_and_reads_back_unchan
         "1 户 households, 2 人 members (新识别 newly identified 0, 风险消除 eliminated 0;"
         in national
     )
-    book = openpyxl.load_workbook(month.files["national"], read_only=True)
-    rows = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+    rows = [list(r) for r in _sheet_rows(month.files["national"])]
     assert "部分户 partial" in str(rows[0][0])
     header = [str(h) for h in rows[1]]
     members = [dict(zip(header, r, strict=False)) for r in rows[2:]]
