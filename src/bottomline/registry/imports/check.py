@@ -144,18 +144,22 @@ def _household_checks(values: dict[str, pa.Array], rows: Rows) -> list[Problem]:
         c.name for c in HOUSEHOLD_COLUMNS if c.name in rows.headers and c.name != "household_no"
     ]
     present += [name for name in INCOME_COLUMNS if name in rows.headers and name != "household_no"]
-    at = pa.array(listed)
-    codes, leader = _households_of(households.take(at))
+    every = len(listed) == len(households)
+
+    def pick(array: pa.Array) -> pa.Array:
+        return array if every else array.take(pa.array(listed))
+
+    codes, leader = _households_of(pick(households))
     problems: list[Problem] = []
     for name in present:
-        split = _differs(values[name].take(at), rows.text[name].take(at), rows.bad[name][listed],
+        split = _differs(pick(values[name]), pick(rows.text[name]), rows.bad[name][listed],
                          leader)  # fmt: skip
         if split.any():
             where = np.isin(codes, np.unique(codes[split]))
             problems += [
                 Problem(int(i), name, RejectCode.household_inconsistent) for i in listed[where]
             ]
-    return problems + _head_counts(values["relationship"].take(at), listed, codes)
+    return problems + _head_counts(pick(values["relationship"]), listed, codes)
 
 
 def _households_of(numbers: pa.Array) -> tuple[np.ndarray, np.ndarray]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import Connection, select
 
 from bottomline.db import chunks, utcnow
@@ -62,6 +63,16 @@ def _values(households: pa.Table, fields: tuple[str, ...]) -> list[tuple[str, di
     return out
 
 
+def _worth_comparing(households: pa.Table, homes: dict[str, int]) -> pa.Table:
+    """The households stored already, and the new ones the file records as monitored in any
+    way (a new household with no monitoring value is neither written nor counted)."""
+    given = pc.is_in(households["household_no"], value_set=pa.array(list(homes), pa.string()))
+    for name in (*FIELDS, *RISK_COLUMNS):
+        if name in households.column_names:
+            given = pc.or_(given, pc.is_valid(households[name]))
+    return households.filter(given)
+
+
 def plan_monitoring(
     connection: Connection, households: pa.Table, headers: dict[str, str], homes: dict[str, int]
 ) -> MonitoringPlan:
@@ -69,7 +80,7 @@ def plan_monitoring(
     plan = MonitoringPlan(present_fields(headers))
     if not plan.fields:
         return plan
-    wanted = _values(households, plan.fields)
+    wanted = _values(_worth_comparing(households, homes), plan.fields)
     stored = _stored(connection, plan.fields, [homes[n] for n, _v in wanted if n in homes])
     empty: dict[str, Any] = {"monitoring_category": None, "monitoring_risks": [], "monitored_on": None,
              "risk_eliminated_on": None}  # fmt: skip
