@@ -11,9 +11,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError as DBIntegrityError
 
@@ -24,6 +27,7 @@ from bottomline.ids import check_char, mask_id
 from bottomline.registry.actions import load_snapshot_tables
 from bottomline.registry.imports import RegistryImportReport, import_registry
 from bottomline.registry.imports import write as import_writes
+from bottomline.registry.imports.diff import masked_ids
 from bottomline.registry.models import Household, Member, Region, RegistryImport
 from bottomline.registry.national_export import (
     COLUMNS,
@@ -905,3 +909,10 @@ def test_an_unreadable_cell_on_one_row_of_a_household_splits_it(
     bad = {r["行号 row"] for r in lines if r["代码 code"] == "bad_code"}
     assert bad == {row_of[id(r)] for r in [*everywhere, once[-1]]}
     assert report.rejected == len(everywhere) + len(once)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.none() | st.text("53X张0", max_size=24), max_size=12))
+def test_masked_ids_are_mask_id_column_wise(values: list[str | None]) -> None:
+    masked = masked_ids(pa.array(values, pa.string())).to_pylist()
+    assert masked == [mask_id(v) for v in values]

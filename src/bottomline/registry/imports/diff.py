@@ -153,7 +153,7 @@ def _plan_members(
             MEMBER,
             NEW,
             added["household_no"],
-            pa.array([mask_id(n) for n in added["id_number"].to_pylist()], pa.string()),
+            masked_ids(added["id_number"]),
             _masked_names(added["name"]),
         )
     )
@@ -177,6 +177,17 @@ def _plan_members(
         plan.changes.append((MEMBER, "变更 changed", number, *shown, " ".join(changed)))
     if not partial:
         _plan_member_removals(checked, state, plan, count)
+
+
+def masked_ids(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """``ids.mask_id`` of every value, column-wise (first 4 and last 2 characters kept)."""
+    length = pc.utf8_length(values)
+    long = pc.greater(length, 6)
+    stars = pc.binary_repeat(pa.scalar("*"), pc.if_else(long, pc.subtract(length, 6), length))
+    first, last = pc.utf8_slice_codeunits(values, 0, 4), pc.utf8_slice_codeunits(values, -2)
+    both = pc.binary_join_element_wise(first, stars, last, "")
+    masked = pc.fill_null(pc.if_else(long, both, stars), "")
+    return masked.combine_chunks() if isinstance(masked, pa.ChunkedArray) else masked
 
 
 def _masked_names(names: pa.ChunkedArray) -> pa.Array:
