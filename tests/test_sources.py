@@ -1184,3 +1184,36 @@ def test_a_two_row_header_with_no_rows_below_it(tmp_path: Path) -> None:
     source = open_source(path, known_headers=MEDICAL.known_headers)
     assert (source.header_rows, source.data_start) == (2, 3)
     assert read(source) == ([], [])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    kind=st.sampled_from(["float", "int", "bool", "timestamp", "date", "string"]),
+    data=st.data(),
+)
+def test_column_text_gives_each_value_as_cell_does(kind: str, data: st.DataObject) -> None:
+    """The column-wise conversion of calamine's typed columns gives, value for value, the text
+    of ``_cell`` (the conversion openpyxl's cells go through)."""
+    values: dict[str, Any] = {
+        "float": st.one_of(
+            st.floats(-1e17, 1e17, allow_nan=False, allow_infinity=False),
+            st.integers(-(10**15), 10**15).map(float),
+            st.sampled_from([-0.0, 0.5, 1e-05, 123.45, 1e15, 999999999999999.0]),
+        ),
+        "int": st.integers(-(2**62), 2**62),
+        "bool": st.booleans(),
+        "timestamp": st.datetimes(dt.datetime(1899, 12, 31), dt.datetime(2100, 1, 1)),
+        "date": st.dates(dt.date(1900, 1, 1), dt.date(2100, 1, 1)),
+        "string": st.text(" \u3000张王0X\t", max_size=5),
+    }
+    cells = data.draw(st.lists(st.none() | values[kind], max_size=20))
+    types = {"float": pa.float64(), "int": pa.int64(), "bool": pa.bool_(), "string": pa.string(),
+             "timestamp": pa.timestamp("ms"), "date": pa.date32()}  # fmt: skip
+    column = pa.array(cells, types[kind])
+    expected = [
+        sources._cell(sources._calamine_time(v) if kind == "timestamp" else v)
+        for v in column.to_pylist()
+    ]
+    text = sources.column_text(column)
+    assert text.type == pa.string()
+    assert text.to_pylist() == expected

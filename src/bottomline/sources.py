@@ -704,12 +704,12 @@ def _unreadable(path: Path, err: Exception) -> InputFileError:
     )
 
 
-def _calamine_sheet(reader: Any, path: Path, title: str, start: int) -> dict[int, list[str]] | None:
+def _calamine_sheet(reader: Any, path: Path, title: str, start: int) -> dict[int, pa.Array] | None:
     """The sheet's cells from row ``start`` on, as text, by absolute column index (0 = A).
 
-    Rows are not trimmed: list position i is spreadsheet row ``start + i`` (fastexcel keeps
-    empty rows inside the range, and with ``header_row=None`` an integer ``skip_rows`` counts
-    from the sheet's first row). None when a column holds more than one kind of cell.
+    Rows are not trimmed: position i is spreadsheet row ``start + i`` (fastexcel keeps empty
+    rows inside the range, and with ``header_row=None`` an integer ``skip_rows`` counts from
+    the sheet's first row). None when a column holds more than one kind of cell.
     """
     import fastexcel
 
@@ -733,7 +733,7 @@ def _calamine_sheet(reader: Any, path: Path, title: str, start: int) -> dict[int
     if any(_has_long_integers(column) for column in batch.columns):
         return None
     columns = {info.absolute_index: i for i, info in enumerate(sheet.selected_columns)}
-    return {index: _column_text(batch.column(i)) for index, i in columns.items()}
+    return {index: column_text(batch.column(i)) for index, i in columns.items()}
 
 
 def _has_long_integers(column: pa.Array) -> bool:
@@ -750,16 +750,37 @@ def _has_long_integers(column: pa.Array) -> bool:
     return bool(pc.any(pc.and_(big, whole)).as_py())
 
 
-def _column_text(column: pa.Array) -> list[str]:
-    """A typed column as the text :func:`_cell` gives each value."""
+def column_text(column: pa.Array) -> pa.Array:
+    """A typed column as the text :func:`_cell` gives each value (``pa.string()``, "" for
+    empty cells), computed column-wise: text trimmed, whole numbers below 10^15 as integers,
+    booleans 是/否; other values (fractions, dates, times) through :func:`_cell` once per
+    distinct value."""
     kind = column.type
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
-        return pc.fill_null(pc.utf8_trim_whitespace(column), "").to_pylist()
+        text = pc.fill_null(pc.utf8_trim_whitespace(column), "")
+        return text if pa.types.is_string(kind) else text.cast(pa.string())
     if pa.types.is_null(kind):
-        return [""] * len(column)
+        return pa.repeat(pa.scalar("", pa.string()), len(column))
+    if pa.types.is_boolean(kind):
+        return pc.fill_null(pc.if_else(column, "是", "否"), "")
+    if pa.types.is_integer(kind):
+        return pc.fill_null(pc.cast(column, pa.string()), "")
+    if pa.types.is_floating(kind):
+        whole = pc.and_(pc.equal(pc.floor(column), column), pc.less(pc.abs(column), 1e15))
+        whole = pc.fill_null(whole, False)
+        as_int = pc.cast(pc.cast(pc.if_else(whole, column, None), pa.int64()), pa.string())
+        rest = _each_distinct(pc.if_else(whole, None, column), _cell)
+        return pc.fill_null(pc.coalesce(as_int, rest), "")
     if pa.types.is_timestamp(kind):
-        return [_cell(_calamine_time(v)) for v in column.to_pylist()]
-    return [_cell(v) for v in column.to_pylist()]
+        return pc.fill_null(_each_distinct(column, lambda v: _cell(_calamine_time(v))), "")
+    return pc.fill_null(_each_distinct(column, _cell), "")
+
+
+def _each_distinct(column: pa.Array, convert: Callable[[Any], str]) -> pa.Array:
+    """``convert`` of every value, called once per distinct value; null stays null."""
+    encoded = pc.dictionary_encode(column, null_encoding="mask")
+    texts = [convert(value) for value in encoded.dictionary.to_pylist()]
+    return pa.array(texts, pa.string()).take(encoded.indices)
 
 
 _CALAMINE_DAY_ZERO = dt.date(1899, 12, 31)  # calamine's date for a serial below 1 (a time of day)
@@ -773,7 +794,7 @@ def _calamine_time(value: dt.datetime | None) -> dt.datetime | dt.time | None:
 
 
 def _table_chunks(
-    columns: dict[int, list[str]],
+    columns: dict[int, pa.Array],
     start: int,
     order: list[int | None],
     header: list[str],
@@ -781,12 +802,10 @@ def _table_chunks(
     size: int,
 ) -> Iterator[SourceChunk]:
     height = max((len(c) for c in columns.values()), default=0)
-    empty = [""] * height
+    empty = pa.repeat(pa.scalar("", pa.string()), height)
     picked = [columns.get(i, empty) if i is not None else empty for i in order]
     numbers = np.arange(start, start + height, dtype=np.int64)
-    table = pa.table(
-        {name: pa.array(col, pa.string()) for name, col in zip(header, picked, strict=True)}
-    )
+    table = pa.table(dict(zip(header, picked, strict=True)))
     keep = ~_blank_rows(table)
     if not keep.all():  # blank rows are not rows, but they keep their numbers
         table, numbers = table.filter(pa.array(keep)), numbers[keep]

@@ -11,9 +11,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError as DBIntegrityError
 
@@ -24,6 +27,7 @@ from bottomline.ids import check_char, mask_id
 from bottomline.registry.actions import load_snapshot_tables
 from bottomline.registry.imports import RegistryImportReport, import_registry
 from bottomline.registry.imports import write as import_writes
+from bottomline.registry.imports.diff import masked_ids
 from bottomline.registry.models import Household, Member, Region, RegistryImport
 from bottomline.registry.national_export import (
     COLUMNS,
@@ -814,3 +818,101 @@ def test_sex_is_derived_from_the_id_number(engine: Engine, rows: list[Row], tmp_
     for row in rows:
         odd = int(row[H["id_number"]][16]) % 2
         assert members[row[H["id_number"]]]["sex"] == ("male" if odd else "female")
+
+
+# ------------------------------------------------------------------ XLSX as officials send it
+
+
+def write_xlsx(path: Path, rows: Sequence[Row], *, blank_after: int | None = None) -> Path:
+    """The export as a workbook: the title row, the header, the rows (whole numbers typed as
+    numbers, as the national system writes them), an empty row after row ``blank_after``."""
+    import xlsxwriter
+
+    with xlsxwriter.Workbook(path, {"constant_memory": True}) as book:
+        sheet = book.add_worksheet("家庭成员")
+        sheet.write_row(0, 0, [TITLE])
+        sheet.write_row(1, 0, HEADERS)
+        at = 2
+        for i, row in enumerate(rows):
+            for c, header in enumerate(HEADERS):
+                value = row.get(header, "")
+                numeric = header in (H["migrant_months"], H["poverty_exit_year"])
+                if numeric and value.isdigit():
+                    sheet.write_number(at, c, int(value))
+                elif value:
+                    sheet.write_string(at, c, value)
+            at += 2 if i == blank_after else 1
+    return path
+
+
+def test_rejects_from_xlsx_have_the_row_numbers_excel_shows(
+    engine: Engine, rows: list[Row], tmp_path: Path
+) -> None:
+    """Title row 1, header row 2, an empty row in the middle: every reject's row number is the
+    row Excel shows, and the same rows as CSV give the same rejects (less the empty row)."""
+    by_household = households_of(rows)
+    numbers = list(by_household)
+    bad_months, no_name = by_household[numbers[0]][0], by_household[numbers[-1]][-1]
+    bad_months[H["migrant_months"]] = "13"
+    no_name[H["name"]] = ""
+    middle = len(rows) // 2
+    report = run(engine, write_xlsx(tmp_path / "export.xlsx", rows, blank_after=middle))
+
+    def shown(row: Row) -> str:
+        at = next(i for i, r in enumerate(rows) if r is row)
+        return str(at + 3 + (at > middle))  # rows below the empty one are one further down
+
+    found = {(r["行号 row"], r["列 column"], r["代码 code"]) for r in rejects(report)}
+    assert (shown(bad_months), "务工时间", "out_of_range") in found
+    assert (shown(no_name), "姓名", "missing") in found
+    whole = len(by_household[numbers[0]]) + len(by_household[numbers[-1]])
+    assert (report.rows_in, report.rejected) == (len(rows), whole)
+    assert all(r["工作表 sheet"] == "家庭成员" for r in rejects(report))
+    csv_report = run(engine, write(tmp_path / "export.csv", rows), dry_run=True)
+    assert Counter(r["代码 code"] for r in rejects(csv_report)) == Counter(
+        r["代码 code"] for r in rejects(report)
+    )
+
+
+def test_the_same_rows_as_xlsx_then_csv_change_nothing(
+    engine: Engine, rows: list[Row], tmp_path: Path
+) -> None:
+    """A re-import of the same rows in other bytes is compared in full and changes nothing."""
+    first = run(engine, write_xlsx(tmp_path / "export.xlsx", rows))
+    before = registry(engine)
+    again = run(engine, write(tmp_path / "export.csv", rows))
+    assert first.diff.households.new == len(households_of(rows))
+    assert again.status == "committed"
+    assert again.diff.empty
+    assert again.diff.members.unchanged == len(rows)
+    assert registry(engine) == before
+
+
+def test_an_unreadable_cell_on_one_row_of_a_household_splits_it(
+    engine: Engine, rows: list[Row], tmp_path: Path
+) -> None:
+    """The same unreadable wording on every row is one problem per row; on one row only the
+    household's rows also disagree."""
+    by_household = households_of(rows)
+    big = [n for n, members in by_household.items() if len(members) >= 2]
+    everywhere, once = by_household[big[0]], by_household[big[1]]
+    for row in everywhere:
+        row[H["household_type"]] = "富裕户"
+    once[-1][H["household_type"]] = "富裕户"
+
+    report = run(engine, write(tmp_path / "export.csv", rows))
+
+    lines = rejects(report)
+    split = {r["行号 row"] for r in lines if r["代码 code"] == "household_inconsistent"}
+    row_of = {id(row): str(i + 3) for i, row in enumerate(rows)}
+    assert split == {row_of[id(r)] for r in once}
+    bad = {r["行号 row"] for r in lines if r["代码 code"] == "bad_code"}
+    assert bad == {row_of[id(r)] for r in [*everywhere, once[-1]]}
+    assert report.rejected == len(everywhere) + len(once)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.none() | st.text("53X张0", max_size=24), max_size=12))
+def test_masked_ids_are_mask_id_column_wise(values: list[str | None]) -> None:
+    masked = masked_ids(pa.array(values, pa.string())).to_pylist()
+    assert masked == [mask_id(v) for v in values]

@@ -455,13 +455,35 @@ _EARLIEST_BIRTH = dt.date(1880, 1, 1)
 def read_cells(column: ExportColumn, cells: pa.Array) -> Converted:
     """Trimmed cell text -> the column's values (null where empty or bad) and bad-cell masks."""
     empty = as_mask(pc.equal(cells, ""))
-    values, masks = _CONVERTERS[column.kind](column, cells, empty)
+    values, masks = _convert(column, cells, empty)
     if column.required:
         masks.append((empty, RejectCode.missing))
     elif column.default is not None:
         default = pa.scalar(column.default, values.type)
         values = pc.if_else(pa.array(empty), default, values)
     return values, [(mask, code) for mask, code in masks if mask.any()]
+
+
+# Kinds whose cells are mostly distinct (names, addresses, ID numbers): converted cell by cell.
+_ROW_WISE = frozenset({"text", "id_number"})
+
+
+def _convert(column: ExportColumn, cells: pa.Array, empty: np.ndarray) -> Converted:
+    """The column's converter over ``cells``: for coded values, numbers and dates (few distinct
+    values repeated over the rows, household fields on every member's row) once per distinct
+    text, the values and masks then spread to the rows."""
+    convert = _CONVERTERS[column.kind]
+    if isinstance(cells, pa.ChunkedArray):
+        cells = cells.combine_chunks()
+    if column.kind in _ROW_WISE or cells.null_count or len(cells) < 64:
+        return convert(column, cells, empty)
+    encoded = pc.dictionary_encode(cells)
+    distinct = encoded.dictionary
+    if 2 * len(distinct) > len(cells):
+        return convert(column, cells, empty)
+    values, masks = convert(column, distinct, as_mask(pc.equal(distinct, "")))
+    index = encoded.indices.to_numpy()
+    return values.take(encoded.indices), [(mask[index], code) for mask, code in masks]
 
 
 def as_mask(mask: pa.Array | pa.ChunkedArray) -> np.ndarray:
@@ -530,10 +552,15 @@ def _date(column: ExportColumn, cells: pa.Array, empty: np.ndarray) -> Converted
 
 def strict_date(text: pa.Array, fmt: str) -> pa.Array:
     """Dates of ``text`` in format ``fmt``; null where it is not one (Arrow alone would read
-    2001-02-30 as 2001-03-02)."""
-    parsed = pc.strptime(text, format=fmt, unit="s", error_is_null=True)
-    same = pc.equal(pc.strftime(parsed, format=fmt), text)
-    return pc.if_else(same, parsed.cast(pa.date32()), pa.scalar(None, pa.date32()))
+    2001-02-30 as 2001-03-02). Parsed once per distinct text (birth dates repeat)."""
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    encoded = pc.dictionary_encode(text)
+    distinct = encoded.dictionary
+    parsed = pc.strptime(distinct, format=fmt, unit="s", error_is_null=True)
+    same = pc.equal(pc.strftime(parsed, format=fmt), distinct)
+    dates = pc.if_else(same, parsed.cast(pa.date32()), pa.scalar(None, pa.date32()))
+    return dates.take(encoded.indices)
 
 
 def _village_code(column: ExportColumn, cells: pa.Array, empty: np.ndarray) -> Converted:

@@ -137,74 +137,68 @@ def _row_list(numbers: list[int], limit: int = 10) -> str:
 def _household_checks(values: dict[str, pa.Array], rows: Rows) -> list[Problem]:
     """Rows of a household must agree on its fields and name exactly one head."""
     households = values["household_no"]
-    listed = as_mask(pc.is_valid(households))
-    if not listed.any():
+    listed = np.flatnonzero(as_mask(pc.is_valid(households)))
+    if not len(listed):
         return []
     present = [
         c.name for c in HOUSEHOLD_COLUMNS if c.name in rows.headers and c.name != "household_no"
     ]
     present += [name for name in INCOME_COLUMNS if name in rows.headers and name != "household_no"]
-    grouped = _group_households(values, rows, present, listed)
-    return _inconsistent(households, grouped, present) + _head_counts(households, grouped)
+    every = len(listed) == len(households)
 
+    def pick(array: pa.Array) -> pa.Array:
+        return array if every else array.take(pa.array(listed))
 
-def _group_households(
-    values: dict[str, pa.Array], rows: Rows, present: list[str], listed: np.ndarray
-) -> pa.Table:
-    """Per 户编号: its heads, and how many distinct values each household field has."""
-    table = {
-        "household_no": values["household_no"],
-        "_head": pc.cast(pc.equal(values["relationship"], Relationship.head.value), pa.int64()),
-    }
-    for name in present:
-        table[name] = _agreement_key(values[name], rows.text[name], rows.bad[name])
-    return (
-        pa.table(table)
-        .filter(pa.array(listed))
-        .group_by("household_no")
-        .aggregate(
-            [("_head", "sum")]
-            + [(name, "count_distinct", pc.CountOptions(mode="all")) for name in present]
-        )
-    )
-
-
-def _inconsistent(households: pa.Array, grouped: pa.Table, present: list[str]) -> list[Problem]:
-    """Every row of a household whose rows disagree on a field, once per such field."""
+    codes, leader = _households_of(pick(households))
     problems: list[Problem] = []
-    keys = grouped["household_no"]
     for name in present:
-        split = pc.filter(keys, pc.greater(grouped[f"{name}_count_distinct"], 1))
-        where = np.flatnonzero(as_mask(pc.is_in(households, value_set=split)))
-        problems += [Problem(int(i), name, RejectCode.household_inconsistent) for i in where]
-    return problems
+        split = _differs(pick(values[name]), pick(rows.text[name]), rows.bad[name][listed],
+                         leader)  # fmt: skip
+        if split.any():
+            where = np.isin(codes, np.unique(codes[split]))
+            problems += [
+                Problem(int(i), name, RejectCode.household_inconsistent) for i in listed[where]
+            ]
+    return problems + _head_counts(pick(values["relationship"]), listed, codes)
 
 
-def _head_counts(households: pa.Array, grouped: pa.Table) -> list[Problem]:
+def _households_of(numbers: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: its household's code (0, 1, … in order of first appearance) and the position
+    of the household's first row."""
+    codes = np.asarray(pc.dictionary_encode(numbers).indices.to_numpy(), dtype=np.int64)
+    _unique, first = np.unique(codes, return_index=True)  # codes are 0..k-1, all present
+    return codes, first[codes]
+
+
+def _differs(values: pa.Array, cells: pa.Array, bad: np.ndarray, leader: np.ndarray) -> np.ndarray:
+    """Rows whose value is not their household's first row's. A cell that could not be read
+    is compared by its text (and never equals a read value)."""
+    lead = pa.array(leader)
+    nulls = as_mask(pc.is_null(values))
+    same = as_mask(pc.equal(values, values.take(lead))) | (nulls & nulls[leader])
+    if bad.any():
+        bad_lead = bad[leader]
+        same_text = as_mask(pc.equal(cells, cells.take(lead)))
+        same = np.where(bad | bad_lead, (bad == bad_lead) & same_text, same)
+    return ~same
+
+
+def _head_counts(relationship: pa.Array, listed: np.ndarray, codes: np.ndarray) -> list[Problem]:
     """Every row of a household that does not have exactly one head."""
-    keys = grouped["household_no"]
-    heads = pc.fill_null(grouped["_head_sum"], 0)
-    wrong = pc.filter(keys, pc.not_equal(heads, 1))
-    if not len(wrong):
-        return []
-    count = dict(zip(keys.to_pylist(), heads.to_pylist(), strict=True))
-    where = np.flatnonzero(as_mask(pc.is_in(households, value_set=wrong)))
-    numbers = pc.take(households, pa.array(where)).to_pylist()
+    head = as_mask(pc.equal(relationship, Relationship.head.value))
+    heads = np.bincount(codes, weights=head).astype(np.int64)
+    wrong = heads[codes] != 1
     return [
-        Problem(int(i), "relationship", RejectCode.head_count, str(count[key]))
-        for i, key in zip(where, numbers, strict=True)
+        Problem(int(listed[i]), "relationship", RejectCode.head_count, str(heads[codes[i]]))
+        for i in np.flatnonzero(wrong)
     ]
-
-
-def _agreement_key(values: pa.Array, cells: pa.Array, bad: np.ndarray) -> pa.Array:
-    """What rows must agree on: the value, or for a cell that could not be read its text."""
-    shown = pc.fill_null(pc.cast(values, pa.string()), "")
-    raw = pc.binary_join_element_wise("\x00", cells, "")
-    return pc.if_else(pa.array(bad), raw, shown)
 
 
 def first_rows(accepted: pa.Table) -> pa.Table:
     """One row per household: its first row in the file."""
-    keys = accepted["household_no"].to_numpy(zero_copy_only=False)
-    _unique, first = np.unique(keys, return_index=True)
+    if not accepted.num_rows:
+        return accepted
+    numbers = accepted["household_no"].combine_chunks()
+    codes = np.asarray(pc.dictionary_encode(numbers).indices.to_numpy(), dtype=np.int64)
+    _unique, first = np.unique(codes, return_index=True)  # codes follow first appearance
     return accepted.take(pa.array(np.sort(first)))

@@ -7,7 +7,9 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from bottomline.ids import mask_id
 from bottomline.registry.imports.check import Checked, first_rows
@@ -19,8 +21,11 @@ from bottomline.registry.imports.fields import (
     MOVED,
     RESTORED,
 )
-from bottomline.registry.imports.report import DiffCount, RegistryDiff
+from bottomline.registry.imports.report import DiffCount, RegistryDiff, change_table
 from bottomline.registry.imports.store import State
+from bottomline.registry.national_export import as_mask
+
+HOUSEHOLD, MEMBER, NEW = "户 household", "人 member", "新增 new"
 
 
 @dataclass(slots=True)
@@ -39,6 +44,9 @@ class Plan:
     changed_members: list[tuple[int, int]] = field(default_factory=list)
     removed_members: list[int] = field(default_factory=list)
     changes: list[tuple[str, str, str, str, str, str]] = field(default_factory=list)
+    # The changes rows of new households and members, built column-wise (a first import has
+    # one per record); ``changes`` holds the rest (changed, removed, conflicts).
+    new_changes: list[pa.Table] = field(default_factory=list)
     settled_edits: list[int] = field(default_factory=list)  # local edits the file agrees with
 
 
@@ -85,19 +93,28 @@ def _differing(present: Sequence[str], old: Sequence[Any], new: Sequence[Any]) -
     return [name for name, a, b in zip(present, old, new, strict=True) if a != b]
 
 
+def _stored_at(keys: pa.Array | pa.ChunkedArray, stored: dict[str, Any]) -> np.ndarray:
+    """Per row of ``keys``: whether the store holds a record of that key."""
+    if not stored:
+        return np.zeros(len(keys), dtype=bool)
+    return as_mask(pc.is_in(keys, value_set=pa.array(list(stored), pa.string())))
+
+
 def _plan_households(
     checked: Checked, state: State, plan: Plan, count: DiffCount, partial: bool
 ) -> None:
     present = plan.household_fields
     pick = _picker(HOUSEHOLD_FIELDS, present)
-    rows = _tuples(plan.households, ("household_no", *present))
-    for index, (number, *values) in enumerate(rows):
-        stored = state.households.get(number)
-        if stored is None:
-            count.new += 1
-            plan.new_households.append(index)
-            plan.changes.append(("户 household", "新增 new", number, "", "", ""))
-            continue
+    numbers = plan.households["household_no"]
+    known = _stored_at(numbers, state.households)
+    new = np.flatnonzero(~known)
+    count.new += len(new)
+    plan.new_households += new.tolist()
+    plan.new_changes.append(change_table(HOUSEHOLD, NEW, numbers.take(pa.array(new))))
+    matched = np.flatnonzero(known)
+    rows = _tuples(plan.households.take(pa.array(matched)), ("household_no", *present))
+    for index, (number, *values) in zip(matched.tolist(), rows, strict=True):
+        stored = state.households[number]
         old = pick(stored.values)
         changed = [] if old == tuple(values) else _differing(present, old, values)
         if stored.removed:
@@ -108,14 +125,14 @@ def _plan_households(
         count.changed += 1
         count.fields.update(changed)
         plan.changed_households.append((index, stored.id))
-        plan.changes.append(("户 household", "变更 changed", number, "", "", " ".join(changed)))
+        plan.changes.append((HOUSEHOLD, "变更 changed", number, "", "", " ".join(changed)))
     if partial:
         return
     for number, stored in state.households.items():
         if stored.in_scope and not stored.removed and number not in checked.listed_households:
             count.removed += 1
             plan.removed_households.append(stored.id)
-            plan.changes.append(("户 household", "移除 removed", number, "", "", ""))
+            plan.changes.append((HOUSEHOLD, "移除 removed", number, "", "", ""))
 
 
 def _plan_members(
@@ -125,15 +142,25 @@ def _plan_members(
     pick = _picker(MEMBER_FIELDS, present)
     homes = plan.homes
     at_number, at_name = present.index("id_number"), present.index("name")
-    rows = _tuples(plan.members, ("household_no", *present))
-    for index, (number, *values) in enumerate(rows):
-        stored = state.members.get(values[at_number][:18])
-        shown = _shown(values[at_number], values[at_name])
-        if stored is None:
-            count.new += 1
-            plan.new_members.append(index)
-            plan.changes.append(("人 member", "新增 new", number, *shown, ""))
-            continue
+    people = pc.utf8_slice_codeunits(plan.members["id_number"], 0, 18)
+    known = _stored_at(people, state.members)
+    new = np.flatnonzero(~known)
+    count.new += len(new)
+    plan.new_members += new.tolist()
+    added = plan.members.take(pa.array(new))
+    plan.new_changes.append(
+        change_table(
+            MEMBER,
+            NEW,
+            added["household_no"],
+            masked_ids(added["id_number"]),
+            _masked_names(added["name"]),
+        )
+    )
+    matched = np.flatnonzero(known)
+    rows = _tuples(plan.members.take(pa.array(matched)), ("household_no", *present))
+    for index, (number, *values) in zip(matched.tolist(), rows, strict=True):
+        stored = state.members[values[at_number][:18]]
         old = pick(stored.values)
         changed = [] if old == tuple(values) else _differing(present, old, values)
         if homes.get(number) != stored.household_id:
@@ -146,9 +173,28 @@ def _plan_members(
         count.changed += 1
         count.fields.update(changed)
         plan.changed_members.append((index, stored.id))
-        plan.changes.append(("人 member", "变更 changed", number, *shown, " ".join(changed)))
+        shown = _shown(values[at_number], values[at_name])
+        plan.changes.append((MEMBER, "变更 changed", number, *shown, " ".join(changed)))
     if not partial:
         _plan_member_removals(checked, state, plan, count)
+
+
+def masked_ids(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """``ids.mask_id`` of every value, column-wise (first 4 and last 2 characters kept)."""
+    length = pc.utf8_length(values)
+    long = pc.greater(length, 6)
+    stars = pc.binary_repeat(pa.scalar("*"), pc.if_else(long, pc.subtract(length, 6), length))
+    first, last = pc.utf8_slice_codeunits(values, 0, 4), pc.utf8_slice_codeunits(values, -2)
+    both = pc.binary_join_element_wise(first, stars, last, "")
+    masked = pc.fill_null(pc.if_else(long, both, stars), "")
+    return masked.combine_chunks() if isinstance(masked, pa.ChunkedArray) else masked
+
+
+def _masked_names(names: pa.ChunkedArray) -> pa.Array:
+    """Names as the changes report shows them (``张*``), column-wise."""
+    first = pc.utf8_slice_codeunits(names, 0, 1)
+    masked = pc.binary_join_element_wise(first, "*", "")
+    return pc.if_else(pc.equal(pc.fill_null(first, ""), ""), "", masked).combine_chunks()
 
 
 def _plan_member_removals(checked: Checked, state: State, plan: Plan, count: DiffCount) -> None:
@@ -168,7 +214,7 @@ def _plan_member_removals(checked: Checked, state: State, plan: Plan, count: Dif
             plan.removed_members.append(stored.id)
             shown = _shown(stored.values[at_number], stored.values[at_name])
             number = numbers.get(stored.household_id, "")
-            plan.changes.append(("人 member", "移除 removed", number, *shown, ""))
+            plan.changes.append((MEMBER, "移除 removed", number, *shown, ""))
 
 
 def _shown(number: str, name: str | None) -> tuple[str, str]:

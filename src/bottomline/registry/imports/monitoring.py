@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
-from sqlalchemy import Connection, bindparam, select, update
+import pyarrow.compute as pc
+from sqlalchemy import Connection, select
 
-from bottomline.db import chunks
+from bottomline.db import chunks, utcnow
 from bottomline.registry.enums import MAX_RISK_TYPES
 from bottomline.registry.imports.report import DiffCount
+from bottomline.registry.imports.write import update_rows
 from bottomline.registry.snapshot import store_table
 
 RISK_COLUMNS = tuple(f"risk_{i}" for i in range(1, MAX_RISK_TYPES + 1))
@@ -61,6 +63,16 @@ def _values(households: pa.Table, fields: tuple[str, ...]) -> list[tuple[str, di
     return out
 
 
+def _worth_comparing(households: pa.Table, homes: dict[str, int]) -> pa.Table:
+    """The households stored already, and the new ones the file records as monitored in any
+    way (a new household with no monitoring value is neither written nor counted)."""
+    given = pc.is_in(households["household_no"], value_set=pa.array(list(homes), pa.string()))
+    for name in (*FIELDS, *RISK_COLUMNS):
+        if name in households.column_names:
+            given = pc.or_(given, pc.is_valid(households[name]))
+    return households.filter(given)
+
+
 def plan_monitoring(
     connection: Connection, households: pa.Table, headers: dict[str, str], homes: dict[str, int]
 ) -> MonitoringPlan:
@@ -68,7 +80,7 @@ def plan_monitoring(
     plan = MonitoringPlan(present_fields(headers))
     if not plan.fields:
         return plan
-    wanted = _values(households, plan.fields)
+    wanted = _values(_worth_comparing(households, homes), plan.fields)
     stored = _stored(connection, plan.fields, [homes[n] for n, _v in wanted if n in homes])
     empty: dict[str, Any] = {"monitoring_category": None, "monitoring_risks": [], "monitored_on": None,
              "risk_eliminated_on": None}  # fmt: skip
@@ -110,18 +122,21 @@ def _stored(
     return out
 
 
+_TYPES = {
+    "monitoring_category": pa.string(),
+    "monitoring_risks": pa.list_(pa.string()),
+    "monitored_on": pa.date32(),
+    "risk_eliminated_on": pa.date32(),
+}
+
+
 def apply_monitoring(connection: Connection, plan: MonitoringPlan, homes: dict[str, int]) -> None:
+    """Write the plan's households' monitoring fields in bulk (``imports.write.update_rows``)."""
     if not plan.updates:
         return
-    h = store_table("households")
-    stmt = (
-        update(h)
-        .where(h.c.id == bindparam("b_id"))
-        .values({n: bindparam(f"b_{n}") for n in plan.fields})
-    )
-    params = [
-        {"b_id": homes[number]} | {f"b_{n}": v for n, v in values.items()}
-        for number, values in plan.updates
-    ]
-    for part in chunks(params):
-        connection.execute(stmt, list(part))
+    data = {"id": pa.array([homes[number] for number, _values in plan.updates], pa.int64())}
+    for name in plan.fields:
+        data[name] = pa.array([values[name] for _n, values in plan.updates], _TYPES[name])
+    now = pa.scalar(utcnow(), pa.timestamp("us", tz="UTC"))
+    data["updated_at"] = pa.repeat(now, len(plan.updates))
+    update_rows(connection, store_table("households"), pa.table(data), "monitoring", None)

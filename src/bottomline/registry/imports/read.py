@@ -23,6 +23,9 @@ from bottomline.registry.snapshot import Progress  # (stage, done, total or 0)
 from bottomline.sources import Source
 
 MIN_KNOWN_HEADERS = 3
+# Rows converted at once: a workbook's sheet is in memory whole anyway, so it is read in one
+# piece (CSV comes in blocks of ``sources.BLOCK_BYTES`` whatever this says).
+READ_CHUNK_ROWS = 1 << 22
 
 
 EXPORT_HINT = (
@@ -102,7 +105,7 @@ def read_rows(
     problems: list[Problem] = []
     malformed: list[tuple[int, str | None, str, str]] = []
     offset = 0
-    for chunk in source.chunks():
+    for chunk in source.chunks(rows=READ_CHUNK_ROWS):
         malformed += [(m.row, chunk.sheet, m.reason_zh, m.reason_en) for m in chunk.malformed]
         for name, header in mapping.items():
             cells = pc.utf8_trim_whitespace(chunk.table.column(header).combine_chunks())
@@ -132,4 +135,6 @@ def read_rows(
 
 
 def _concat(parts: list[pa.Array], kind: pa.DataType) -> pa.Array:
+    if len(parts) == 1:
+        return parts[0]
     return pa.concat_arrays(parts) if parts else pa.array([], kind)

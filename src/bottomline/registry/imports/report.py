@@ -119,20 +119,58 @@ class RegistryImportReport:
         return [(code, column, n) for (code, column), n in self.reasons.most_common(limit)]
 
 
-def write_changes(path: Path, changes: Sequence[tuple[str, ...]]) -> None:
+Change = tuple[str, str, str, str, str, str]  # a row of the changes report
+
+
+def change_table(
+    kind: str,
+    change: str,
+    numbers: pa.Array | pa.ChunkedArray,
+    people: pa.Array | None = None,
+    names: pa.Array | None = None,
+    fields: pa.Array | str = "",
+) -> pa.Table:
+    """Rows of the changes report for many records at once (a first import lists them all):
+    ``numbers`` the 户编号, ``people`` and ``names`` masked already."""
+    n = len(numbers)
+
+    def same(text: str) -> pa.Array:
+        return pa.repeat(pa.scalar(text, pa.string()), n)
+
+    columns = [
+        same(kind),
+        same(change),
+        numbers,
+        same("") if people is None else people,
+        same("") if names is None else names,
+        same(fields) if isinstance(fields, str) else fields,
+    ]
+    return pa.table(dict(zip(CHANGES_HEADER, columns, strict=True)))
+
+
+def write_changes(path: Path, *parts: Sequence[tuple[str, ...]] | pa.Table) -> None:
     """The changes report: like ``spreadsheet.ReportWriter`` (UTF-8 with a BOM, formula text
-    defused), written column-wise by Arrow because a first import lists every record."""
-    columns = list(zip(*changes, strict=True)) or [()] * len(CHANGES_HEADER)
+    defused), written column-wise by Arrow because a first import lists every record. Each
+    part is a list of rows or a :func:`change_table`, written in the order given."""
+    tables = [part if isinstance(part, pa.Table) else _rows_table(part) for part in parts]
+    whole = pa.concat_tables(tables) if tables else _rows_table([])
     table = pa.table(
-        {
-            header: _defused(pa.array(values, pa.string()))
-            for header, values in zip(CHANGES_HEADER, columns, strict=True)
-        }
+        {header: _defused(whole[header].combine_chunks()) for header in CHANGES_HEADER}
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as fh:
         fh.write(codecs.BOM_UTF8)
         pacsv.write_csv(table, fh)
+
+
+def _rows_table(changes: Sequence[tuple[str, ...]]) -> pa.Table:
+    columns = list(zip(*changes, strict=True)) or [()] * len(CHANGES_HEADER)
+    return pa.table(
+        {
+            header: pa.array(values, pa.string())
+            for header, values in zip(CHANGES_HEADER, columns, strict=True)
+        }
+    )
 
 
 _FORMULA = "^[" + re.escape("".join(FORMULA_STARTS)) + "]"

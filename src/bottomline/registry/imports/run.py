@@ -35,12 +35,11 @@ from bottomline.registry.imports.rejects import Part, write_rejects
 from bottomline.registry.imports.removals import check_removals
 from bottomline.registry.imports.report import RegistryDiff, RegistryImportReport, write_changes
 from bottomline.registry.imports.store import load_state
-from bottomline.registry.imports.write import apply_plan, ensure_regions
+from bottomline.registry.imports.write import apply_plan, bulk_cache, ensure_regions
 from bottomline.registry.incomes.annual import (
     AnnualPlan,
     Records,
     apply_annual,
-    homes_of,
     plan_annual,
 )
 from bottomline.registry.incomes.read import content_key
@@ -199,20 +198,28 @@ def _reconcile(
             watch = plan_monitoring(connection, households, rows.headers, plan.homes)
             annual = plan_annual(connection, records, plan.homes) if records else None
             _add_to_diff(report.diff, watch, annual)
-            changes = [*plan.changes, *watch.changes, *(annual.changes if annual else [])]
-            write_changes(partial, changes)
+            write_changes(
+                partial,
+                *plan.new_changes,
+                plan.changes,
+                watch.changes,
+                *(annual.new_changes if annual else []),
+                annual.changes if annual else [],
+            )
             if not dry_run:
                 report.regions_created = ensure_regions(connection, checked)
-                apply_plan(connection, plan, progress)
-                report.import_id = record_import(connection, report, started, "committed")
-                lookup = homes_of(connection)
-                if watch.updates:
-                    homes = lookup([number for number, _values in watch.updates])
+                with bulk_cache(connection):
+                    homes = apply_plan(connection, plan, progress)
+                    report.import_id = record_import(connection, report, started, "committed")
                     apply_monitoring(connection, watch, homes)
-                if annual is not None:
-                    apply_annual(
-                        connection, annual, lookup, IncomeSource.export.value, report.import_id
-                    )
+                    if annual is not None:
+                        apply_annual(
+                            connection,
+                            annual,
+                            lambda numbers: {n: homes[n] for n in numbers},
+                            IncomeSource.export.value,
+                            report.import_id,
+                        )
     except BaseException:
         partial.unlink(missing_ok=True)
         raise

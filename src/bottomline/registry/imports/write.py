@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import io
+import json
 import typing
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-from sqlalchemy import Connection, Table, func, insert, select, text, update
+from sqlalchemy import Connection, Numeric, Table, func, insert, select, text, update
+from sqlalchemy.dialects import sqlite
 
 from bottomline.db import chunks, utcnow
 from bottomline.registry.divisions import ancestors
@@ -22,6 +26,8 @@ from bottomline.registry.national_export import COLUMNS
 from bottomline.registry.snapshot import Progress, store_table  # (stage, done, total or 0)
 
 WRITE_CHUNK_ROWS = 10_000
+BULK_CACHE_KIB = 256 << 10  # SQLite's page cache during an import's writes (256 MiB at most)
+_TO_FLOAT = Numeric(14, 2).dialect_impl(sqlite.dialect()).bind_processor(sqlite.dialect())
 
 
 def ensure_regions(connection: Connection, checked: Checked) -> int:
@@ -60,37 +66,57 @@ def _column_or_empty(table: pa.Table, name: str) -> list[str | None]:
     return [None] * table.num_rows
 
 
-def apply_plan(connection: Connection, plan: Plan, progress: Progress | None) -> None:
+@contextmanager
+def bulk_cache(connection: Connection) -> Iterator[None]:
+    """A page cache of ``BULK_CACHE_KIB`` for the bulk writes of an import (SQLite; restored
+    after): rows inserted in file order land all over the unique indexes (ID numbers,
+    household numbers), which with SQLite's default 2 MB cache means reading and writing the
+    same pages again and again."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    before = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+    connection.exec_driver_sql(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql(f"PRAGMA cache_size = {int(before or -2000)}")
+
+
+def apply_plan(connection: Connection, plan: Plan, progress: Progress | None) -> dict[str, int]:
+    """Write the plan; returns the stored id of every household of the file (new ones too)."""
     h, m = store_table("households"), store_table("members")
     now = pa.scalar(utcnow(), pa.timestamp("us", tz="UTC"))
     new = _rows(plan.households, plan.new_households, ("household_no", *HOUSEHOLD_FIELDS))
     new = _with(new, id=_next_ids(connection, h, new.num_rows), created_at=now, updated_at=now)
-    _insert(connection, h, new, "households", progress)
+    insert_rows(connection, h, new, "households", progress)
     homes = plan.homes | dict(
         zip(new["household_no"].to_pylist(), new["id"].to_pylist(), strict=True)
     )
     index = [row for row, _id in plan.changed_households]
     changed = _rows(plan.households, index, plan.household_fields)
     ids = [record for _row, record in plan.changed_households]
-    _update(connection, h, _with(changed, id=ids, updated_at=now), "households", progress)
+    update_rows(connection, h, _with(changed, id=ids, updated_at=now), "households", progress)
     index = [row for row, _id in plan.changed_members]
     changed = _rows(plan.members, index, plan.member_fields)
     ids = [record for _row, record in plan.changed_members]
     changed = _with(changed, id=ids, household_id=_homes(plan.members, index, homes))
-    _update(connection, m, changed, "members", progress)
+    update_rows(connection, m, changed, "members", progress)
     new = _rows(plan.members, plan.new_members, MEMBER_FIELDS)
     ids = _next_ids(connection, m, new.num_rows)
     new = _with(new, id=ids, household_id=_homes(plan.members, plan.new_members, homes))
-    _insert(connection, m, new, "members", progress)
+    insert_rows(connection, m, new, "members", progress)
     _remove(connection, m, plan.removed_members, now)
     _remove(connection, h, plan.removed_households, now)
     settle(connection, plan.settled_edits)
+    return homes
 
 
 def _rows(table: pa.Table, index: list[int], names: Sequence[str]) -> pa.Table:
     """Rows ``index`` of the file's table with the fields ``names``, defaults for missing ones;
     ``removed_at`` is cleared."""
-    rows = table.take(pa.array(index, pa.int64()))
+    every = len(index) == table.num_rows and index == list(range(table.num_rows))
+    rows = table if every else table.take(pa.array(index, pa.int64()))  # a first import: all
     columns = {}
     for name in names:
         if name in rows.column_names:
@@ -114,9 +140,15 @@ def _with(table: pa.Table, **columns: Any) -> pa.Table:
     return table
 
 
-def _homes(members: pa.Table, index: list[int], homes: dict[str, int]) -> list[int]:
-    numbers = members["household_no"].take(pa.array(index, pa.int64())).to_pylist()
-    return [homes[number] for number in numbers]
+def _homes(members: pa.Table, index: list[int], homes: dict[str, int]) -> pa.Array:
+    return home_ids(members["household_no"].take(pa.array(index, pa.int64())), homes)
+
+
+def home_ids(numbers: pa.Array | pa.ChunkedArray, homes: Mapping[str, int]) -> pa.Array:
+    """The stored id of each 户编号 in ``numbers`` (null where ``homes`` has none)."""
+    keys = pa.array(list(homes), pa.string())
+    ids = pa.array(list(homes.values()), pa.int64())
+    return ids.take(pc.index_in(numbers, value_set=keys))
 
 
 def _next_ids(connection: Connection, table: Table, count: int) -> list[int]:
@@ -133,7 +165,7 @@ def _next_ids(connection: Connection, table: Table, count: int) -> list[int]:
     return list(range(largest + 1, largest + 1 + count))
 
 
-def _insert(
+def insert_rows(
     connection: Connection, table: Table, data: pa.Table, stage: str, progress: Progress | None
 ) -> None:
     """Insert the rows: ``COPY`` on PostgreSQL, one compiled statement executed many times on
@@ -150,32 +182,40 @@ def _insert(
         progress(stage, data.num_rows, data.num_rows)
 
 
-def _update(
-    connection: Connection, table: Table, data: pa.Table, stage: str, progress: Progress | None
+def update_rows(
+    connection: Connection,
+    table: Table,
+    data: pa.Table,
+    stage: str,
+    progress: Progress | None,
+    keys: Sequence[str] = ("id",),
 ) -> None:
-    """Set the columns of ``data`` on the rows of its ``id``s: on PostgreSQL from a temporary
-    table filled by ``COPY``, on SQLite one compiled statement executed many times."""
+    """Set the other columns of ``data`` on the rows its ``keys`` columns name: on PostgreSQL
+    from a temporary table filled by ``COPY``, on SQLite one compiled statement executed many
+    times."""
     if not data.num_rows:
         return
-    names = [n for n in data.column_names if n != "id"]
+    names = [n for n in data.column_names if n not in keys]
     quote = connection.dialect.identifier_preparer.quote
     if connection.dialect.name == "postgresql":
         temp = f"_import_{table.name}"
-        columns = ", ".join(quote(n) for n in ["id", *names])
+        columns = ", ".join(quote(n) for n in [*keys, *names])
         connection.exec_driver_sql(
             f"CREATE TEMPORARY TABLE {temp} ON COMMIT DROP AS "
             f"SELECT {columns} FROM {quote(table.name)} WITH NO DATA"
         )
         _copy(connection, temp, data)
         sets = ", ".join(f"{quote(n)} = s.{quote(n)}" for n in names)
+        match = " AND ".join(f"t.{quote(k)} = s.{quote(k)}" for k in keys)
         connection.exec_driver_sql(
-            f"UPDATE {quote(table.name)} AS t SET {sets} FROM {temp} AS s WHERE t.id = s.id"
+            f"UPDATE {quote(table.name)} AS t SET {sets} FROM {temp} AS s WHERE {match}"
         )
         connection.exec_driver_sql(f"DROP TABLE {temp}")
     else:
         sets = ", ".join(f"{quote(n)} = ?" for n in names)
-        sql = f"UPDATE {quote(table.name)} SET {sets} WHERE id = ?"
-        _executemany(connection, sql, table, data.select([*names, "id"]), stage, progress)
+        match = " AND ".join(f"{quote(k)} = ?" for k in keys)
+        sql = f"UPDATE {quote(table.name)} SET {sets} WHERE {match}"
+        _executemany(connection, sql, table, data.select([*names, *keys]), stage, progress)
     if progress:
         progress(stage, data.num_rows, data.num_rows)
 
@@ -201,13 +241,23 @@ def _executemany(
 
 
 def _sqlite_values(kind: Any, values: pa.ChunkedArray, dialect: Any) -> list[Any]:
+    """A column's values as SQLAlchemy binds them on SQLite, converted column-wise where
+    Arrow gives the same (dates as text, amounts as floats) and the type's bind processor
+    otherwise called once per distinct value (timestamps: the import's one time)."""
     if pa.types.is_date32(values.type):  # SQLAlchemy keeps SQLite dates as "YYYY-MM-DD"
         return values.cast(pa.string()).to_pylist()
-    result = values.to_pylist()
     if values.null_count == len(values) or pa.types.is_boolean(values.type):
-        return result  # sqlite3 stores True/False as 1/0, like SQLAlchemy
+        return values.to_pylist()  # sqlite3 stores True/False as 1/0, like SQLAlchemy
     process = kind.dialect_impl(dialect).bind_processor(dialect)
-    return result if process is None else [process(value) for value in result]
+    if process is None:
+        return values.to_pylist()
+    if pa.types.is_decimal(values.type) and process is _TO_FLOAT:
+        return values.cast(pa.float64()).to_pylist()  # float(Decimal): exact below 2**53 fen
+    if pa.types.is_nested(values.type):  # JSON lists: not hashable, one call per row
+        return [process(value) for value in values.to_pylist()]
+    encoded = pc.dictionary_encode(values.combine_chunks())
+    processed = [process(value) for value in encoded.dictionary.to_pylist()]
+    return [None if i is None else processed[i] for i in encoded.indices.to_pylist()]
 
 
 def _copy(connection: Connection, name: str, data: pa.Table) -> None:
@@ -218,6 +268,10 @@ def _copy(connection: Connection, name: str, data: pa.Table) -> None:
     sql = f"COPY {quote(name)} ({', '.join(quote(n) for n in data.column_names)}) FROM STDIN (FORMAT csv)"
     dbapi = typing.cast(psycopg.Connection[Any], connection.connection.dbapi_connection)
     options = pacsv.WriteOptions(include_header=False)
+    for at, field in enumerate(data.schema):
+        if pa.types.is_nested(field.type):  # JSON lists as their text
+            text = [None if v is None else json.dumps(v) for v in data[field.name].to_pylist()]
+            data = data.set_column(at, field.name, pa.array(text, pa.string()))
     with dbapi.cursor() as cursor, cursor.copy(sql) as copy:
         for batch in data.to_batches(max_chunksize=WRITE_CHUNK_ROWS * 5):
             buffer = io.BytesIO()

@@ -14,15 +14,19 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import Connection, Table, and_, bindparam, insert, select, update
+from sqlalchemy import Connection, Numeric, Table, select
 
 from bottomline.db import chunks
 from bottomline.registry import columns
-from bottomline.registry.imports.report import DiffCount
+from bottomline.registry.imports.report import DiffCount, change_table
+from bottomline.registry.imports.store import driver_rows
+from bottomline.registry.imports.write import home_ids, insert_rows, update_rows
 from bottomline.registry.incomes.check import as_of_days, figures, guarantee_flags, stored_fields
 from bottomline.registry.incomes.read import any_figure
+from bottomline.registry.national_export import MONEY_TYPE, as_mask
 from bottomline.registry.snapshot import store_table
 
 Change = tuple[str, str, str, str, str, str]  # as the changes report's rows
@@ -74,17 +78,24 @@ class AnnualPlan:
     changed_incomes: list[int] = field(default_factory=list)
     new_guarantees: list[int] = field(default_factory=list)
     changed_guarantees: list[int] = field(default_factory=list)
-    changes: list[Change] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)  # changed records
+    new_changes: list[pa.Table] = field(default_factory=list)  # new ones, column-wise
 
 
 def plan_annual(connection: Connection, records: Records, homes: dict[str, int]) -> AnnualPlan:
     """Compare the records with the store; ``homes``: 户编号 -> stored household id (a
-    household not in it is new, so are its records)."""
+    household not in it is new, so are its records).
+
+    Records of households or years the store does not hold are new, found column-wise; the
+    others are compared field by field (amounts as floats: two amounts of at most two
+    decimals below 10^13 yuan are equal exactly when their floats are)."""
     plan = AnnualPlan(records)
     if records.empty:
         return plan
-    rows = _rows(records.table)
-    ids = sorted({homes[r["household_no"]] for r in rows if r["household_no"] in homes})
+    table = records.table
+    home = home_ids(table["household_no"], homes)
+    key = _key(home, table["year"])
+    ids = pc.unique(home.drop_null()).to_pylist()
     for kind, names, count, new, changed, label in (
         ("incomes", records.income_fields, plan.incomes, plan.new_incomes,
          plan.changed_incomes, "收入 income"),
@@ -93,54 +104,79 @@ def plan_annual(connection: Connection, records: Records, homes: dict[str, int])
     ):  # fmt: skip
         if not names:
             continue
-        stored = _stored(connection, store_table(kind), names, ids)
-        for index, row in enumerate(rows):
-            home = homes.get(row["household_no"])
-            old = stored.get((home, row["year"])) if home is not None else None
-            if old is None:
-                count.new += 1
-                new.append(index)
-                plan.changes.append(
-                    (label, "新增 new", row["household_no"], "", "", str(row["year"]))
-                )
-                continue
-            differs = [name for name, value in zip(names, old, strict=True) if row[name] != value]
-            if not differs:
-                count.unchanged += 1
-                continue
-            count.changed += 1
-            count.fields.update(differs)
-            changed.append(index)
-            shown = f"{row['year']}: {' '.join(differs)}"
-            plan.changes.append((label, "变更 changed", row["household_no"], "", "", shown))
+        stored = _stored(connection, store_table(kind), names, sorted(ids))
+        known = as_mask(pc.is_in(key, value_set=pa.array(list(stored), pa.int64())))
+        added = np.flatnonzero(~known)
+        count.new += len(added)
+        new += added.tolist()
+        rows = table.take(pa.array(added))
+        years = pc.cast(rows["year"], pa.string())
+        plan.new_changes.append(change_table(label, "新增 new", rows["household_no"], fields=years))
+        matched = np.flatnonzero(known)
+        _compare(table, names, matched, key, stored, plan, count, changed, label)
     return plan
 
 
-def _rows(table: pa.Table) -> list[dict[str, Any]]:
-    """The table's rows as dicts (column by column: quicker than ``Table.to_pylist``)."""
-    names = table.column_names
-    columns = [table[name].to_pylist() for name in names]
-    return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
+def _key(home: pa.Array, year: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """One int64 per (household id, year): null for a household the store does not hold."""
+    return pc.add(pc.multiply(home, 10_000), pc.cast(year, pa.int64()))
+
+
+def _compare(
+    table: pa.Table,
+    names: Sequence[str],
+    matched: np.ndarray,
+    key: pa.Array,
+    stored: dict[int, tuple[Any, ...]],
+    plan: AnnualPlan,
+    count: DiffCount,
+    changed: list[int],
+    label: str,
+) -> None:
+    """The records ``matched`` against their stored rows, field by field."""
+    picked = table.take(pa.array(matched))
+    columns = [_comparable(picked[name]) for name in names]
+    keys = key.take(pa.array(matched)).to_pylist()
+    numbers = picked["household_no"].to_pylist()
+    years = picked["year"].to_pylist()
+    for at, index in enumerate(matched.tolist()):
+        old = stored[keys[at]]
+        differs = [name for name, column, value in zip(names, columns, old, strict=True)
+                   if column[at] != value]  # fmt: skip
+        if not differs:
+            count.unchanged += 1
+            continue
+        count.changed += 1
+        count.fields.update(differs)
+        changed.append(index)
+        shown = f"{years[at]}: {' '.join(differs)}"
+        plan.changes.append((label, "变更 changed", numbers[at], "", "", shown))
+
+
+def _comparable(values: pa.ChunkedArray) -> list[Any]:
+    """A records column as compared with stored values: amounts as floats."""
+    if pa.types.is_decimal(values.type):
+        return values.cast(pa.float64()).to_pylist()
+    return values.to_pylist()
 
 
 def _stored(
     connection: Connection, table: Table, names: Sequence[str], ids: Sequence[int]
-) -> dict[tuple[int, int], tuple[Any, ...]]:
-    out: dict[tuple[int, int], tuple[Any, ...]] = {}
+) -> dict[int, tuple[Any, ...]]:
+    """The stored rows of the households ``ids`` by :func:`_key`, amounts as floats and flags
+    as booleans (as the driver gives them: SQLite has no decimals nor booleans)."""
+    out: dict[int, tuple[Any, ...]] = {}
+    kinds = [float if isinstance(table.c[n].type, Numeric) else bool for n in names]
     for part in chunks(list(ids)):
         stmt = select(table.c.household_id, table.c.year, *(table.c[n] for n in names)).where(
             table.c.household_id.in_(part)
         )
-        for row in connection.execute(stmt):
-            out[(row[0], row[1])] = tuple(_normal(v) for v in row[2:])
+        for row in driver_rows(connection, stmt):
+            values = row[2:]
+            out[row[0] * 10_000 + row[1]] = tuple(
+                kind(v) for kind, v in zip(kinds, values, strict=True)
+            )
     return out
-
-
-def _normal(value: Any) -> Any:
-    """A stored value as the file's records hold it (SQLite gives booleans as 0 and 1)."""
-    if isinstance(value, int) and not isinstance(value, bool) and value in (0, 1):
-        return bool(value)
-    return value
 
 
 def apply_annual(
@@ -150,78 +186,56 @@ def apply_annual(
     source: str,
     source_ref: int | None,
 ) -> None:
-    """Write the plan: ``home_of`` gives the stored ids of 户编号 (new households included)."""
+    """Write the plan: ``home_of`` gives the stored ids of 户编号 (new households included).
+    Rows are written column-wise in bulk (``imports.write``: COPY on PostgreSQL)."""
     records = plan.records
     if records.empty:
         return
-    rows = _rows(records.table)
-    touched = {
-        rows[i]["household_no"]
-        for i in (*plan.new_incomes, *plan.changed_incomes, *plan.new_guarantees,
-                  *plan.changed_guarantees)
-    }  # fmt: skip
-    homes = home_of(sorted(touched))
+    table = records.table
+    touched = sorted(
+        {*plan.new_incomes, *plan.changed_incomes, *plan.new_guarantees,
+         *plan.changed_guarantees}
+    )  # fmt: skip
+    if not touched:
+        return
+    numbers = pc.unique(table["household_no"].take(pa.array(touched, pa.int64())))
+    homes = home_of(sorted(numbers.to_pylist()))
+    n = table.num_rows
+    common = {
+        "household_id": home_ids(table["household_no"], homes),
+        "year": table["year"],
+    }
+    after = {
+        "source": pa.repeat(pa.scalar(source, pa.string()), n),
+        "source_ref": pa.repeat(pa.scalar(source_ref, pa.int64()), n),
+        "as_of": table["as_of"],
+    }
     for kind, names, new, changed in (
         ("incomes", records.income_fields, plan.new_incomes, plan.changed_incomes),
         ("guarantees", records.guarantee_fields, plan.new_guarantees, plan.changed_guarantees),
     ):
-        table = store_table(kind)
-        defaults = _defaults(kind, names)
-
-        def values(i: int, names: Sequence[str] = names) -> dict[str, Any]:
-            row = rows[i]
-            return {
-                "household_id": homes[row["household_no"]],
-                "year": row["year"],
-                **{name: row[name] for name in names},
-                "source": source,
-                "source_ref": source_ref,
-                "as_of": row["as_of"],
-            }
-
-        for part in chunks([values(i) | defaults for i in new]):
-            connection.execute(insert(table), list(part))
+        store = store_table(kind)
+        given = {name: table[name] for name in names} | after
+        if new:
+            data = pa.table(common | given | _defaults(kind, names, n))
+            insert_rows(connection, store, data.take(pa.array(new, pa.int64())), kind, None)
         if changed:
-            stmt = (
-                update(table)
-                .where(
-                    and_(
-                        table.c.household_id == bindparam("b_household"),
-                        table.c.year == bindparam("b_year"),
-                    )
-                )
-                .values({n: bindparam(f"b_{n}") for n in (*names, "source", "source_ref", "as_of")})
+            data = pa.table(common | given)
+            update_rows(
+                connection,
+                store,
+                data.take(pa.array(changed, pa.int64())),
+                kind,
+                None,
+                keys=("household_id", "year"),
             )
-            params = []
-            for i in changed:
-                row = values(i)
-                params.append(
-                    {"b_household": row.pop("household_id"), "b_year": row.pop("year")}
-                    | {f"b_{k}": v for k, v in row.items()}
-                )
-            for part in chunks(params):
-                connection.execute(stmt, list(part))
 
 
-def _defaults(kind: str, names: Sequence[str]) -> dict[str, Any]:
+def _defaults(kind: str, names: Sequence[str], n: int) -> dict[str, pa.Array]:
     """Fields a new row needs that the file does not give: 0 yuan, no problem."""
     if kind == "incomes":
-        from decimal import Decimal
-
-        return {n: Decimal(0) for n in columns.MONEY_COLUMNS if n not in names}
-    return {n: False for n in ("food_clothing_insecure", "housing_unsafe", "water_unsafe")
-            if n not in names}  # fmt: skip
-
-
-def homes_of(connection: Connection) -> Callable[[Sequence[str]], dict[str, int]]:
-    """A lookup of stored household ids by 户编号, in chunks."""
-    h = store_table("households")
-
-    def lookup(numbers: Sequence[str]) -> dict[str, int]:
-        out: dict[str, int] = {}
-        for part in chunks(list(numbers)):
-            stmt = select(h.c.household_no, h.c.id).where(h.c.household_no.in_(part))
-            out.update({row[0]: row[1] for row in connection.execute(stmt)})
-        return out
-
-    return lookup
+        zero = pa.scalar(0, MONEY_TYPE)
+        return {name: pa.repeat(zero, n) for name in columns.MONEY_COLUMNS if name not in names}
+    no = pa.scalar(False, pa.bool_())
+    return {name: pa.repeat(no, n) for name in ("food_clothing_insecure", "housing_unsafe",
+            "water_unsafe") if name not in names}  # fmt: skip

@@ -174,7 +174,7 @@ def _import(
                 )
                 if fields
             )
-            write_changes(partial, plan.changes)
+            write_changes(partial, *plan.new_changes, plan.changes)
             if not report.balanced:  # pragma: no cover - a bug, not a user mistake
                 raise StoreIntegrityError(
                     f"income import of {report.source}: {report.rows_in} rows in but "
