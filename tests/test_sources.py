@@ -223,6 +223,21 @@ def test_xlsx_cells_become_text(tmp_path: Path) -> None:
     )
 
 
+def test_xlsx_numbers_read_as_the_spreadsheet_shows_them(tmp_path: Path) -> None:
+    """A formula's result carries binary noise (=17400/2 - 0.01, =0.1+0.2): read at the 15
+    significant digits a spreadsheet keeps and shows, not as the float's full expansion."""
+    noisy = [8699.990000000002, 17399.999999999996, 0.1 + 0.2, -20000.000000000004, 1200.5]
+    path = tmp_path / "f.xlsx"
+    with xlsxwriter.Workbook(path) as book:
+        sheet = book.add_worksheet("名单")
+        sheet.write_row(0, 0, HEADER)
+        for row, value in enumerate(noisy, start=1):
+            sheet.write_string(row, 0, f"53232819800101{row:03d}1")
+            sheet.write_number(row, 5, value)
+    rows, _ = read(open_source(path, known_headers=KNOWN))
+    assert [cells[5] for _, cells in rows] == ["8699.99", "17400", "0.3", "-20000", "1200.5"]
+
+
 def test_two_row_merged_header_in_xlsx(tmp_path: Path) -> None:
     path = tmp_path / "f.xlsx"
     with xlsxwriter.Workbook(path) as book:

@@ -885,6 +885,11 @@ def _cell(value: object) -> str:
         # Above 15 digits a spreadsheet number has lost digits (an ID number typed as a number):
         # give it as the number it is, which no ID check accepts, rather than invent digits.
         return str(int(value)) if abs(value) < 1e15 else repr(value)
+    if isinstance(value, float):
+        # A formula's result carries binary noise (8699.990000000002): a spreadsheet keeps and
+        # shows 15 significant digits, so read what the official sees in the cell.
+        shown = float(f"{value:.15g}")
+        return str(int(shown)) if shown.is_integer() else repr(shown)
     return str(value).strip()
 
 
