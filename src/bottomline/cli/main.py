@@ -37,7 +37,7 @@ from bottomline.cli import (
 )
 from bottomline.cli.demo_cases import run_cases
 from bottomline.cli.screen_view import print_summary, print_top_leads
-from bottomline.cli.ui import console
+from bottomline.cli.ui import console, print_error
 from bottomline.cli.ui import done as _done
 from bottomline.cli.ui import say as _say
 from bottomline.cli.ui import step as _step
@@ -429,9 +429,7 @@ def main() -> None:
     try:
         app()
     except BottomlineError as err:
-        console.print(f"[bold red]错误 / error:[/bold red] {err.message}")
-        if err.hint:
-            console.print(f"  → {err.hint}")
+        print_error(err)
         sys.exit(2)
     except KeyboardInterrupt:
         console.print("aborted")
