@@ -518,3 +518,23 @@ def test_a_resent_file_among_new_ones_is_refused_as_an_overlap(
     ]
     assert squeezed("1 失败 failed") in flat, output
     assert "导入失败 / failed" in batches(data_dir)  # batch 2, the refused re-send
+
+
+def test_a_folder_gives_its_department_files_in_order_and_skips_the_data_dir(
+    tmp_path: Path,
+) -> None:
+    from bottomline.cli.feed_files import feed_files
+
+    inbox = tmp_path / "收件箱"
+    for name in ("2025-10/医保.csv", "2025-09/民政.xlsx", "2025-10/.隐藏.csv", "2025-10/~$民政.xlsx",
+                 "说明.docx", "data/feeds/medical/period=2025-10/batch-1.parquet"):  # fmt: skip
+        (inbox / name).parent.mkdir(parents=True, exist_ok=True)
+        (inbox / name).write_text("x")
+    found = feed_files([inbox, inbox / "2025-10" / "医保.csv"], skip=inbox / "data")
+    assert [f.path.relative_to(inbox).as_posix() for f in found] == [
+        "2025-09/民政.xlsx",
+        "2025-10/医保.csv",
+    ]
+    assert all(f.problem is None for f in found)
+    empty = feed_files([tmp_path / "空" / "*.csv", inbox / "data"], skip=inbox / "data")
+    assert [f.problem is not None for f in empty] == [True, True]

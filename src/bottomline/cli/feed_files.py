@@ -24,12 +24,16 @@ class FeedFile:
     problem: UserError | None = None  # the argument names no file to import
 
 
-def feed_files(arguments: list[Path]) -> list[FeedFile]:
-    """The files to import, in the order given (a folder's files sorted), each file once."""
+def feed_files(arguments: list[Path], *, skip: Path | None = None) -> list[FeedFile]:
+    """The files to import, in the order given (a folder's files sorted), each file once.
+
+    A folder's files inside ``skip`` (the data directory: the feed store and reports bottomline
+    wrote) are left out, so that importing a parent folder does not read them back.
+    """
     out: list[FeedFile] = []
     seen: set[Path] = set()
     for argument in arguments:
-        for entry in _expand(argument):
+        for entry in _expand(argument, skip.resolve() if skip else None):
             key = entry.path.resolve()
             if entry.problem is None and key in seen:
                 continue
@@ -38,9 +42,9 @@ def feed_files(arguments: list[Path]) -> list[FeedFile]:
     return out
 
 
-def _expand(argument: Path) -> list[FeedFile]:
+def _expand(argument: Path, skip: Path | None) -> list[FeedFile]:
     if argument.is_dir():
-        files = sorted(p for p in argument.rglob("*") if _is_data_file(p))
+        files = sorted(p for p in argument.rglob("*") if _is_data_file(p, skip))
         if not files:
             return [_nothing(argument, f"the folder {argument} holds no department files")]
         return [FeedFile(p) for p in files]
@@ -54,9 +58,11 @@ def _expand(argument: Path) -> list[FeedFile]:
     return [FeedFile(argument)]  # a missing file is refused by its import, as one file is
 
 
-def _is_data_file(path: Path) -> bool:
-    hidden = any(part.startswith((".", "~$")) for part in path.parts[-1:])  # ~$… : Excel's lock
-    return path.is_file() and not hidden and path.suffix.lower() in DATA_SUFFIXES
+def _is_data_file(path: Path, skip: Path | None) -> bool:
+    hidden = path.name.startswith((".", "~$"))  # ~$…: the lock file Excel leaves
+    if hidden or not path.is_file() or path.suffix.lower() not in DATA_SUFFIXES:
+        return False
+    return skip is None or not path.resolve().is_relative_to(skip)
 
 
 def _nothing(argument: Path, message: str) -> FeedFile:

@@ -294,10 +294,11 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
             feed_named(feed)
         if period is not None:
             period = parse_period(period)
-        entries = feed_files(files)
+        store = get_settings().data_dir
+        entries = feed_files(files, skip=store)
         engine = open_store()
         require_registry(engine)
-        run = FeedRun(engine, get_settings().data_dir, feed, period, encoding)
+        run = FeedRun(engine, store, feed, period, encoding)
         outcomes = import_files(entries, run)
         if len(outcomes) > 1:
             print_summary(outcomes)
