@@ -120,7 +120,7 @@ def test_import_prints_the_reconciliation_and_stages_the_batch(
     assert code == 0, output
     assert "11 rows in = 4 accepted + 6 rejected + 1 not in the registry" in output
     assert "(of which 0 need confirmation)" in output
-    assert re.search(r"✓ batch 1 \(", output), output
+    assert re.search(r"✓ 批次 / batch 1 \(", output), output
     assert staged_files(data_dir) == ["batch-1.parquet"]
     staged = pq.read_table(
         data_dir / "feeds" / "civil_affairs" / "period=2025-10" / "batch-1.parquet"

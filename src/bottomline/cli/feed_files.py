@@ -46,14 +46,20 @@ def _expand(argument: Path, skip: Path | None) -> list[FeedFile]:
     if argument.is_dir():
         files = sorted(p for p in argument.rglob("*") if _is_data_file(p, skip))
         if not files:
-            return [_nothing(argument, f"the folder {argument} holds no department files")]
+            return [
+                _nothing(
+                    argument,
+                    f"文件夹 {argument} 中没有部门数据文件 / the folder {argument} holds no "
+                    "department files",
+                )
+            ]
         return [FeedFile(p) for p in files]
     text = str(argument)
     if not argument.exists() and glob.has_magic(text):
         found = sorted(Path(p) for p in glob.glob(text, recursive=True))
         files = [p for p in found if p.is_file()]
         if not files:
-            return [_nothing(argument, f"no file matches {text}")]
+            return [_nothing(argument, f"没有与 {text} 相符的文件 / no file matches {text}")]
         return [FeedFile(p) for p in files]
     return [FeedFile(argument)]  # a missing file is refused by its import, as one file is
 
@@ -70,8 +76,9 @@ def _nothing(argument: Path, message: str) -> FeedFile:
     return FeedFile(
         argument,
         InputFileError(
-            f"没有可导入的文件 / {message}",
-            hint=f"give department files ({suffixes}) or a folder that holds them",
+            message,
+            hint=f"请给出部门数据文件（{suffixes}）或存放它们的文件夹 / give department files "
+            f"({suffixes}) or a folder that holds them",
         ),
     )
 
@@ -96,8 +103,8 @@ def feed_for(path: Path, *, given: str | None, encoding: str | None) -> tuple[st
         raise UserError(
             f"{path.name}：表头符合多种部门数据，无法判断 / the header of {path.name} fits the "
             f"feeds {', '.join(guess.fitting)}",
-            hint=f"name the feed with --feed ({', '.join(guess.fitting)}), or import this file "
-            "on its own with it",
+            hint=f"用 --feed 指明数据类型（{'、'.join(guess.fitting)}） / name the feed with --feed "
+            f"({', '.join(guess.fitting)}), or import this file on its own with it",
         )
     closest = ""
     if guess.closest is not None:
@@ -109,8 +116,8 @@ def feed_for(path: Path, *, given: str | None, encoding: str | None) -> tuple[st
     raise UserError(
         f"{path.name}：无法从文件名或表头判断是哪个部门的数据 / cannot tell which feed "
         f"{path.name} is from its name or header{closest}",
-        hint=f"name the feed with --feed (one of: {feeds}); docs/feeds.md lists every feed's "
-        "headers",
+        hint=f"用 --feed 指明数据类型 / name the feed with --feed (one of: {feeds}); "
+        "docs/feeds.md 列出各类数据的表头 / lists every feed's headers",
     )
 
 
@@ -133,11 +140,12 @@ def period_for(path: Path, *, given: str | None) -> tuple[str, str]:
         raise UserError(
             f"{path.name}：名称“{guess.source}”中有多个月份（{months}） / the name "
             f"{guess.source!r} holds several months ({', '.join(guess.conflicting)})",
-            hint="name the month with --period YYYY-MM, e.g. --period 2025-10",
+            hint="用 --period 指明月份 / name the month with --period YYYY-MM, e.g. --period 2025-10",
         )
     raise UserError(
         f"{path.name}：文件名和所在文件夹名中没有月份 / cannot tell the month of {path.name}: "
         "neither its name nor its folder's holds one (2025-10, 202510, 2025年10月)",
-        hint="name the month with --period YYYY-MM, e.g. --period 2025-10, or put the month's "
-        "files in a folder named after it (2025-10)",
+        hint="用 --period 指明月份，或把文件放进以月份命名的文件夹 / name the month with --period "
+        "YYYY-MM, e.g. --period 2025-10, or put the month's files in a folder named after it "
+        "(2025-10)",
     )

@@ -40,8 +40,9 @@ def require_registry(engine: Engine) -> None:
     with Session(engine) as session:
         if not session.scalar(select(func.count()).select_from(Member)):
             raise UserError(
-                "the registry is empty: department rows would match nobody",
-                hint="import the registry first: bottomline import registry FILE",
+                "监测对象库为空，部门数据无法匹配任何人 / the registry is empty: department rows "
+                "would match nobody",
+                hint="先导入监测对象库 / import the registry first: bottomline import registry FILE",
             )
 
 
@@ -161,7 +162,7 @@ def _import_file(path: Path, run: FeedRun, outcome: Outcome) -> None:
         store=run.store,
         members=run.members(),
     )
-    done(start, f"batch {outcome.report.batch_id}")
+    done(start, f"批次 / batch {outcome.report.batch_id}")
     print_report(outcome.report)
 
 
@@ -173,7 +174,7 @@ def print_report(report: ImportReport) -> None:
             f"({report.feed} {report.period}): nothing changed"
         )
     console.print(
-        f"[bold]{report.rows_in:,}[/bold] rows in = [green]{report.accepted:,} accepted[/green] "
+        f"行数核对 / [bold]{report.rows_in:,}[/bold] rows in = [green]{report.accepted:,} accepted[/green] "
         f"+ [red]{report.rejected:,} rejected[/red] + [yellow]{report.unmatched:,} not in the "
         f"registry[/yellow] (of which {report.needs_confirmation:,} need confirmation)"
     )

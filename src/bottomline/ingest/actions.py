@@ -124,7 +124,8 @@ def feed_named(name: str) -> Feed:
     feed = FEEDS.get(name)
     if feed is None:
         raise InputFileError(
-            f"unknown feed {name!r}", hint=f"choose one of: {', '.join(sorted(FEEDS))}"
+            f"没有这种部门数据 / unknown feed {name!r}",
+            hint=f"可选 / choose one of: {', '.join(sorted(FEEDS))}",
         )
     return feed
 
@@ -134,8 +135,8 @@ def parse_period(value: str) -> str:
     ok = len(value) == 7 and value[4] == "-" and value[:4].isdigit() and value[5:].isdigit()
     if not ok or not 1 <= int(value[5:]) <= 12 or not 2000 <= int(value[:4]) <= 2100:
         raise InputFileError(
-            f"period {value!r} is not a month like 2025-10",
-            hint="give the period as YYYY-MM, e.g. --period 2025-10",
+            f"月份 {value!r} 不是 2025-10 这样的月份 / period {value!r} is not a month like 2025-10",
+            hint="月份写作 YYYY-MM / give the period as YYYY-MM, e.g. --period 2025-10",
         )
     return value
 
@@ -323,8 +324,10 @@ def _commit(
                 supersede(session, replaces, new_batch_id=report.batch_id)
     except DBIntegrityError:
         raise InputFileError(
-            f"{report.source} was imported by another process while this import ran",
-            hint="nothing more to do: the other import holds the rows",
+            f"{report.source} 已被另一进程同时导入 / {report.source} was imported by another "
+            "process while this import ran",
+            hint="无需再做什么：另一次导入已保存这些行 / nothing more to do: the other import "
+            "holds the rows",
         ) from None
 
 
@@ -779,8 +782,9 @@ def _report(run: _Run, duplicates: int, confirm: int, report_dir: Path) -> Impor
     unmatched = pq.read_metadata(run.work / "unmatched.part").num_rows
     if accepted + run.rejected + unmatched != run.rows_in:
         raise IntegrityError(
-            f"batch {run.batch_id}: {run.rows_in} rows in but {accepted} accepted + "
-            f"{run.rejected} rejected + {unmatched} unmatched; the batch is not committed"
+            f"批次 {run.batch_id} 行数对不上，未入库 / batch {run.batch_id}: {run.rows_in} rows "
+            f"in but {accepted} accepted + {run.rejected} rejected + {unmatched} unmatched; the "
+            "batch is not committed"
         )
     (run.work / "accepted.part").replace(run.work / "accepted.parquet")
     (run.work / "unmatched.part").replace(run.work / "unmatched.parquet")
