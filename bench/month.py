@@ -1,7 +1,8 @@
 """A county's month from its own files to dispatched clues, through the CLI (issue 9 §8).
 
     uv run python bench/month.py                          # the demo county, 3 runs if they fit
-    uv run python bench/month.py --households 20000 --repeat 1   # a quick look
+    uv run python bench/month.py --households 20000 --repeat 1 --data bench/data/month-20k  # a quick look
+    uv run python bench/month.py ... --per-file          # also the 27 files one process each
 
 The files are generated once (not timed) and cached in ``bench/data/month/`` (git-ignored):
 ``synth.population_for(scope=532328000000, households=100,000, seed=20251023, year=2025)``,
@@ -15,13 +16,16 @@ Each run starts from an empty data directory and runs, as a user would, every st
 
 1. ``import registry registry.xlsx``
 2. ``import incomes incomes-2025.xlsx``
-3. ``import feed FILE --feed F --period P`` for every department file
+3. ``import feed raw`` — the folder of the three months' department files, one process (each
+   file its own batch; feed and month from each file's name and folder)
 4. ``user add bench.county --role county --region 532328000000 --as system``
 5. ``month --cycle 2025-10 --as bench.county``
 6. ``clue dispatch --all --township T --as bench.county`` (T: the township with most households)
 
 then, in a second empty data directory, ``import registry registry.csv`` (the same rows as
-CSV: the baseline of step 1). Each step's wall time is measured by the parent around the
+CSV: the baseline of step 1). With ``--per-file``, the data directory as it stood after step 2
+is copied (not timed) and step 3 is run there the old way, ``import feed FILE --feed F --period
+P`` as one process per file: the same-run comparison of the folder form (not in the total). Each step's wall time is measured by the parent around the
 process, its peak memory by ``os.wait4``. A run is repeated (``--repeat``, default 3) while the
 previous one took under ``--under`` seconds (default 400); medians are reported. The children
 import a frozen copy of src/ (``harness.freeze_src``). Results: ``bench/results/month.md`` and
@@ -33,6 +37,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -44,7 +49,8 @@ import harness
 from harness import Json, say
 
 BENCH = Path(__file__).resolve().parent
-DATA = BENCH / "data" / "month"
+DEFAULT_DATA = BENCH / "data" / "month"
+DATA = DEFAULT_DATA
 RESULTS = BENCH / "results"
 SCOPE = "532328000000"  # 元谋县, the demo county
 SEED = 20251023  # the demo's seed
@@ -110,6 +116,12 @@ def county_files(households: int, seed: int, timeout: float) -> Json:
     return harness.build_data(Path(__file__), [*args, "--out", str(DATA)], DATA, timeout, "files")
 
 
+def results_dir() -> Path:
+    """``bench/results/`` for the demo county's files; another ``--data`` (a quick look at
+    another size) writes next to its runs, ``bench/work/<name>/``, and leaves the results be."""
+    return RESULTS if DATA == DEFAULT_DATA else work_dir()
+
+
 def work_dir() -> Path:
     """Where the runs' data dirs and logs go: ``bench/work/<name of the files' dir>``."""
     return BENCH / "work" / DATA.name
@@ -152,16 +164,25 @@ def cli_step(args: list[str], data_dir: Path, log: Path, timeout: float) -> Json
 ADD_USER = ["user", "add", USER, "--name", "县级用户", "--role", "county", "--region", SCOPE]
 
 
-def steps(meta: Json) -> list[tuple[str, list[list[str]]]]:
-    """The month's steps as a user types them: (name, the commands of the step)."""
-    feeds = [
+def per_file_feeds(meta: Json) -> list[list[str]]:
+    """Step 3 the old way: one ``import feed`` process per file, feed and month given."""
+    return [
         ["import", "feed", str(DATA / f), "--feed", Path(f).stem, "--period", Path(f).parent.name]
         for f in meta["feeds"]
     ]
+
+
+def feed_step_name(meta: Json) -> str:
+    return f"import feed ({len(meta['feeds'])} files, one process)"
+
+
+def steps(meta: Json) -> list[tuple[str, list[list[str]]]]:
+    """The month's steps as a user types them: (name, the commands of the step)."""
+    folders = sorted({Path(f).parts[0] for f in meta["feeds"]})  # raw/
     return [
         ("import registry (XLSX)", [["import", "registry", str(DATA / "registry.xlsx")]]),
         ("import incomes (XLSX)", [["import", "incomes", str(DATA / f"incomes-{YEAR}.xlsx")]]),
-        (f"import feed × {len(feeds)}", feeds),
+        (feed_step_name(meta), [["import", "feed", *(str(DATA / f) for f in folders)]]),
         (
             "user add (county)",
             [[*ADD_USER, "--as", "system"]],
@@ -174,30 +195,57 @@ def steps(meta: Json) -> list[tuple[str, list[list[str]]]]:
     ]
 
 
-def one_run(meta: Json, run: int, timeout: float) -> Json:
-    """Every step once in a fresh data dir, then the CSV registry import in another."""
+def run_step(
+    name: str, commands: list[list[str]], data_dir: Path, logs: str, timeout: float
+) -> Json:
+    """The step's commands one after another: their summed seconds, or the failure."""
+    done = []
+    for i, args in enumerate(commands):
+        log = data_dir.parent / f"{logs}-{name.split()[0]}-{args[1]}-{i}.log"
+        done.append(cli_step(args, data_dir, log, timeout))
+        if "failed" in done[-1]:
+            return {"failed": f"{name}: {done[-1]['failed']}", "log_tail": done[-1]["log_tail"]}
+    step: Json = {
+        "seconds": round(sum(d["seconds"] for d in done), 3),
+        "peak_rss_gb": max(d["peak_rss_gb"] for d in done),
+        "load_average_before": done[0]["load_average_before"],
+        "processes": len(done),
+    }
+    if len(done) > 1:
+        step["commands"] = [d["seconds"] for d in done]
+    return step
+
+
+def one_run(meta: Json, run: int, timeout: float, per_file: bool = False) -> Json:
+    """Every step once in a fresh data dir, then the CSV registry import in another (and, with
+    ``per_file``, the feed step the old way in a copy of the data dir before it)."""
     out: Json = {"steps": {}, "commands": {}}
+    for stale in [*work_dir().glob(f"run{run}-*.log"), *work_dir().glob(f"perfile{run}-*.log")]:
+        stale.unlink()  # an earlier run's logs would count in this run's outcome
     with harness.scratch_dir(work_dir() / f"run{run}") as data_dir:
         start = cli_step(["--help"], data_dir, data_dir.parent / f"run{run}-help.log", 600)
         out["cli_start_seconds"] = start["seconds"]
         for name, commands in steps(meta):
-            done = []
-            for i, args in enumerate(commands):
-                log = data_dir.parent / f"run{run}-{name.split()[0]}-{args[1]}-{i}.log"
-                done.append(cli_step(args, data_dir, log, timeout))
-                if "failed" in done[-1]:
-                    out["failed"] = f"{name}: {done[-1]['failed']}"
-                    out["log_tail"] = done[-1]["log_tail"]
-                    return out
-            out["steps"][name] = {
-                "seconds": round(sum(d["seconds"] for d in done), 3),
-                "peak_rss_gb": max(d["peak_rss_gb"] for d in done),
-                "load_average_before": done[0]["load_average_before"],
-                "processes": len(done),
-            }
-            if len(done) > 1:
-                out["commands"][name] = [d["seconds"] for d in done]
+            if per_file and name == feed_step_name(meta):
+                before_feeds = data_dir.parent / f"perfile{run}"
+                shutil.rmtree(before_feeds, ignore_errors=True)
+                shutil.copytree(data_dir, before_feeds)
+            step = run_step(name, commands, data_dir, f"run{run}", timeout)
+            if "failed" in step:
+                return out | step
+            if "commands" in step:
+                out["commands"][name] = step.pop("commands")
+            out["steps"][name] = step
         out["outcome"] = outcome(data_dir.parent, run)
+    if per_file:
+        with harness.scratch_dir(work_dir() / f"perfile{run}-data") as data_dir:
+            shutil.rmtree(data_dir)
+            shutil.move(work_dir() / f"perfile{run}", data_dir)
+            name = f"import feed × {len(meta['feeds'])} (one process per file)"
+            step = run_step(name, per_file_feeds(meta), data_dir, f"perfile{run}", timeout)
+        if "failed" in step:
+            return out | step
+        out["per_file"] = step
     with harness.scratch_dir(work_dir() / f"csv{run}") as data_dir:
         log = data_dir.parent / f"csv{run}-registry.log"
         csv = cli_step(["import", "registry", str(DATA / "registry.csv")], data_dir, log, timeout)
@@ -253,7 +301,15 @@ def summary(runs: list[Json]) -> Json:
         for name in names
     }
     csv = [r["csv_registry"]["seconds"] for r in ok]
-    return {
+    per_file = [r["per_file"]["seconds"] for r in ok if "per_file" in r]
+    extra: Json = {}
+    if per_file:
+        extra["per_file"] = {
+            "seconds": per_file,
+            "median_seconds": round(statistics.median(per_file), 3),
+            "peak_rss_gb": max(r["per_file"]["peak_rss_gb"] for r in ok if "per_file" in r),
+        }
+    return extra | {
         "runs": len(ok),
         "cli_start_seconds": [r["cli_start_seconds"] for r in ok],
         "steps": per_step,
@@ -307,6 +363,7 @@ def report(meta: Json, result: Json, runs: list[Json]) -> list[str]:
     lines += [
         f"| *baseline:* import registry (CSV, same rows) | {csv['median_seconds']:.1f} "
         f"| {runs_c} | {csv['peak_rss_gb']:.2f} | |",
+        *per_file_row(s, len(meta["feeds"])),
         "",
         "| target (issue 9 §8) | figure | |",
         "|---|---:|---|",
@@ -337,18 +394,29 @@ def report(meta: Json, result: Json, runs: list[Json]) -> list[str]:
     return lines
 
 
+def per_file_row(s: Json, files: int) -> list[str]:
+    """The feed step the old way (``--per-file``), if it was run: a comparison row."""
+    if "per_file" not in s:
+        return []
+    f = s["per_file"]
+    runs = ", ".join(f"{x:.1f}" for x in f["seconds"])
+    return [
+        f"| *comparison:* import feed × {files}, one process per file | "
+        f"{f['median_seconds']:.1f} | {runs} | {f['peak_rss_gb']:.2f} | |"
+    ]
+
+
 def rewrite_report() -> None:
     """month.md (and the outcome in month.json) again from month.json and the kept logs."""
     import json
 
-    result: Json = json.loads((RESULTS / "month.json").read_text())
+    out = results_dir()
+    result: Json = json.loads((out / "month.json").read_text())
     for i, run in enumerate(result["runs"], start=1):
         if "outcome" in run:
             run["outcome"] = outcome(work_dir(), i)
-    harness.write_json(RESULTS / "month.json", result)
-    harness.write_keeping_notes(
-        RESULTS / "month.md", report(result["data"], result, result["runs"])
-    )
+    harness.write_json(out / "month.json", result)
+    harness.write_keeping_notes(out / "month.md", report(result["data"], result, result["runs"]))
 
 
 def cli_start(seconds: list[float] | None) -> list[str]:
@@ -384,6 +452,11 @@ def main() -> None:
         "--report", action="store_true", help="rewrite the report from month.json and the logs"
     )
     parser.add_argument("--data", type=Path, default=DATA, help="where the files are cached")
+    parser.add_argument(
+        "--per-file",
+        action="store_true",
+        help="also run the feed step as one process per file (a comparison, not in the total)",
+    )
     args = parser.parse_args()
     DATA = args.data.resolve()
     if args.report:
@@ -394,7 +467,7 @@ def main() -> None:
     runs: list[Json] = []
     while len(runs) < args.repeat and harness.again(runs, args.under):
         say(f"run {len(runs) + 1}")
-        runs.append(one_run(meta, len(runs) + 1, args.timeout))
+        runs.append(one_run(meta, len(runs) + 1, args.timeout, args.per_file))
         if "failed" in runs[-1]:
             say(f"failed: {runs[-1]['failed']}\n{runs[-1]['log_tail']}")
         else:
@@ -406,9 +479,11 @@ def main() -> None:
         "summary": summary(runs),
         "runs": runs,
     }
-    harness.write_json(RESULTS / "month.json", result)
-    harness.write_keeping_notes(RESULTS / "month.md", report(meta, result, runs))
-    say(f"wrote {RESULTS / 'month.md'}")
+    out = results_dir()
+    out.mkdir(parents=True, exist_ok=True)
+    harness.write_json(out / "month.json", result)
+    harness.write_keeping_notes(out / "month.md", report(meta, result, runs))
+    say(f"wrote {out / 'month.md'}")
 
 
 def child_main() -> None:

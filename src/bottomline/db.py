@@ -8,17 +8,16 @@ the tables and how to run against PostgreSQL.
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
+import functools
 import os
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import (
     BigInteger,
     DateTime,
@@ -35,6 +34,9 @@ from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction
 from sqlalchemy.types import TypeDecorator
 
 from bottomline.errors import ConfigError
+
+if TYPE_CHECKING:  # Alembic is imported only when a store has migrations to run
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -247,6 +249,8 @@ def write_scope(engine: Engine) -> Iterator[Session]:
 
 
 def _alembic_config(connection: Any) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["connection"] = connection
@@ -254,19 +258,68 @@ def _alembic_config(connection: Any) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Migrate the store's schema to ``revision`` (default: the newest), in one transaction."""
+    """Migrate the store's schema to ``revision`` (default: the newest), in one transaction.
+
+    Every command opens the store this way: a store already at the newest revision is left as
+    it is without loading Alembic and the migration scripts (:func:`_at_head`).
+    """
+    if revision == "head" and _at_head(engine):
+        return
+    from alembic import command
+
     with engine.begin() as connection:
         command.upgrade(_alembic_config(connection), revision)
 
 
+_REVISION_LINE = re.compile(r"^(revision|down_revision)\b[^=\n]*=\s*(.+?)\s*$", re.MULTILINE)
+
+
+@functools.cache
+def shipped_heads() -> frozenset[str] | None:
+    """The newest revisions of the migrations shipped with this version, read from the files'
+    ``revision`` and ``down_revision`` lines; None if a file does not declare them plainly
+    (then Alembic decides)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in sorted((MIGRATIONS_DIR / "versions").glob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        found: dict[str, str] = {m[1]: m[2] for m in _REVISION_LINE.finditer(text)}
+        try:
+            revision = ast.literal_eval(found["revision"])
+            down = ast.literal_eval(found["down_revision"])
+        except (KeyError, ValueError, SyntaxError):
+            return None
+        revisions.add(revision)
+        parents.update(down if isinstance(down, tuple | list) else [down] if down else [])
+    heads = revisions - parents
+    return frozenset(heads) if heads else None
+
+
+def _at_head(engine: Engine) -> bool:
+    """The store's recorded revisions are the shipped heads (a new store has no version table)."""
+    heads = shipped_heads()
+    if heads is None:
+        return False
+    try:
+        with engine.connect() as connection:
+            rows = connection.exec_driver_sql("SELECT version_num FROM alembic_version").all()
+    except DBAPIError:
+        return False
+    return frozenset(row[0] for row in rows) == heads
+
+
 def current_revision(engine: Engine) -> str | None:
     """The store's schema revision; None for a store that was never migrated."""
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
 
 def head_revision() -> str:
     """The newest schema revision this version of bottomline knows."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
     if head is None:  # pragma: no cover - the package ships its migrations
         raise ConfigError(

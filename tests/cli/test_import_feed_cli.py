@@ -120,7 +120,7 @@ def test_import_prints_the_reconciliation_and_stages_the_batch(
     assert code == 0, output
     assert "11 rows in = 4 accepted + 6 rejected + 1 not in the registry" in output
     assert "(of which 0 need confirmation)" in output
-    assert re.search(r"✓ batch 1 \(", output), output
+    assert re.search(r"✓ 批次 / batch 1 \(", output), output
     assert staged_files(data_dir) == ["batch-1.parquet"]
     staged = pq.read_table(
         data_dir / "feeds" / "civil_affairs" / "period=2025-10" / "batch-1.parquet"
@@ -368,3 +368,173 @@ def test_a_resent_month_is_refused_then_superseded_and_withdrawn(
         ("ingest.supersede", "1", "zhao"),
         ("ingest.withdraw", "3", "zhao"),
     ]
+
+
+# --- several files in one process ----------------------------------------------------------------
+
+WATER_HEADER = ["户主身份证号", "姓名", "问题类型", "发现日期"]
+
+
+def civil_rows(ids: list[str], month: str) -> list[list[str]]:
+    """Three good civil-affairs rows of ``month`` (YYYY-MM)."""
+    return [
+        [ids[10], "甲", "低保", "新增", f"{month}-01", "650"],
+        [ids[11], "乙", "特困供养", "续保", f"{month}-02", "900"],
+        [ids[12], "丙", "临时救助", "新增", f"{month}-03", "1200"],
+    ]
+
+
+def write_water(path: Path, ids: list[str]) -> Path:
+    rows = [
+        [ids[20], "丁", "断水超1个月", "2025-10-05"],
+        [ids[21], "戊", "水质不达标", "2025-10-06"],
+    ]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(",".join(r) for r in [WATER_HEADER, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def run_files(data_dir: Path, *args: str) -> tuple[int, str]:
+    proc = run("import", "feed", *args, data_dir=data_dir)
+    output = proc.stdout + proc.stderr
+    assert "Traceback" not in output
+    return proc.returncode, output
+
+
+def staged(data_dir: Path) -> list[str]:
+    """Every staged batch file, as feed/period=…/batch-N.parquet."""
+    feeds = data_dir / "feeds"
+    return sorted(
+        str(p.relative_to(feeds))
+        for p in feeds.glob("*/period=*/batch-*.parquet")
+        if not p.relative_to(feeds).parts[0].startswith("_")
+    )
+
+
+def test_a_folder_of_two_months_is_imported_in_one_process(
+    registry: tuple[Path, list[str]], data_dir: Path, tmp_path: Path
+) -> None:
+    """Feeds from the files' names and header, months from their folders; each file its own
+    batch with its own reconciliation and report, and a summary of them all."""
+    ids = registry[1]
+    inbox = tmp_path / "收件箱"
+    for month in ("2025-09", "2025-10"):
+        (inbox / month).mkdir(parents=True)
+    write_feed(inbox / "2025-09" / "民政救助.csv", civil_rows(ids, "2025-09"))
+    write_feed(inbox / "2025-10" / "民政.csv", feed_rows(ids))
+    water = write_water(inbox / "2025-10" / "export.csv", ids)  # no feed in the name: the header
+    (inbox / "2025-10" / "说明.docx").write_text("not a department file")
+
+    code, output = run_files(data_dir, str(inbox))
+    assert code == 0, output
+    flat = squeezed(output)
+    assert staged(data_dir) == [
+        "civil_affairs/period=2025-09/batch-1.parquet",
+        "civil_affairs/period=2025-10/batch-3.parquet",
+        "water/period=2025-10/batch-2.parquet",
+    ]
+    assert "3 rows in = 3 accepted + 0 rejected + 0 not in the registry" in output
+    assert "11 rows in = 4 accepted + 6 rejected + 1 not in the registry" in output
+    assert "2 rows in = 2 accepted + 0 rejected + 0 not in the registry" in output
+    assert (
+        squeezed("feed ← 表头 / its header · period ← 文件夹 2025-10 / the folder 2025-10") in flat
+    )
+    assert (
+        squeezed(
+            "3 个文件 / files: 3 已入库 committed (16 rows in = 9 accepted + 6 rejected + 1 not in "
+            "the registry), 0 已导入过 already imported (nothing changed), 0 failed"
+        )
+        in flat
+    )
+    for batch in (1, 2, 3):
+        assert (data_dir / "reports" / f"batch-{batch}" / "rejects.csv").exists()
+    assert squeezed(str(water)) in flat, output
+
+    again, output = run_files(data_dir, str(inbox / "2025-10"), str(inbox / "2025-10" / "民政.csv"))
+    assert again == 0, output  # the same files again (one named twice): nothing changes
+    assert output.count("already imported") >= 2
+    assert squeezed("2 个文件 / files: 0 已入库 committed") in squeezed(output)
+    assert len(staged(data_dir)) == 3
+
+
+def test_a_broken_file_among_good_ones_fails_alone(
+    registry: tuple[Path, list[str]], data_dir: Path, tmp_path: Path
+) -> None:
+    ids = registry[1]
+    good = write_feed(tmp_path / "民政.csv", civil_rows(ids, "2025-10"))
+    broken = tmp_path / "坏文件.csv"
+    broken.write_bytes(bytes(range(256)) * 20)
+    nameless = write_water(tmp_path / "a" / "饮水.csv", ids)
+
+    code, output = run_files(
+        data_dir, str(good), str(broken), str(tmp_path / "nowhere" / "*.csv"), str(nameless),
+        "--period", "2025-10",
+    )  # fmt: skip
+    flat = squeezed(output)
+    assert code == 2, output
+    assert staged(data_dir) == [
+        "civil_affairs/period=2025-10/batch-1.parquet",
+        "water/period=2025-10/batch-2.parquet",
+    ]
+    assert "坏文件.csv" in output
+    assert squeezed(f"no file matches {tmp_path / 'nowhere' / '*.csv'}") in flat, output
+    assert (
+        squeezed(
+            "4 个文件 / files: 2 已入库 committed (5 rows in = 5 accepted + 0 rejected + 0 not in "
+            "the registry), 0 已导入过 already imported (nothing changed), 2 失败 failed"
+        )
+        in flat
+    )
+
+    code, output = run_files(data_dir, str(nameless))  # no --period, no month in the path
+    assert code == 2, output
+    assert squeezed("cannot tell the month of 饮水.csv") in squeezed(output)
+    assert squeezed("--period YYYY-MM") in squeezed(output)
+
+
+def test_a_resent_file_among_new_ones_is_refused_as_an_overlap(
+    registry: tuple[Path, list[str]], data_dir: Path, tmp_path: Path
+) -> None:
+    ids = registry[1]
+    code, output = import_feed_cli(write_feed(tmp_path / "民政.csv", feed_rows(ids)), data_dir)
+    assert code == 0, output
+    resent = [list(r) for r in feed_rows(ids)]
+    resent[1][5] = "1,300.00"  # one amount corrected, saved again as UTF-8
+    folder = tmp_path / "2025年10月"
+    folder.mkdir()
+    again = folder / "民政（更正）.csv"
+    with again.open("w", encoding="utf-8", newline="") as out:
+        csv.writer(out).writerows([HEADER, *resent])
+    water = write_water(folder / "饮水.csv", ids)
+
+    code, output = run_files(data_dir, str(again), str(water))
+    flat = squeezed(output)
+    assert code == 2, output
+    assert squeezed("rows of this file are already in committed batch 1 (5 rows)") in flat, output
+    assert squeezed(f"bottomline import supersede 1 {again} --as USER") in flat, output
+    assert staged(data_dir) == [
+        "civil_affairs/period=2025-10/batch-1.parquet",
+        "water/period=2025-10/batch-3.parquet",
+    ]
+    assert squeezed("1 失败 failed") in flat, output
+    assert "导入失败 / failed" in batches(data_dir)  # batch 2, the refused re-send
+
+
+def test_a_folder_gives_its_department_files_in_order_and_skips_the_data_dir(
+    tmp_path: Path,
+) -> None:
+    from bottomline.cli.feed_files import feed_files
+
+    inbox = tmp_path / "收件箱"
+    for name in ("2025-10/医保.csv", "2025-09/民政.xlsx", "2025-10/.隐藏.csv", "2025-10/~$民政.xlsx",
+                 "说明.docx", "data/feeds/medical/period=2025-10/batch-1.parquet"):  # fmt: skip
+        (inbox / name).parent.mkdir(parents=True, exist_ok=True)
+        (inbox / name).write_text("x")
+    found = feed_files([inbox, inbox / "2025-10" / "医保.csv"], skip=inbox / "data")
+    assert [f.path.relative_to(inbox).as_posix() for f in found] == [
+        "2025-09/民政.xlsx",
+        "2025-10/医保.csv",
+    ]
+    assert all(f.problem is None for f in found)
+    empty = feed_files([tmp_path / "空" / "*.csv", inbox / "data"], skip=inbox / "data")
+    assert [f.problem is not None for f in empty] == [True, True]

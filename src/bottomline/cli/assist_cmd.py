@@ -7,23 +7,11 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from bottomline.assistance.actions import (
-    NewMeasure,
-    add_followup,
-    add_measure,
-    assign_helper,
-    set_measure_status,
-)
-from bottomline.assistance.catalogue import load_catalogue
 from bottomline.assistance.enums import MeasureStatus
-from bottomline.cases.queries import case_by_household_no, household_id_for
 from bottomline.cli import params as p
 from bottomline.cli.params import AsOpt, DateOpt
 from bottomline.cli.ui import console
-from bottomline.db import open_store, write_scope
-from bottomline.ids import mask_phone
 from bottomline.screening.enums import RiskType
-from bottomline.users.queries import actor_named
 
 HouseholdOpt = Annotated[str, typer.Option("--household", help="户编号 / the household number.")]
 StartOpt = Annotated[str, typer.Option("--start", help="开始日期 / first day, YYYY-MM-DD.")]
@@ -62,6 +50,12 @@ def measure_add(
     note: Annotated[str | None, typer.Option(help="备注 / note.")] = None,
 ) -> None:
     """添加措施 / Add an assistance measure; refused with the rule when it breaks its type's rules."""
+    from bottomline.assistance.actions import NewMeasure, add_measure
+    from bottomline.assistance.catalogue import load_catalogue
+    from bottomline.cases.queries import case_by_household_no, household_id_for
+    from bottomline.db import open_store, write_scope
+    from bottomline.users.queries import actor_named
+
     kind = load_catalogue().get(type_)
     new_status = p.choice(MeasureStatus, status, option="--status")
     start_on, end_on = p.day(start, option="--start"), p.optional_day(end, option="--end")
@@ -95,6 +89,10 @@ def measure_status(
     as_: AsOpt,
 ) -> None:
     """措施状态 / Set a measure's status."""
+    from bottomline.assistance.actions import set_measure_status
+    from bottomline.db import open_store, write_scope
+    from bottomline.users.queries import actor_named
+
     new_status = p.choice(MeasureStatus, status, option="STATUS")
     with write_scope(open_store()) as session:
         measure = set_measure_status(
@@ -106,6 +104,8 @@ def measure_status(
 @measure_app.command("types")
 def measure_types() -> None:
     """措施类型 / The catalogue of measure types and the risks each addresses."""
+    from bottomline.assistance.catalogue import load_catalogue
+
     catalogue = load_catalogue()
     table = Table(title=f"帮扶措施类型 / measure types ({len(catalogue)})")
     table.add_column("代码 / code", no_wrap=True)
@@ -133,6 +133,12 @@ def helper_add(
     end: EndOpt = None,
 ) -> None:
     """结对帮扶 / Assign a helper (帮扶责任人) to a household."""
+    from bottomline.assistance.actions import assign_helper
+    from bottomline.cases.queries import household_id_for
+    from bottomline.db import open_store, write_scope
+    from bottomline.ids import mask_phone
+    from bottomline.users.queries import actor_named
+
     start_on, end_on = p.day(start, option="--start"), p.optional_day(end, option="--end")
     with write_scope(open_store()) as session:
         helper = assign_helper(
@@ -163,6 +169,11 @@ def income_add(
     date: DateOpt = None,
 ) -> None:
     """收入跟踪 / Record a follow-up of the household's per-capita income (annualised)."""
+    from bottomline.assistance.actions import add_followup
+    from bottomline.cases.queries import household_id_for
+    from bottomline.db import open_store, write_scope
+    from bottomline.users.queries import actor_named
+
     on = p.day(date)
     income = p.amount(per_capita, option="--per-capita")
     with write_scope(open_store()) as session:

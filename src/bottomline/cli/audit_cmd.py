@@ -11,22 +11,13 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
-from sqlalchemy import select
 
-from bottomline.audit import verify
-from bottomline.cases.campaigns import Population, complete_task, create_campaign, progress
 from bottomline.cases.enums import TaskResult, TaskStatus
-from bottomline.cases.models import CampaignTask
-from bottomline.cases.queries import LEVEL_DIGITS
 from bottomline.cli import params as p
 from bottomline.cli.params import DEFAULT_POLICIES, AsOpt, DateOpt, PoliciesOpt, RegionOpt
 from bottomline.cli.ui import console
-from bottomline.db import open_store, session_scope, write_scope
-from bottomline.registry.models import Household
-from bottomline.users.actions import add_user
 from bottomline.users.actor import scope_prefix
 from bottomline.users.enums import Role
-from bottomline.users.queries import actor_named, list_users
 
 USER_ROLES = (Role.village, Role.township, Role.county, Role.city, Role.province, Role.auditor)
 TaskArg = Annotated[int, typer.Argument(help="核查任务编号 / the task.")]
@@ -60,6 +51,10 @@ def user_add(
     as_: AsOpt,
 ) -> None:
     """添加用户 / Add a user (the first one is added `--as system`)."""
+    from bottomline.db import open_store, write_scope
+    from bottomline.users.actions import add_user
+    from bottomline.users.queries import actor_named
+
     new_role = p.choice(Role, role, option="--role", allowed=USER_ROLES)
     with write_scope(open_store()) as session:
         user = add_user(
@@ -76,6 +71,9 @@ def user_add(
 @user_app.command("list")
 def user_list() -> None:
     """用户列表 / Every user with role and region."""
+    from bottomline.db import open_store, session_scope
+    from bottomline.users.queries import list_users
+
     with session_scope(open_store()) as session:
         users = list_users(session)
         names = p.region_names(session, {u.region_code for u in users})
@@ -110,6 +108,9 @@ def audit_verify() -> None:
     finding is listed with its row number). That is not a user mistake: keep the store as it is
     and report it to whoever keeps the database.
     """
+    from bottomline.audit import verify
+    from bottomline.db import open_store, session_scope
+
     with session_scope(open_store()) as session:
         result = verify(session)
     if result.intact:
@@ -151,6 +152,10 @@ def lookback_create(
     policies: PoliciesOpt = DEFAULT_POLICIES,
 ) -> None:
     """发起回头看 / Create a look-back campaign: one verification task per household."""
+    from bottomline.cases.campaigns import Population, create_campaign
+    from bottomline.db import open_store, write_scope
+    from bottomline.users.queries import actor_named
+
     chosen = p.choice(Population, population, option="--population")
     on, since_day = p.day(date), p.optional_day(since, option="--since")
     index = p.policies(policies)
@@ -174,6 +179,12 @@ def lookback_create(
 @lookback_app.command("tasks")
 def lookback_tasks(campaign_id: CampaignArg, region: RegionOpt) -> None:
     """核查任务 / A campaign's tasks in a region, flagged first."""
+    from sqlalchemy import select
+
+    from bottomline.cases.models import CampaignTask
+    from bottomline.db import open_store, session_scope
+    from bottomline.registry.models import Household
+
     with session_scope(open_store()) as session:
         scope = p.known_region(session, region)
         rows = session.execute(
@@ -207,6 +218,10 @@ def lookback_tasks(campaign_id: CampaignArg, region: RegionOpt) -> None:
 @lookback_app.command("progress")
 def lookback_progress(campaign_id: CampaignArg, level: p.LevelOpt = "township") -> None:
     """回头看进度 / Tasks done per region."""
+    from bottomline.cases.campaigns import progress
+    from bottomline.cases.queries import LEVEL_DIGITS
+    from bottomline.db import open_store, session_scope
+
     with session_scope(open_store()) as session:
         rows = progress(session, campaign_id, digits=LEVEL_DIGITS[p.level(level)])
         names = p.region_names(session, {r.region_code for r in rows})
@@ -244,6 +259,10 @@ def lookback_done(
     policies: PoliciesOpt = DEFAULT_POLICIES,
 ) -> None:
     """完成核查 / Record a task's verification; "risk_found" raises a look-back lead."""
+    from bottomline.cases.campaigns import complete_task
+    from bottomline.db import open_store, write_scope
+    from bottomline.users.queries import actor_named
+
     outcome = p.choice(TaskResult, result, option="--result")
     on = p.day(date)
     index = p.policies(policies)

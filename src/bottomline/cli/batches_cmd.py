@@ -6,13 +6,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy.orm import Session
 
-from bottomline.cli.feeds_cmd import import_one, print_report
+from bottomline.cli.feeds_cmd import import_one, print_report, require_registry
 from bottomline.cli.params import AsOpt
 from bottomline.cli.ui import console, done, step
-from bottomline.config import get_settings
-from bottomline.db import open_store
 from bottomline.errors import UserError
 
 
@@ -31,6 +28,10 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """替代批次 / Import a corrected file in place of a committed batch (same feed, month)."""
+        from sqlalchemy.orm import Session
+
+        from bottomline.config import get_settings
+        from bottomline.db import open_store
         from bottomline.ingest.batches import Replacement
         from bottomline.ingest.models import IngestBatch
         from bottomline.users.queries import actor_named
@@ -45,6 +46,7 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
                     hint="查看批次 / list them with `bottomline import batches`",
                 )
             feed, period = old.feed, old.period
+        require_registry(engine)
         start = step(f"替代 / superseding batch {batch} ({feed} {period}) with {file.name}")
         report = import_one(
             file,
@@ -72,6 +74,10 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
         acting: AsOpt,
     ) -> None:
         """撤回批次 / Withdraw a batch sent by mistake: no longer read, its file kept for audit."""
+        from sqlalchemy.orm import Session
+
+        from bottomline.config import get_settings
+        from bottomline.db import open_store
         from bottomline.ingest.batches import withdraw_batch
         from bottomline.users.queries import actor_named
 

@@ -6,20 +6,18 @@ helper's phone is masked; the household shows by its number, never by a member's
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 
-from bottomline.assistance.catalogue import load_catalogue
 from bottomline.assistance.enums import MeasureStatus
-from bottomline.cases.clock import decided_in_time
 from bottomline.cases.enums import Channel, NoticeKind, Stage
-from bottomline.cases.queries import CaseFile
-from bottomline.cases.transitions import MOVES
 from bottomline.cli import params as p
 from bottomline.cli.ui import console
-from bottomline.ids import mask_phone
 from bottomline.screening.enums import Category, RiskType
+
+if TYPE_CHECKING:
+    from bottomline.cases.queries import CaseFile
 
 NEEDS = {"category": "--category …", "risk_types": "--risk …", "method": "--method …"}
 
@@ -35,6 +33,8 @@ def print_case_file(file: CaseFile, village: str) -> None:
 
 
 def _print_header(file: CaseFile, village: str) -> None:
+    from bottomline.cases.clock import decided_in_time
+
     case, stage = file.case, Stage(file.case.stage)
     console.print(
         f"[bold]案件 / case {case.id}[/bold] · 户编号 / household {file.household.household_no} "
@@ -188,6 +188,9 @@ def _print_notices(file: CaseFile) -> None:
 
 
 def _print_assistance(file: CaseFile) -> None:
+    from bottomline.assistance.catalogue import load_catalogue
+    from bottomline.ids import mask_phone
+
     catalogue = load_catalogue()
     measures = _section(
         "帮扶措施 / measures",
@@ -231,6 +234,8 @@ def _print_assistance(file: CaseFile) -> None:
 
 
 def print_next(stage: Stage) -> None:
+    from bottomline.cases.transitions import MOVES
+
     moves = [m for m in MOVES.values() if m.source is stage]
     if not moves:
         console.print(f"下一步 / next: none — {stage.label} is final")

@@ -12,29 +12,13 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from bottomline.cases.clock import clock_of
-from bottomline.cases.clues.queries import ClueFilter, clue_ids
-from bottomline.cases.elimination import evaluate_case
 from bottomline.cases.enums import Channel, EliminationMethod, Stage
-from bottomline.cases.leads import NewLead, intake_leads, record_lead
-from bottomline.cases.queries import (
-    access_case,
-    case_by_household_no,
-    case_file,
-    cases_in,
-    household_id_for,
-    lead_queue,
-)
-from bottomline.cases.visits import NewVisit, record_visit
-from bottomline.cases.workflow import transition
 from bottomline.cli import params as p
 from bottomline.cli.case_view import print_case_file, print_next
 from bottomline.cli.params import DEFAULT_POLICIES, AsOpt, DateOpt, PoliciesOpt, RegionOpt
 from bottomline.cli.ui import console
-from bottomline.db import open_store, session_scope, write_scope
 from bottomline.errors import UserError
 from bottomline.screening.enums import Category, RiskType
-from bottomline.users.queries import actor_named
 
 HouseholdOpt = Annotated[str, typer.Option("--household", help="户编号 / the household number.")]
 RiskOpt = Annotated[
@@ -81,6 +65,11 @@ def lead_add(
     policies: PoliciesOpt = DEFAULT_POLICIES,
 ) -> None:
     """登记线索 / Report a lead; it opens the household's case or joins the one under way."""
+    from bottomline.cases.leads import NewLead, record_lead
+    from bottomline.cases.queries import household_id_for
+    from bottomline.db import open_store, write_scope
+    from bottomline.users.queries import actor_named
+
     on = p.day(date)
     new_channel = p.choice(Channel, channel, option="--channel", allowed=MANUAL_CHANNELS)
     risks = tuple(p.choices(RiskType, risk, option="--risk"))
@@ -112,6 +101,11 @@ def lead_intake(
     policies: PoliciesOpt = DEFAULT_POLICIES,
 ) -> None:
     """接收线索 / Take in leads stored without a case (not screening clues: `clue dispatch`)."""
+    from bottomline.cases.clues.queries import ClueFilter, clue_ids
+    from bottomline.cases.leads import intake_leads
+    from bottomline.db import open_store, write_scope
+    from bottomline.users.queries import actor_named
+
     index = p.policies(policies)
     with write_scope(open_store()) as session:
         actor = actor_named(session, as_)
@@ -133,6 +127,10 @@ def lead_intake(
 @lead_app.command("queue")
 def lead_queue_command(region: RegionOpt, date: DateOpt = None) -> None:
     """待核实线索 / Cases waiting at the lead stage, oldest first, with their leads."""
+    from bottomline.cases.clock import clock_of
+    from bottomline.cases.queries import lead_queue
+    from bottomline.db import open_store, session_scope
+
     today = p.day(date)
     with session_scope(open_store()) as session:
         queued = lead_queue(session, p.known_region(session, region))
@@ -185,6 +183,11 @@ def visit_add(
     policies: PoliciesOpt = DEFAULT_POLICIES,
 ) -> None:
     """登记走访 / Record a home visit; with --suggest it raises a lead."""
+    from bottomline.cases.queries import household_id_for
+    from bottomline.cases.visits import NewVisit, record_visit
+    from bottomline.db import open_store, write_scope
+    from bottomline.users.queries import actor_named
+
     on, estimate = p.day(date), p.money(income, option="--income")
     risks = tuple(p.choices(RiskType, risk, option="--risk"))
     index = p.policies(policies)
@@ -217,6 +220,9 @@ def case_list(
     stage: Annotated[str | None, typer.Option(help="阶段 / only cases at this stage.")] = None,
 ) -> None:
     """案件列表 / Cases in a region (the first 200 by number)."""
+    from bottomline.cases.queries import cases_in
+    from bottomline.db import open_store, session_scope
+
     at = p.choice(Stage, stage, option="--stage") if stage else None
     with session_scope(open_store()) as session:
         cases = cases_in(session, p.known_region(session, region), stage=at)
@@ -245,6 +251,10 @@ def case_find(
     as_: AsOpt,
 ) -> None:
     """查找案件 / The household's active case, or else its latest one."""
+    from bottomline.cases.queries import access_case, case_by_household_no, household_id_for
+    from bottomline.db import open_store, session_scope
+    from bottomline.users.queries import actor_named
+
     with session_scope(open_store()) as session:
         actor = actor_named(session, as_)
         household_id_for(session, household_no)
@@ -259,6 +269,10 @@ def case_find(
 @case_app.command("show")
 def case_show(case_id: CaseArg, as_: AsOpt, date: DateOpt = None) -> None:
     """案件详情 / Everything about one case, and the steps it may take next."""
+    from bottomline.cases.queries import access_case, case_file
+    from bottomline.db import open_store, session_scope
+    from bottomline.users.queries import actor_named
+
     today = p.day(date)
     with session_scope(open_store()) as session:
         case = access_case(session, case_id, actor_named(session, as_))
@@ -289,6 +303,11 @@ def case_move(
     policies: PoliciesOpt = DEFAULT_POLICIES,
 ) -> None:
     """流转 / Move a case to its next stage; refused with the reason when not allowed."""
+    from bottomline.cases.queries import access_case
+    from bottomline.cases.workflow import transition
+    from bottomline.db import open_store, write_scope
+    from bottomline.users.queries import actor_named
+
     target = p.choice(Stage, stage, option="STAGE")
     given = _evidence_options(evidence, risk, category, method)
     on = p.day(date)
@@ -346,6 +365,11 @@ def case_check_exit(
     policies: PoliciesOpt = DEFAULT_POLICIES,
 ) -> None:
     """风险消除条件 / Check the exit conditions, each with its explanation (a report: exit 0)."""
+    from bottomline.cases.elimination import evaluate_case
+    from bottomline.cases.queries import access_case
+    from bottomline.db import open_store, session_scope
+    from bottomline.users.queries import actor_named
+
     on = p.day(date)
     how = p.choice(EliminationMethod, method, option="--method") if method else None
     index = p.policies(policies)

@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
-from sqlalchemy import Engine
 
 from bottomline.cli.ui import console, done, progress_bar, step
-from bottomline.config import get_settings
 from bottomline.errors import InputFileError, UnknownRegionError
 from bottomline.registry.enums import RegionLevel
 
 if TYPE_CHECKING:  # the quality package pulls in pyarrow and duckdb: import it when it runs
+    from sqlalchemy import Engine
+
     from bottomline.quality.actions import QualityRunResult
     from bottomline.quality.queries import QueueCount
 
@@ -105,6 +105,8 @@ def _check_export_path(export: Path | None) -> None:
 
 
 def _feeds_dir(feeds: Path | None) -> Path:
+    from bottomline.config import get_settings
+
     if feeds is None:
         return get_settings().data_dir / "feeds"
     if not feeds.is_dir():

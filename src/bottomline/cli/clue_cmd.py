@@ -10,32 +10,27 @@ take clue numbers or ``--all`` with the list's filters, in one transaction.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
-from sqlalchemy.orm import Session
 
-from bottomline.cases.clues.actions import dismiss_clues, dispatch_clues, reopen_clues
-from bottomline.cases.clues.export import write_clues
-from bottomline.cases.clues.queries import (
-    SORTS,
-    ClueFilter,
-    CluePage,
-    all_clues,
-    clue_ids,
-    clue_page,
-)
 from bottomline.cases.enums import Channel, DismissReason
 from bottomline.cli import params as p
 from bottomline.cli.params import DEFAULT_POLICIES, AsOpt, DateOpt, PoliciesOpt
 from bottomline.cli.ui import console
-from bottomline.db import open_store, session_scope, write_scope
 from bottomline.errors import UserError
 from bottomline.screening.enums import Category, RiskType, Triage
-from bottomline.screening.rules import RULES_BY_ID
 from bottomline.users.actor import Actor
-from bottomline.users.queries import actor_named
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from bottomline.cases.clues.queries import ClueFilter, CluePage
+
+# The queue's sort keys (cases.clues.queries.SORTS, which needs the store's tables: spelled out
+# here so that the CLI starts without them; tests/cli/test_startup.py checks they agree).
+SORT_NAMES = ("oldest", "newest", "village", "household", "hits")
 
 clue_app = typer.Typer(
     help="线索 / screening clues: the queue, dispatch for verification, dismiss, reopen.",
@@ -79,6 +74,9 @@ def _filters(
     channel: str | None,
     status: str | None = None,
 ) -> ClueFilter:
+    from bottomline.cases.clues.queries import ClueFilter
+    from bottomline.screening.rules import RULES_BY_ID
+
     if rule is not None and rule not in RULES_BY_ID:
         raise UserError(
             f"--rule {rule!r} 不是筛查规则 / is not a screening rule",
@@ -109,7 +107,7 @@ def clue_list(
         typer.Option("--status", help="状态 / pending (default), dispatched, dismissed."),
     ] = None,
     sort: Annotated[
-        str, typer.Option("--sort", help=f"排序 / {', '.join(SORTS)} (default oldest).")
+        str, typer.Option("--sort", help=f"排序 / {', '.join(SORT_NAMES)} (default oldest).")
     ] = "oldest",
     page: Annotated[int, typer.Option("--page", min=1, help="页 / page number.")] = 1,
     page_size: Annotated[
@@ -121,6 +119,11 @@ def clue_list(
     ] = None,
 ) -> None:
     """线索队列 / The clues waiting for triage in your region, with their reasons."""
+    from bottomline.cases.clues.export import write_clues
+    from bottomline.cases.clues.queries import all_clues, clue_page
+    from bottomline.db import open_store, session_scope
+    from bottomline.users.queries import actor_named
+
     filters = _filters(township, village, rule, category, risk, channel, status)
     if export is not None and export.suffix.lower() != ".xlsx":
         raise UserError(
@@ -181,6 +184,8 @@ def _print_page(found: CluePage, status: Triage) -> None:
 def _selection(
     session: Session, actor: Actor, ids: list[int] | None, all_: bool, filters: ClueFilter
 ) -> list[int]:
+    from bottomline.cases.clues.queries import clue_ids
+
     if ids and all_:
         raise UserError(
             "给出线索编号或 --all，不能两者都给 / give clue numbers or --all, not both",
@@ -219,6 +224,10 @@ def clue_dispatch(
     policies: PoliciesOpt = DEFAULT_POLICIES,
 ) -> None:
     """派发核实 / Send clues for verification: the case opens, its clock starts that day."""
+    from bottomline.cases.clues.actions import dispatch_clues
+    from bottomline.db import open_store, write_scope
+    from bottomline.users.queries import actor_named
+
     filters = _filters(township, village, rule, category, risk, channel)
     on = p.day(date)
     index = p.policies(policies)
@@ -259,6 +268,10 @@ def clue_dismiss(
     date: DateOpt = None,
 ) -> None:
     """排除 / Dismiss clues with a reason; not raised again on the same evidence."""
+    from bottomline.cases.clues.actions import dismiss_clues
+    from bottomline.db import open_store, write_scope
+    from bottomline.users.queries import actor_named
+
     filters = _filters(township, village, rule, category, risk, channel)
     why = p.choice(DismissReason, code, option="--code")
     on = p.day(date)
@@ -289,6 +302,10 @@ def clue_reopen(
     date: DateOpt = None,
 ) -> None:
     """撤销排除 / Undo a dismissal: the clue is pending again, to be dispatched or dismissed."""
+    from bottomline.cases.clues.actions import reopen_clues
+    from bottomline.db import open_store, write_scope
+    from bottomline.users.queries import actor_named
+
     on = p.day(date)
     with write_scope(open_store()) as session:
         actor = actor_named(session, as_)

@@ -8,20 +8,24 @@ does not undo the others. The command lists what moved and what was refused and 
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from bottomline.cases.decisions import DECISIONS, Decided, cases_at, decide_cases
 from bottomline.cases.enums import Stage
 from bottomline.cli import params as p
 from bottomline.cli.cases_cmd import CategoryOpt, RiskOpt, _evidence_options, case_app
 from bottomline.cli.params import DEFAULT_POLICIES, AsOpt, DateOpt, PoliciesOpt
 from bottomline.cli.ui import console
-from bottomline.db import open_store, write_scope
 from bottomline.errors import UserError
-from bottomline.users.queries import actor_named
+
+if TYPE_CHECKING:
+    from bottomline.cases.decisions import Decided
+
+# The stages a bulk decision moves cases to (cases.decisions.DECISIONS, whose module needs the
+# store: spelled out so that the CLI starts without it; tests/cli/test_startup.py compares them).
+TARGETS = (Stage.monitored, Stage.rejected, Stage.withdrawn)
 
 
 def register(app: typer.Typer, import_app: typer.Typer) -> None:
@@ -33,7 +37,7 @@ def case_decide(
     to: Annotated[
         str,
         typer.Option(
-            "--to", help="目标阶段 / " + ", ".join(f"{s.value} ({s.zh})" for s in DECISIONS)
+            "--to", help="目标阶段 / " + ", ".join(f"{s.value} ({s.zh})" for s in TARGETS)
         ),
     ],
     as_: AsOpt,
@@ -57,6 +61,10 @@ def case_decide(
     policies: PoliciesOpt = DEFAULT_POLICIES,
 ) -> None:
     """批量决定 / Approve, reject or withdraw cases; each its own audited move."""
+    from bottomline.cases.decisions import DECISIONS, cases_at, decide_cases
+    from bottomline.db import open_store, write_scope
+    from bottomline.users.queries import actor_named
+
     target = p.choice(Stage, to, option="--to", allowed=DECISIONS)
     given = _evidence_options(evidence, risk, category, None)
     on = p.day(date)

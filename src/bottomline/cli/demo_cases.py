@@ -11,37 +11,32 @@ in the queue for their own officers.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.table import Table
-from sqlalchemy import Engine, func, select
 
-from bottomline import audit
-from bottomline.cases.clock import escalations, running_clocks
-from bottomline.cases.clues.actions import dispatch_clues
-from bottomline.cases.clues.queries import ClueFilter, clue_ids
 from bottomline.cases.enums import NoticeKind, Stage
-from bottomline.cases.leads import Intake
-from bottomline.cases.models import Case
-from bottomline.cases.notices.actions import Published, publish_notice
-from bottomline.cases.queries import pipeline
-from bottomline.cases.visits import NewVisit, record_visit
-from bottomline.cases.workflow import transition
 from bottomline.cli.ui import console, done, step
-from bottomline.db import session_scope, write_scope
-from bottomline.policy import PolicyDocument
-from bottomline.policy.resolve import PolicyIndex, index_documents
-from bottomline.registry.models import Household
 from bottomline.screening.enums import Triage
-from bottomline.screening.models import Lead
-from bottomline.users.actions import add_user
 from bottomline.users.actor import SYSTEM, Actor
 from bottomline.users.enums import Role
-from bottomline.workdays import today_in_china
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from bottomline.cases.leads import Intake
+    from bottomline.cases.notices.actions import Published
+    from bottomline.policy import PolicyDocument
+    from bottomline.policy.resolve import PolicyIndex
 
 NOTICE_CASES = 3  # cases of the demo village walked to public notice
 
 
 def run_cases(engine: Engine, documents: list[PolicyDocument], county: str, out: Path) -> None:
+    from bottomline import audit
+    from bottomline.db import session_scope
+    from bottomline.policy.resolve import index_documents
+
     policies = index_documents(documents)
     township = _busiest_township(engine)
     if township is None:
@@ -76,6 +71,12 @@ def run_cases(engine: Engine, documents: list[PolicyDocument], county: str, out:
 
 
 def _busiest_township(engine: Engine) -> str | None:
+    from sqlalchemy import func, select
+
+    from bottomline.db import session_scope
+    from bottomline.registry.models import Household
+    from bottomline.screening.models import Lead
+
     township = func.substr(Household.village_code, 1, 9)
     with session_scope(engine) as session:
         code = session.scalar(
@@ -90,6 +91,10 @@ def _busiest_township(engine: Engine) -> str | None:
 
 
 def _dispatch_township(engine: Engine, officer: Actor, policies: PolicyIndex) -> tuple[Intake, int]:
+    from bottomline.cases.clues.actions import dispatch_clues
+    from bottomline.cases.clues.queries import ClueFilter, clue_ids
+    from bottomline.db import session_scope, write_scope
+
     with write_scope(engine) as session:
         chosen = clue_ids(session, actor=officer, filters=ClueFilter(township=officer.region_code))
         intake = dispatch_clues(session, chosen, actor=officer, policies=policies)
@@ -100,6 +105,11 @@ def _dispatch_township(engine: Engine, officer: Actor, policies: PolicyIndex) ->
 
 
 def _busiest_village(engine: Engine) -> str | None:
+    from sqlalchemy import func, select
+
+    from bottomline.cases.models import Case
+    from bottomline.db import session_scope
+
     with session_scope(engine) as session:
         return session.scalar(
             select(Case.village_code)
@@ -111,6 +121,9 @@ def _busiest_village(engine: Engine) -> str | None:
 
 
 def _demo_officers(engine: Engine, township: str) -> Actor:
+    from bottomline.db import write_scope
+    from bottomline.users.actions import add_user
+
     people = (
         ("demo.county", "县乡村振兴局", Role.county, township[:6] + "000000"),
         ("demo.township", "乡镇干部", Role.township, township),
@@ -129,6 +142,9 @@ def _demo_officers(engine: Engine, township: str) -> Actor:
 
 
 def _demo_cadre(engine: Engine, village: str) -> Actor:
+    from bottomline.db import write_scope
+    from bottomline.users.actions import add_user
+
     with write_scope(engine) as session:
         add_user(
             session,
@@ -144,6 +160,15 @@ def _demo_cadre(engine: Engine, village: str) -> Actor:
 def _to_notice(
     engine: Engine, village: str, cadre: Actor, policies: object, out: Path
 ) -> Published:
+    from sqlalchemy import select
+
+    from bottomline.cases.models import Case
+    from bottomline.cases.notices.actions import publish_notice
+    from bottomline.cases.visits import NewVisit, record_visit
+    from bottomline.cases.workflow import transition
+    from bottomline.db import write_scope
+    from bottomline.workdays import today_in_china
+
     today = today_in_china()
     with write_scope(engine) as session:
         cases = list(
@@ -177,6 +202,9 @@ def _to_notice(
 
 
 def _print_pipeline(engine: Engine, county: str) -> None:
+    from bottomline.cases.queries import pipeline
+    from bottomline.db import session_scope
+
     with session_scope(engine) as session:
         counts = pipeline(session, county, level="county")
     table = Table(title="办理进度 / cases by stage")
@@ -193,6 +221,10 @@ def _print_pipeline(engine: Engine, county: str) -> None:
 
 
 def _print_clock(engine: Engine, county: str) -> None:
+    from bottomline.cases.clock import escalations, running_clocks
+    from bottomline.db import session_scope
+    from bottomline.workdays import today_in_china
+
     today = today_in_china()
     with session_scope(engine) as session:
         running = running_clocks(session, county, today)

@@ -14,8 +14,6 @@ import typer
 from bottomline.cli import params as p
 from bottomline.cli.params import AsOpt
 from bottomline.cli.ui import console
-from bottomline.db import open_store, write_scope
-from bottomline.users.queries import actor_named
 
 export_app = typer.Typer(
     help="导出 / exports for other systems (full personal data, audited).", no_args_is_help=True
@@ -42,7 +40,9 @@ def national_command(
     """全国系统导出 / The period's monitored, newly identified and eliminated households, in the
     layout the national system imports (full ID numbers: audited)."""
     from bottomline.cases.national import export_national  # pyarrow: loaded when it runs
+    from bottomline.db import open_store, write_scope
     from bottomline.ingest.actions import parse_period
+    from bottomline.users.queries import actor_named
 
     period = parse_period(period)
     with write_scope(open_store()) as session:

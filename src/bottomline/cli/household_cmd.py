@@ -15,14 +15,8 @@ from bottomline.cli import household_view as view
 from bottomline.cli import params as p
 from bottomline.cli.params import AsOpt
 from bottomline.cli.ui import console
-from bottomline.config import get_settings
-from bottomline.db import open_store, session_scope, write_scope
 from bottomline.errors import UserError
-from bottomline.ids import mask_id
-from bottomline.registry import edits
-from bottomline.registry.access import access_household
 from bottomline.registry.enums import MoveReason
-from bottomline.users.queries import actor_named
 
 household_app = typer.Typer(
     help="农户信息 / show a household and keep it current (deaths, births, moves, fields).",
@@ -72,6 +66,11 @@ def household_show(
     date: p.DateOpt = None,
 ) -> None:
     """农户详情 / Members (IDs masked), incomes, guarantees, monitoring, assistance, cases, feeds."""
+    from bottomline.config import get_settings
+    from bottomline.db import open_store, session_scope
+    from bottomline.registry.access import access_household
+    from bottomline.users.queries import actor_named
+
     today = p.day(date)
     with session_scope(open_store()) as session:
         household = access_household(
@@ -89,6 +88,11 @@ def household_death(
     number: NumberArg, member: MemberOpt, on: OnOpt, as_: AsOpt, new_head: NewHeadOpt = None
 ) -> None:
     """死亡减员 / Record a member's death: removed from the household, the date kept."""
+    from bottomline.db import open_store, write_scope
+    from bottomline.ids import mask_id
+    from bottomline.registry import edits
+    from bottomline.users.queries import actor_named
+
     died_on = p.day(on, option="--on")
     with write_scope(open_store()) as session:
         actor = actor_named(session, as_)
@@ -113,6 +117,11 @@ def household_birth(
     ethnicity: EthnicityOpt = None,
 ) -> None:
     """出生增员 / Add a newborn (ID number required: issued at birth registration)."""
+    from bottomline.db import open_store, write_scope
+    from bottomline.ids import mask_id
+    from bottomline.registry import edits
+    from bottomline.users.queries import actor_named
+
     person = edits.NewPerson(
         name=name,
         id_number=id_number,
@@ -162,6 +171,11 @@ def household_move_in(
     tekun: Annotated[bool, typer.Option("--tekun/--no-tekun")] = False,
 ) -> None:
     """迁入增员 / A member moves in (marriage, return) with all member fields."""
+    from bottomline.db import open_store, write_scope
+    from bottomline.ids import mask_id
+    from bottomline.registry import edits
+    from bottomline.users.queries import actor_named
+
     moved_on = p.day(on, option="--on")
     fields: dict[str, Any] = {
         "education": education,
@@ -213,6 +227,11 @@ def household_move_out(
     new_head: NewHeadOpt = None,
 ) -> None:
     """迁出减员 / A member moves out (married out, moved away, joined the army …)."""
+    from bottomline.db import open_store, write_scope
+    from bottomline.ids import mask_id
+    from bottomline.registry import edits
+    from bottomline.users.queries import actor_named
+
     moved_on = p.day(on, option="--on")
     with write_scope(open_store()) as session:
         gone = edits.record_move_out(
@@ -241,6 +260,10 @@ def household_guarantee(
     water_unsafe: Annotated[bool | None, typer.Option("--water-unsafe/--no-water-unsafe")] = None,
 ) -> None:
     """两不愁三保障 / Set the year's guarantees (吃穿, 住房, 饮水) as assessed (source: edit)."""
+    from bottomline.db import open_store, write_scope
+    from bottomline.registry import edits
+    from bottomline.users.queries import actor_named
+
     given = {"food_clothing_insecure": food_clothing_insecure, "housing_unsafe": housing_unsafe,
              "water_unsafe": water_unsafe}  # fmt: skip
     changes = {k: v for k, v in given.items() if v is not None}
@@ -266,6 +289,10 @@ def household_set(
     ] = None,
 ) -> None:
     """户信息 / Change household fields (phone, address, whole household without labour)."""
+    from bottomline.db import open_store, write_scope
+    from bottomline.registry import edits
+    from bottomline.users.queries import actor_named
+
     given = {"phone": phone, "address": address, "no_labour_household": no_labour_household}
     changes = {k: v for k, v in given.items() if v is not None}
     _some(changes, "--phone, --address, --no-labour-household/--has-labour")
@@ -302,6 +329,11 @@ def household_member_set(
     tekun: Annotated[bool | None, typer.Option("--tekun/--no-tekun")] = None,
 ) -> None:
     """成员信息 / Change a member's fields (schooling, health, labour, insurance, migrant work)."""
+    from bottomline.db import open_store, write_scope
+    from bottomline.ids import mask_id
+    from bottomline.registry import edits
+    from bottomline.users.queries import actor_named
+
     given: dict[str, Any] = {
         "relationship": relationship, "education": education, "schooling": schooling,
         "health": health, "labour_capacity": labour, "disability_grade": disability_grade,

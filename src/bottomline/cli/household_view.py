@@ -6,17 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
-from sqlalchemy.orm import Session
 
-from bottomline.assistance.queries import followups_of, helpers_of, measures_of
 from bottomline.cases.enums import Stage
-from bottomline.cases.queries import cases_of
 from bottomline.cli import params as p
 from bottomline.cli.ui import console
-from bottomline.ids import mask_id, mask_name, mask_phone
 from bottomline.registry.enums import (
     Category,
     Health,
@@ -30,8 +26,11 @@ from bottomline.registry.enums import (
     Schooling,
     Sex,
 )
-from bottomline.registry.models import Household
-from bottomline.registry.records import events_of, guarantees_of, incomes_of, pending_edits_of
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from bottomline.registry.models import Household
 
 
 @dataclass(slots=True)
@@ -43,6 +42,10 @@ class HouseholdRecord:
 
 
 def gather(session: Session, household: Household, today: dt.date) -> HouseholdRecord:
+    from bottomline.assistance.queries import followups_of, helpers_of, measures_of
+    from bottomline.cases.queries import cases_of
+    from bottomline.registry.records import events_of, guarantees_of, incomes_of, pending_edits_of
+
     names = p.region_names(session, {household.village_code})
     record = HouseholdRecord(household, names.get(household.village_code, ""), today)
     hid = household.id
@@ -71,6 +74,8 @@ def print_household(record: HouseholdRecord) -> None:
 
 
 def _header(record: HouseholdRecord) -> None:
+    from bottomline.ids import mask_phone
+
     h = record.household
     removed = f" · [red]已移除 / removed {h.removed_at:%Y-%m-%d}[/red]" if h.removed_at else ""
     console.print(
@@ -114,6 +119,8 @@ def _age(born: dt.date, today: dt.date) -> int:
 
 
 def _members(record: HouseholdRecord) -> None:
+    from bottomline.ids import mask_id, mask_name
+
     table = Table(title="家庭成员 / members", title_justify="left")
     headers = (
         "成员\nid", "证件号码\nID", "姓名\nname", "关系\nrelation", "性别\nsex", "年龄\nage",
@@ -170,6 +177,8 @@ def _guarantees(record: HouseholdRecord) -> None:
 
 
 def _events(record: HouseholdRecord) -> None:
+    from bottomline.ids import mask_id
+
     ids = {m.id: mask_id(m.id_number) for m in record.sections["members"]}
     table = _section("人口变更 / member events", "日期 / on", "变更 / event", "成员 / member",
                      "原因 / reason", "经办 / by")  # fmt: skip
@@ -181,6 +190,8 @@ def _events(record: HouseholdRecord) -> None:
 
 
 def _assistance(record: HouseholdRecord) -> None:
+    from bottomline.ids import mask_phone
+
     table = _section("帮扶措施 / measures", "编号 / id", "类型 / type", "状态 / status",
                      "开始 / start", "结束 / end", "金额 / amount")  # fmt: skip
     for m in record.sections["measures"]:

@@ -9,8 +9,6 @@ import typer
 
 from bottomline.cli.registry_cmd import _print_diff, _print_reasons
 from bottomline.cli.ui import console, done, step
-from bottomline.config import get_settings
-from bottomline.db import open_store
 
 
 def register(app: typer.Typer, import_app: typer.Typer) -> None:
@@ -37,6 +35,8 @@ def import_incomes_command(
     ] = None,
 ) -> None:
     """年度收入采集导入 / Import the yearly income collection: one row per household and year."""
+    from bottomline.config import get_settings
+    from bottomline.db import open_store
     from bottomline.registry.incomes.read import IncomeYearMissingError
     from bottomline.registry.incomes.run import import_incomes
 

@@ -12,10 +12,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
-import pyarrow.parquet as pq
 import typer
 from rich.table import Table
-from sqlalchemy import Engine
 
 from bottomline.cli import (
     assist_cmd,
@@ -37,18 +35,18 @@ from bottomline.cli import (
 )
 from bottomline.cli.demo_cases import run_cases
 from bottomline.cli.screen_view import print_summary, print_top_leads
-from bottomline.cli.ui import console
+from bottomline.cli.ui import console, print_error
 from bottomline.cli.ui import done as _done
 from bottomline.cli.ui import say as _say
 from bottomline.cli.ui import step as _step
-from bottomline.config import get_settings
 from bottomline.errors import BottomlineError, UserError
 from bottomline.ingest.catalogue import period_end, period_index, period_of
-from bottomline.policy import load_directory, resolve, value_sources
 from bottomline.registry.divisions import division
 from bottomline.users.actor import SYSTEM
 
-if TYPE_CHECKING:  # screening and ingest pull in ibis, duckdb and pandas: imported when used
+if TYPE_CHECKING:  # the store, screening and ingest are imported by the commands that use them
+    from sqlalchemy import Engine
+
     from bottomline.ingest.actions import ImportReport
 
 app = typer.Typer(
@@ -204,6 +202,8 @@ def demo(
 ) -> None:
     """演示 / Screen a fresh synthetic county (元谋县) under its monitoring policy."""
     from bottomline.assistance.queries import followups_snapshot
+    from bottomline.config import get_settings
+    from bottomline.policy import load_directory, resolve
     from bottomline.screening.cycle import run_cycle
 
     t0 = time.perf_counter()
@@ -320,6 +320,10 @@ def screen(
     top: Annotated[int, typer.Option(min=0)] = 10,
 ) -> None:
     """筛查 / Screen the store (with --as) or a registry snapshot for one cycle."""
+    import pyarrow.parquet as pq
+
+    from bottomline.policy import load_directory
+
     if snapshot is None:
         _screen_store(cycle, as_, region, policies, top)
         return
@@ -368,7 +372,7 @@ def policy_validate(
     path: Annotated[Path, typer.Argument(help="A policy file or directory.")] = DEFAULT_POLICIES,
 ) -> None:
     """检查 / Check policy files; lists every problem with the fix."""
-    from bottomline.policy import load_document
+    from bottomline.policy import load_directory, load_document
 
     documents = load_directory(path) if path.is_dir() else [load_document(path)]
     for doc in documents:
@@ -383,6 +387,8 @@ def policy_show(
     policies: PoliciesOpt = DEFAULT_POLICIES,
 ) -> None:
     """显示 / Show the effective policy of a region and year, with where each value comes from."""
+    from bottomline.policy import load_directory, resolve, value_sources
+
     documents = load_directory(policies)
     effective = resolve(documents, region, year)
     citations = {(d.region, d.year): d.source for d in documents}
@@ -429,9 +435,7 @@ def main() -> None:
     try:
         app()
     except BottomlineError as err:
-        console.print(f"[bold red]错误 / error:[/bold red] {err.message}")
-        if err.hint:
-            console.print(f"  → {err.hint}")
+        print_error(err)
         sys.exit(2)
     except KeyboardInterrupt:
         console.print("aborted")

@@ -17,11 +17,7 @@ from bottomline.cli import params as p
 from bottomline.cli.params import DEFAULT_POLICIES, AsOpt, PoliciesOpt
 from bottomline.cli.screen_view import print_summary, print_top_leads
 from bottomline.cli.ui import console, done, say, step
-from bottomline.config import get_settings
-from bottomline.db import open_store, session_scope
 from bottomline.ingest.catalogue import period_end
-from bottomline.policy import load_directory
-from bottomline.users.queries import actor_named
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -42,7 +38,10 @@ def screen_store(
 ) -> CycleOutcome:
     """Screen the store's registry and committed batches for ``cycle`` and record the run."""
     from bottomline.assistance.queries import followups_snapshot
+    from bottomline.config import get_settings
+    from bottomline.db import session_scope
     from bottomline.ingest.actions import parse_period
+    from bottomline.policy import load_directory
     from bottomline.screening.cycle import run_cycle
 
     cycle = parse_period(cycle)
@@ -112,6 +111,10 @@ def month(
     top: TopOpt = 10,
 ) -> None:
     """月度筛查 / Run the month on the store: screen, check data quality, list the new leads."""
+    from bottomline.config import get_settings
+    from bottomline.db import open_store, session_scope
+    from bottomline.users.queries import actor_named
+
     engine = open_store()
     with session_scope(engine) as session:
         actor = actor_named(session, as_)

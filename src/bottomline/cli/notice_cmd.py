@@ -7,19 +7,12 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
-from sqlalchemy import func, select
 
 from bottomline.cases.enums import NoticeKind
-from bottomline.cases.models import Notice, NoticeCase
-from bottomline.cases.notices.actions import publish_notice, record_objection, resolve_objection
 from bottomline.cli import params as p
 from bottomline.cli.params import AsOpt, DateOpt, RegionOpt
 from bottomline.cli.ui import console
-from bottomline.config import get_settings
-from bottomline.db import open_store, session_scope, write_scope
 from bottomline.users.actor import scope_prefix
-from bottomline.users.queries import actor_named
-from bottomline.workdays import today_in_china
 
 notice_app = typer.Typer(help="公示 / village public notices.", no_args_is_help=True)
 objection_app = typer.Typer(help="异议 / objections raised during a notice.", no_args_is_help=True)
@@ -45,6 +38,11 @@ def notice_publish(
     ] = True,
 ) -> None:
     """发布公示 / Put the village's waiting cases on a new notice and write it (HTML, PDF)."""
+    from bottomline.cases.notices.actions import publish_notice
+    from bottomline.config import get_settings
+    from bottomline.db import open_store, write_scope
+    from bottomline.users.queries import actor_named
+
     starts_on = p.day(date)
     notice_kind = p.choice(NoticeKind, kind, option="--kind")
     out_dir = get_settings().data_dir / "notices"
@@ -78,6 +76,12 @@ def notice_publish(
 @notice_app.command("list")
 def notice_list(region: RegionOpt) -> None:
     """公示列表 / Notices of the villages in a region, newest first, on notice or over."""
+    from sqlalchemy import func, select
+
+    from bottomline.cases.models import Notice, NoticeCase
+    from bottomline.db import open_store, session_scope
+    from bottomline.workdays import today_in_china
+
     today = today_in_china()
     with session_scope(open_store()) as session:
         scope = p.known_region(session, region)
@@ -125,6 +129,10 @@ def objection_add(
     ] = None,
 ) -> None:
     """登记异议 / Record an objection received during the notice period."""
+    from bottomline.cases.notices.actions import record_objection
+    from bottomline.db import open_store, write_scope
+    from bottomline.users.queries import actor_named
+
     received_on = p.day(date)
     with write_scope(open_store()) as session:
         objection = record_objection(
@@ -155,6 +163,10 @@ def objection_resolve(
     date: DateOpt = None,
 ) -> None:
     """处理异议 / Resolve an objection after checking it."""
+    from bottomline.cases.notices.actions import resolve_objection
+    from bottomline.db import open_store, write_scope
+    from bottomline.users.queries import actor_named
+
     on = p.day(date)
     with write_scope(open_store()) as session:
         objection = resolve_objection(

@@ -5,14 +5,11 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from bottomline.cases.clock import escalations
 from bottomline.cases.enums import Stage
-from bottomline.cases.queries import pipeline
 from bottomline.cli import params as p
 from bottomline.cli.case_view import days_left
 from bottomline.cli.params import DateOpt, RegionOpt
 from bottomline.cli.ui import console
-from bottomline.db import open_store, session_scope
 
 
 def register(app: typer.Typer, import_app: typer.Typer) -> None:
@@ -23,6 +20,9 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
 
 def overdue(region: RegionOpt, date: DateOpt = None) -> None:
     """超期预警 / Cases due soon (township acts) or overdue (county acts), soonest first."""
+    from bottomline.cases.clock import escalations
+    from bottomline.db import open_store, session_scope
+
     today = p.day(date)
     with session_scope(open_store()) as session:
         clocks = escalations(session, p.known_region(session, region), today)
@@ -52,6 +52,9 @@ def pipeline_command(
     level: p.LevelOpt = "township",
 ) -> None:
     """进度 / Cases per region and stage, with totals."""
+    from bottomline.cases.queries import pipeline
+    from bottomline.db import open_store, session_scope
+
     with session_scope(open_store()) as session:
         counts = pipeline(session, p.known_region(session, region), level=p.level(level))
         names = p.region_names(session, set(counts))

@@ -13,21 +13,18 @@ import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.markup import escape
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from bottomline.cases.notices.redact import find_personal_data
 from bottomline.errors import UnknownRegionError, UserError
 from bottomline.labels import LabelledEnum
-from bottomline.policy import load_directory
-from bottomline.policy.resolve import PolicyIndex, index_documents
-from bottomline.registry.models import Region
-from bottomline.registry.queries import village_code_range
-from bottomline.workdays import today_in_china
+
+if TYPE_CHECKING:  # the store, policies and the calendar are imported when a command uses them
+    from sqlalchemy.orm import Session
+
+    from bottomline.policy.resolve import PolicyIndex
 
 E = TypeVar("E", bound=LabelledEnum)
 
@@ -53,6 +50,8 @@ LEVELS = ("county", "township", "village")
 
 def day(value: str | None, *, option: str = "--date") -> dt.date:
     """The day typed as YYYY-MM-DD; today in China when not given."""
+    from bottomline.workdays import today_in_china
+
     if value is None:
         return today_in_china()
     try:
@@ -100,6 +99,8 @@ def region_code(value: str) -> str:
 
 def known_region(session: Session, value: str) -> str:
     """A region code of the registry (raises UnknownRegionError naming it otherwise)."""
+    from bottomline.registry.queries import village_code_range
+
     village_code_range(session=session, region_code=region_code(value))
     return value
 
@@ -149,17 +150,26 @@ def choices(enum: type[E], values: list[str] | None, *, option: str) -> list[E]:
 
 
 def policies(path: Path) -> PolicyIndex:
+    from bottomline.policy import load_directory
+    from bottomline.policy.resolve import index_documents
+
     return index_documents(load_directory(path))
 
 
 def region_names(session: Session, codes: set[str]) -> dict[str, str]:
     """Names of the registry's regions with these codes."""
+    from sqlalchemy import select
+
+    from bottomline.registry.models import Region
+
     rows = session.execute(select(Region.code, Region.name).where(Region.code.in_(codes)))
     return {code: name for code, name in rows}
 
 
 def shown(text: Any) -> str:
     """Free text for the terminal, markup escaped; withheld when it holds personal data."""
+    from bottomline.cases.notices.redact import find_personal_data
+
     if text is None or text == "":
         return "—"
     text = str(text)

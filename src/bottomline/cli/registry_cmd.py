@@ -10,8 +10,6 @@ from rich.progress import TaskID
 from rich.table import Table
 
 from bottomline.cli.ui import console, done, progress_bar, step
-from bottomline.config import get_settings
-from bottomline.db import open_store
 
 if TYPE_CHECKING:  # the import pulls in pyarrow, pandas and DuckDB: loaded when a command runs
     from bottomline.registry.imports import DiffCount, RegistryImportReport
@@ -71,6 +69,9 @@ def import_registry_command(
     Re-importing updates what changed and marks what the file no longer lists as removed
     (not with --partial, nor for a file marked 部分户 partial).
     """
+    from bottomline.config import get_settings
+    from bottomline.db import open_store
+
     settings = get_settings()
     engine = open_store()
     start = step(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pyarrow.parquet as pq
 from rich.table import Table
 
 from bottomline.cli.ui import console
@@ -16,6 +15,8 @@ if TYPE_CHECKING:  # screening pulls in ibis and duckdb: imported when used
 
 
 def _village_names(snapshot: Path) -> dict[str, str]:
+    import pyarrow.parquet as pq
+
     regions = pq.read_table(snapshot / "regions.parquet", columns=["code", "name"])
     return dict(zip(regions["code"].to_pylist(), regions["name"].to_pylist(), strict=True))
 
@@ -54,6 +55,8 @@ def print_summary(result: ScreeningResult) -> None:
 
 
 def print_top_leads(result: ScreeningResult, snapshot: Path, limit: int) -> None:
+    import pyarrow.parquet as pq
+
     from bottomline.screening.explain import explain_hit, hit_evidence
 
     names = _village_names(snapshot)

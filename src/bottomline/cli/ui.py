@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import (
@@ -12,6 +13,9 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
+
+if TYPE_CHECKING:
+    from bottomline.errors import BottomlineError
 
 console = Console()
 
@@ -39,3 +43,10 @@ def progress_bar() -> Progress:
         console=console,
         transient=True,
     )
+
+
+def print_error(err: BottomlineError) -> None:
+    """A domain error as the user sees it: what is wrong, then how to fix it."""
+    console.print(f"[bold red]错误 / error:[/bold red] {err.message}")
+    if err.hint:
+        console.print(f"  → {err.hint}")

@@ -124,7 +124,8 @@ def feed_named(name: str) -> Feed:
     feed = FEEDS.get(name)
     if feed is None:
         raise InputFileError(
-            f"unknown feed {name!r}", hint=f"choose one of: {', '.join(sorted(FEEDS))}"
+            f"没有这种部门数据 / unknown feed {name!r}",
+            hint=f"可选 / choose one of: {', '.join(sorted(FEEDS))}",
         )
     return feed
 
@@ -134,8 +135,8 @@ def parse_period(value: str) -> str:
     ok = len(value) == 7 and value[4] == "-" and value[:4].isdigit() and value[5:].isdigit()
     if not ok or not 1 <= int(value[5:]) <= 12 or not 2000 <= int(value[:4]) <= 2100:
         raise InputFileError(
-            f"period {value!r} is not a month like 2025-10",
-            hint="give the period as YYYY-MM, e.g. --period 2025-10",
+            f"月份 {value!r} 不是 2025-10 这样的月份 / period {value!r} is not a month like 2025-10",
+            hint="月份写作 YYYY-MM / give the period as YYYY-MM, e.g. --period 2025-10",
         )
     return value
 
@@ -185,12 +186,15 @@ def import_feed(
                 return _already_imported(batch)
         batch_id = _open_batch(engine, source, feed, period)
         try:
-            report = _run(
-                source, spec, period, batch_id, mapping, members, feeds_dir, reports_dir, progress
-            )
-            report.ignored_columns = ignored
-            report.warnings += _same_content_warning(earlier)
-            _refuse_overlap(engine, report, spec, feeds_dir, replaces)
+            # One DuckDB for the batch's end steps (duplicates, secondary match, overlap).
+            with _duckdb(incoming_dir(feeds_dir, batch_id)) as con:
+                report = _run(
+                    source, spec, period, batch_id, mapping, members, feeds_dir, reports_dir,
+                    progress, con,
+                )  # fmt: skip
+                report.ignored_columns = ignored
+                report.warnings += _same_content_warning(earlier)
+                _refuse_overlap(con, engine, report, spec, feeds_dir, replaces)
             _commit(engine, report, feeds_dir, replaces)
         except BaseException as err:
             _fail(engine, batch_id, err, feeds_dir, reports_dir)
@@ -266,6 +270,7 @@ def _open_batch(engine: Engine, source: Source, feed: str, period: str) -> int:
 
 
 def _refuse_overlap(
+    con: duckdb.DuckDBPyConnection,
     engine: Engine,
     report: ImportReport,
     spec: Feed,
@@ -287,8 +292,7 @@ def _refuse_overlap(
     earlier = {i: batch_files(feeds_dir, report.feed, report.period, i) for i in ids if i != skip}
     work = incoming_dir(feeds_dir, report.batch_id)
     new = [p for p in (work / "accepted.parquet", work / "unmatched.parquet") if p.exists()]
-    with _duckdb(work) as con:
-        overlaps = find_overlaps(con, spec=spec, new_files=new, earlier=earlier)
+    overlaps = find_overlaps(con, spec=spec, new_files=new, earlier=earlier)
     if overlaps:
         raise OverlapError(report.source, report.feed, report.period, overlaps)
 
@@ -320,8 +324,10 @@ def _commit(
                 supersede(session, replaces, new_batch_id=report.batch_id)
     except DBIntegrityError:
         raise InputFileError(
-            f"{report.source} was imported by another process while this import ran",
-            hint="nothing more to do: the other import holds the rows",
+            f"{report.source} 已被另一进程同时导入 / {report.source} was imported by another "
+            "process while this import ran",
+            hint="无需再做什么：另一次导入已保存这些行 / nothing more to do: the other import "
+            "holds the rows",
         ) from None
 
 
@@ -413,6 +419,7 @@ class _Run:
     accepted: pq.ParquetWriter
     unmatched: pq.ParquetWriter
     rejects: ReportWriter
+    con: duckdb.DuckDBPyConnection  # the batch's DuckDB (its spill directory is in ``work``)
     reasons: dict[tuple[str, str], int] = field(default_factory=dict)
     rows_in: int = 0
     rejected: int = 0
@@ -446,6 +453,7 @@ def _run(
     feeds_dir: Path,
     reports_dir: Path,
     progress: Progress | None,
+    con: duckdb.DuckDBPyConnection,
 ) -> ImportReport:
     start = time.perf_counter()
     work = incoming_dir(feeds_dir, batch_id)
@@ -466,6 +474,7 @@ def _run(
             work / "unmatched.part", _unmatched_schema(spec), compression="zstd"
         ),
         rejects=ReportWriter(report_dir / "rejects.csv", REJECT_HEADER),
+        con=con,
     )
     try:
         _read_all(run, progress)
@@ -672,35 +681,36 @@ def _drop_duplicates(run: _Run) -> int:
     """Reject exact repeats of an earlier row (all the feed's columns equal); returns how many."""
     files = [str(run.work / "accepted.part"), str(run.work / "unmatched.part")]
     cols = ", ".join(f'"{c}"' for c in _own_columns(run.spec))
-    with _duckdb(run.work) as con:
-        # Two streaming scans, no shared CTE (DuckDB would materialise it): the first finds the
-        # hashes seen more than once, the second compares only those rows, column by column.
-        con.execute(
-            f"""
-            CREATE TEMP TABLE dup AS
-            WITH keys AS (SELECT hash({cols}) AS h FROM read_parquet($1, union_by_name = true)
-                          GROUP BY h HAVING count(*) > 1),
-                 maybe AS (SELECT {cols}, source_sheet, source_row, source_ordinal
-                           FROM read_parquet($1, union_by_name = true)
-                           WHERE hash({cols}) IN (SELECT h FROM keys))
-            SELECT source_ordinal, source_sheet, source_row,
-                   first_value(source_row) OVER w AS first_row
-            FROM maybe
-            WINDOW w AS (PARTITION BY {cols} ORDER BY source_ordinal)
-            QUALIFY row_number() OVER w > 1
-            """,
-            [files],
-        )
-        dups = con.execute(
-            "SELECT source_ordinal, source_sheet, source_row, first_row FROM dup ORDER BY source_ordinal"
-        ).fetchall()
-        if dups:
-            for path in files:
-                con.execute(
-                    f"COPY (SELECT * FROM read_parquet('{path}') WHERE source_ordinal NOT IN (SELECT source_ordinal FROM dup) ORDER BY source_ordinal) "
-                    f"TO '{path}.dedup' (FORMAT parquet, COMPRESSION zstd)"
-                )
-                Path(path + ".dedup").replace(path)
+    con = run.con
+    # Two streaming scans, no shared CTE (DuckDB would materialise it): the first finds the
+    # hashes seen more than once, the second compares only those rows, column by column.
+    con.execute(
+        f"""
+        CREATE TEMP TABLE dup AS
+        WITH keys AS (SELECT hash({cols}) AS h FROM read_parquet($1, union_by_name = true)
+                      GROUP BY h HAVING count(*) > 1),
+             maybe AS (SELECT {cols}, source_sheet, source_row, source_ordinal
+                       FROM read_parquet($1, union_by_name = true)
+                       WHERE hash({cols}) IN (SELECT h FROM keys))
+        SELECT source_ordinal, source_sheet, source_row,
+               first_value(source_row) OVER w AS first_row
+        FROM maybe
+        WINDOW w AS (PARTITION BY {cols} ORDER BY source_ordinal)
+        QUALIFY row_number() OVER w > 1
+        """,
+        [files],
+    )
+    dups = con.execute(
+        "SELECT source_ordinal, source_sheet, source_row, first_row FROM dup ORDER BY source_ordinal"
+    ).fetchall()
+    if dups:
+        for path in files:
+            con.execute(
+                f"COPY (SELECT * FROM read_parquet('{path}') WHERE source_ordinal NOT IN (SELECT source_ordinal FROM dup) ORDER BY source_ordinal) "
+                f"TO '{path}.dedup' (FORMAT parquet, COMPRESSION zstd)"
+            )
+            Path(path + ".dedup").replace(path)
+    con.execute("DROP TABLE dup")
     for _ordinal, sheet, row, first in dups:
         run.rejects.write(
             [
@@ -728,40 +738,41 @@ def _secondary_match(run: _Run) -> int:
     people = run.members.members
     if "name" not in people.column_names or "birth_date" not in people.column_names:
         return 0
-    with _duckdb(run.work) as con:
-        con.register("people", people.select(["name", "birth_date", "member_id", "household_id"]))
-        not_found = Unmatched.not_in_registry.value
-        con.execute(
-            f"""
-            COPY (
-              WITH u AS (
-                SELECT *, try_strptime(substr(id_number, 7, 8), '%Y%m%d')::DATE AS _born
-                FROM read_parquet('{path}')),
-              wanted AS (
-                SELECT DISTINCT name, _born FROM u
-                WHERE reason = '{not_found}' AND name IS NOT NULL AND _born IS NOT NULL),
-              fits AS (
-                SELECT p.name, p.birth_date, any_value(p.member_id) AS member_id,
-                       any_value(p.household_id) AS household_id, count(*) AS people
-                FROM people p JOIN wanted w ON p.name = w.name AND p.birth_date = w._born
-                GROUP BY p.name, p.birth_date)
-              SELECT u.* EXCLUDE (_born) REPLACE (
-                       CASE WHEN f.member_id IS NOT NULL
-                            THEN '{Unmatched.needs_confirmation.value}' ELSE u.reason END AS reason,
-                       f.member_id AS candidate_member_id,
-                       f.household_id AS candidate_household_id)
-              FROM u
-              LEFT JOIN fits f
-                ON f.name = u.name AND f.birth_date = u._born AND f.people = 1
-               AND u.reason = '{not_found}'
-              ORDER BY u.source_ordinal
-            ) TO '{path}.matched' (FORMAT parquet, COMPRESSION zstd)
-            """
-        )
-        flagged = con.execute(
-            f"SELECT count(*) FROM read_parquet('{path}.matched') WHERE reason = ?",
-            [Unmatched.needs_confirmation.value],
-        ).fetchone()
+    con = run.con
+    con.register("people", people.select(["name", "birth_date", "member_id", "household_id"]))
+    not_found = Unmatched.not_in_registry.value
+    con.execute(
+        f"""
+        COPY (
+          WITH u AS (
+            SELECT *, try_strptime(substr(id_number, 7, 8), '%Y%m%d')::DATE AS _born
+            FROM read_parquet('{path}')),
+          wanted AS (
+            SELECT DISTINCT name, _born FROM u
+            WHERE reason = '{not_found}' AND name IS NOT NULL AND _born IS NOT NULL),
+          fits AS (
+            SELECT p.name, p.birth_date, any_value(p.member_id) AS member_id,
+                   any_value(p.household_id) AS household_id, count(*) AS people
+            FROM people p JOIN wanted w ON p.name = w.name AND p.birth_date = w._born
+            GROUP BY p.name, p.birth_date)
+          SELECT u.* EXCLUDE (_born) REPLACE (
+                   CASE WHEN f.member_id IS NOT NULL
+                        THEN '{Unmatched.needs_confirmation.value}' ELSE u.reason END AS reason,
+                   f.member_id AS candidate_member_id,
+                   f.household_id AS candidate_household_id)
+          FROM u
+          LEFT JOIN fits f
+            ON f.name = u.name AND f.birth_date = u._born AND f.people = 1
+           AND u.reason = '{not_found}'
+          ORDER BY u.source_ordinal
+        ) TO '{path}.matched' (FORMAT parquet, COMPRESSION zstd)
+        """
+    )
+    flagged = con.execute(
+        f"SELECT count(*) FROM read_parquet('{path}.matched') WHERE reason = ?",
+        [Unmatched.needs_confirmation.value],
+    ).fetchone()
+    con.unregister("people")
     Path(f"{path}.matched").replace(path)
     return int(flagged[0]) if flagged else 0
 
@@ -771,8 +782,9 @@ def _report(run: _Run, duplicates: int, confirm: int, report_dir: Path) -> Impor
     unmatched = pq.read_metadata(run.work / "unmatched.part").num_rows
     if accepted + run.rejected + unmatched != run.rows_in:
         raise IntegrityError(
-            f"batch {run.batch_id}: {run.rows_in} rows in but {accepted} accepted + "
-            f"{run.rejected} rejected + {unmatched} unmatched; the batch is not committed"
+            f"批次 {run.batch_id} 行数对不上，未入库 / batch {run.batch_id}: {run.rows_in} rows "
+            f"in but {accepted} accepted + {run.rejected} rejected + {unmatched} unmatched; the "
+            "batch is not committed"
         )
     (run.work / "accepted.part").replace(run.work / "accepted.parquet")
     (run.work / "unmatched.part").replace(run.work / "unmatched.parquet")

@@ -79,7 +79,8 @@ def check_replaceable(engine: Engine, replaces: Replacement, *, feed: str, perio
             raise UserError(
                 f"批次 {batch.id} 是 {batch.feed} {batch.period} 的数据，不是 {feed} {period} / "
                 f"batch {batch.id} is {batch.feed} {batch.period}, not {feed} {period}",
-                hint="a corrected file replaces a batch of its own feed and month",
+                hint="更正文件只能替代同一数据类型、同一月份的批次 / a corrected file replaces a batch of "
+                "its own feed and month",
             )
 
 
@@ -102,7 +103,7 @@ def withdraw_batch(
     if not reason:
         raise UserError(
             "撤回批次须说明原因 / withdrawing a batch needs a reason",
-            hint="say why the batch was sent by mistake",
+            hint="说明为何误发 / say why the batch was sent by mistake",
         )
     with import_lock(feeds_dir):
         with Session(engine, expire_on_commit=False) as session, session.begin():
@@ -120,7 +121,7 @@ def _check_role(actor: Actor) -> None:
         raise PermissionDenied(
             f"{actor} 不能替代或撤回部门数据批次 / {actor.name} may not supersede or withdraw "
             "department batches",
-            hint="a county bureau user does this",
+            hint="由县级乡村振兴部门用户操作 / a county bureau user does this",
         )
 
 
@@ -128,14 +129,14 @@ def _check_committed(batch: IngestBatch | None, batch_id: int) -> None:
     if batch is None:
         raise UserError(
             f"没有批次 {batch_id} / there is no batch {batch_id}",
-            hint="the import batches list shows the batch ids",
+            hint="导入批次列表中有批次编号 / the import batches list shows the batch ids",
         )
     if batch.status != BatchStatus.committed:
         status = BatchStatus(batch.status)
         raise UserError(
             f"批次 {batch_id} 的状态是“{status.zh}”，只有已入库的批次可以替代或撤回 / batch "
             f"{batch_id} is {status.en}: only a committed batch can be superseded or withdrawn",
-            hint="the import batches list shows each batch's status",
+            hint="导入批次列表中有各批次的状态 / the import batches list shows each batch's status",
         )
 
 

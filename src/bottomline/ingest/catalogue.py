@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import pyarrow as pa
+if TYPE_CHECKING:  # pyarrow is imported where a schema is built: the CLI starts without it
+    import pyarrow as pa
 
 ColumnType = Literal["string", "date", "float", "int"]
 
@@ -332,32 +333,32 @@ FEEDS: dict[str, Feed] = {
     )
 }
 
-# Columns every staged (accepted, matched) feed row carries besides its feed's own columns.
-STAGED_EXTRA: tuple[pa.Field, ...] = (
-    pa.field("household_id", pa.int64(), nullable=False),
-    pa.field("member_id", pa.int64(), nullable=False),
-    pa.field("period", pa.string(), nullable=False),  # "YYYY-MM" the batch is for
-    pa.field("period_index", pa.int32(), nullable=False),  # year * 12 + month - 1
-    pa.field("batch_id", pa.int64(), nullable=False),  # ingest_batches.id: lineage to the file
-    pa.field("source_file", pa.string(), nullable=False),
-    pa.field("source_sheet", pa.string()),  # the XLSX sheet; null for other formats
-    pa.field("source_row", pa.int64(), nullable=False),  # row number as a spreadsheet shows it
-    # Position among the file's data rows (0-based): with batch_id, the row's unique key.
-    pa.field("source_ordinal", pa.int64(), nullable=False),
-)
 
-_ARROW_TYPES: dict[str, pa.DataType] = {
-    "string": pa.string(),
-    "date": pa.date32(),
-    "float": pa.float64(),
-    "int": pa.int64(),
-}
+def _staged_extra() -> tuple[pa.Field, ...]:
+    """Columns every staged (accepted, matched) feed row carries besides its feed's own."""
+    import pyarrow as pa
+
+    return (
+        pa.field("household_id", pa.int64(), nullable=False),
+        pa.field("member_id", pa.int64(), nullable=False),
+        pa.field("period", pa.string(), nullable=False),  # "YYYY-MM" the batch is for
+        pa.field("period_index", pa.int32(), nullable=False),  # year * 12 + month - 1
+        pa.field("batch_id", pa.int64(), nullable=False),  # ingest_batches.id: lineage to the file
+        pa.field("source_file", pa.string(), nullable=False),
+        pa.field("source_sheet", pa.string()),  # the XLSX sheet; null for other formats
+        pa.field("source_row", pa.int64(), nullable=False),  # row number as a spreadsheet shows it
+        # Position among the file's data rows (0-based): with batch_id, the row's unique key.
+        pa.field("source_ordinal", pa.int64(), nullable=False),
+    )
 
 
 def staged_schema(feed: Feed) -> pa.Schema:
     """Schema of a feed's staged rows: its canonical columns, then the lineage columns."""
-    own = [pa.field(c.name, _ARROW_TYPES[c.type], nullable=not c.required) for c in feed.columns]
-    return pa.schema([*own, *STAGED_EXTRA])
+    import pyarrow as pa
+
+    types = {"string": pa.string(), "date": pa.date32(), "float": pa.float64(), "int": pa.int64()}
+    own = [pa.field(c.name, types[c.type], nullable=not c.required) for c in feed.columns]
+    return pa.schema([*own, *_staged_extra()])
 
 
 def period_index(period: str) -> int:

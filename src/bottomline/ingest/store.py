@@ -93,8 +93,8 @@ def import_lock(feeds_dir: Path) -> Iterator[None]:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise UserError(
-                f"another import into {feeds_dir} is running",
-                hint="wait for it to finish, then import again",
+                f"另一个导入正在写入 {feeds_dir} / another import into {feeds_dir} is running",
+                hint="等它结束后再导入 / wait for it to finish, then import again",
             ) from None
         try:
             yield

@@ -55,8 +55,9 @@ def map_headers(source: Source, feed: Feed) -> tuple[dict[str, str], list[str]]:
         found = [present[n] for n in _names(col) if n in present]
         if len(set(found)) > 1:
             raise InputFileError(
+                f"{source.name}：列 {'、'.join(sorted(set(found)))} 都是“{col.header}” / "
                 f"{source.name}: columns {sorted(set(found))} all mean {col.header}",
-                hint="keep one of them and delete the others",
+                hint="保留其中一列，删除其余 / keep one of them and delete the others",
             )
         if found:
             mapping[col.name] = found[0]
@@ -64,10 +65,12 @@ def map_headers(source: Source, feed: Feed) -> tuple[dict[str, str], list[str]]:
             missing.append(col.header)
     if missing:
         raise InputFileError(
-            f"{source.name}: the {feed.label} feed needs the columns {'、'.join(missing)}; "
-            f"the file has {'、'.join(source.header)}",
-            hint="rename the columns to these headers (docs/feeds.md lists the accepted names); "
-            "a header that spans two rows of merged cells must be made one row",
+            f"{source.name}：{feed.zh}数据缺少列 {'、'.join(missing)}，文件的列为 "
+            f"{'、'.join(source.header)} / {source.name}: the {feed.label} feed needs the columns "
+            f"{'、'.join(missing)}; the file has {'、'.join(source.header)}",
+            hint="把列名改为这些表头（docs/feeds.md 列出可用的名称）；跨两行的合并表头须合为一行 / "
+            "rename the columns to these headers (docs/feeds.md lists the accepted names); a "
+            "header that spans two rows of merged cells must be made one row",
         )
     used = set(mapping.values())
     return mapping, [h for h in source.header if h not in used]
