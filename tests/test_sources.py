@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import io
 import random
+import re
 import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -28,6 +29,17 @@ import bottomline.sources as sources
 from bottomline.errors import InputFileError
 from bottomline.ingest.catalogue import FEEDS
 from bottomline.sources import Source, normalise_header, open_source, source_from_table
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def english(text: str) -> str:
+    """The English half of a `中文 / English` message; the Chinese half must be there."""
+    chinese, sep, rest = text.partition(" / ")
+    assert sep, text
+    assert CJK.search(chinese), text
+    return rest
+
 
 CIVIL = FEEDS["civil_affairs"]
 MEDICAL = FEEDS["medical"]
@@ -113,7 +125,7 @@ def test_utf8_stated_for_a_gb18030_file_is_refused_not_mis_decoded(
 ) -> None:
     path = write(tmp_path / "f.csv", csv_text([HEADER, *ROWS]), "gb18030")
     err = refused(path, encoding=stated)
-    assert err.message == "f.csv is not valid utf-8 text"
+    assert english(err.message) == "f.csv is not valid utf-8 text"
     assert err.hint is not None
     assert "--encoding" in err.hint
 
@@ -121,7 +133,7 @@ def test_utf8_stated_for_a_gb18030_file_is_refused_not_mis_decoded(
 def test_an_unknown_stated_encoding_is_refused(tmp_path: Path) -> None:
     path = write(tmp_path / "f.csv", csv_text([HEADER, *ROWS]))
     err = refused(path, encoding="latin-1")
-    assert err.message == "unknown encoding 'latin-1'"
+    assert english(err.message) == "unknown encoding 'latin-1'"
     assert err.hint is not None
     assert "gb18030" in err.hint
 
@@ -130,7 +142,7 @@ def test_text_that_is_neither_utf8_nor_gb18030_is_refused(tmp_path: Path) -> Non
     # 0x80 alone and 0xFF are invalid in both encodings.
     path = write(tmp_path / "f.csv", "身份证号,姓名\n".encode() + b"1,\xff\x80\xff\n")
     err = refused(path)
-    assert err.message == "the file's text is neither UTF-8 nor GB18030"
+    assert english(err.message) == "the file's text is neither UTF-8 nor GB18030"
 
 
 @pytest.mark.parametrize(
@@ -156,7 +168,7 @@ def test_bad_bytes_after_the_sniffed_start_are_an_input_error(
     assert len(body) > 1 << 16
     assert open_source(path, known_headers=KNOWN).encoding == encoding
     err = refused(path)
-    assert err.message == (
+    assert english(err.message) == (
         f"f.csv is not valid {encoding} text throughout: the file mixes encodings or holds "
         "binary data"
     )
@@ -303,14 +315,14 @@ def test_two_row_merged_header_in_csv(tmp_path: Path) -> None:
 def test_a_file_without_the_header_is_refused(tmp_path: Path) -> None:
     path = write(tmp_path / "f.csv", csv_text([["编号", "名字"], ["1", "张三"]]))
     err = refused(path)
-    assert err.message == "f.csv: no header row found in its first 10 rows"
+    assert english(err.message) == "f.csv: no header row found in its first 10 rows"
     assert err.hint is not None
-    assert err.hint.startswith("the header row names the columns, e.g. ")
+    assert english(err.hint).startswith("the header row names the columns, e.g. ")
 
 
 def test_a_header_below_the_scanned_rows_is_not_found(tmp_path: Path) -> None:
     path = write(tmp_path / "f.csv", csv_text([[f"说明 {i}"] for i in range(10)] + [HEADER]))
-    assert refused(path).message == "f.csv: no header row found in its first 10 rows"
+    assert english(refused(path).message) == "f.csv: no header row found in its first 10 rows"
 
 
 # ---------------------------------------------------------------- workbooks
@@ -345,7 +357,8 @@ def test_sheets_with_different_columns_are_refused(tmp_path: Path) -> None:
         book.add_worksheet("二月").write_row(0, 0, HEADER[:4])
     err = refused(path)
     assert (
-        err.message == "f.xlsx: sheet '二月' has different columns from the first sheet with data"
+        english(err.message)
+        == "f.xlsx: sheet '二月' has different columns from the first sheet with data"
     )
 
 
@@ -353,7 +366,7 @@ def test_a_workbook_without_the_header_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "f.xlsx"
     with xlsxwriter.Workbook(path) as book:
         book.add_worksheet("说明").write(0, 0, "没有数据")
-    assert refused(path).message == "f.xlsx: no header row found in its first 10 rows"
+    assert english(refused(path).message) == "f.xlsx: no header row found in its first 10 rows"
 
 
 # ---------------------------------------------------------------- delimiters and records
@@ -740,7 +753,7 @@ def test_block_reading_matches_the_records_written(
             outcome = err
         if isinstance(outcome, InputFileError):
             assert block < max(longest, above)
-            assert outcome.message.startswith("f.csv: a row is larger than ")
+            assert english(outcome.message).startswith("f.csv: a row is larger than ")
         else:
             assert outcome == (expected, bad)
             assert sum(chunk.rows for chunk in source.chunks()) == len(expected) + len(bad)
@@ -774,10 +787,10 @@ def test_a_record_larger_than_the_limit_is_refused(
     huge = '"' + "长文本\n" * 2000 + '"'
     text = csv_text([HEADER, ROWS[0]]) + f"1,{huge},低保,新增,,\n" + csv_text([ROWS[1]])
     err = refused(write(tmp_path / "f.csv", text, encoding))
-    assert err.message == (
+    assert english(err.message) == (
         f'f.csv: a row is larger than {sources.BLOCK_BYTES >> 20} MB, or a quote " is never closed'
     )
-    assert err.hint == "check the file for an unclosed quote or a huge cell"
+    assert english(err.hint) == "check the file for an unclosed quote or a huge cell"
 
 
 def test_an_unclosed_quote_in_a_large_file_is_refused(
@@ -787,10 +800,10 @@ def test_an_unclosed_quote_in_a_large_file_is_refused(
     monkeypatch.setattr(sources, "BLOCK_BYTES", 1024)
     body = csv_text([HEADER, ROWS[0]]) + '1,"张三,低保,新增,,\n' + csv_text([ROWS[0]] * 400)
     err = refused(write(tmp_path / "f.csv", body))
-    assert err.message == (
+    assert english(err.message) == (
         f'f.csv: a row is larger than {sources.BLOCK_BYTES >> 20} MB, or a quote " is never closed'
     )
-    assert err.hint == "check the file for an unclosed quote or a huge cell"
+    assert english(err.hint) == "check the file for an unclosed quote or a huge cell"
 
 
 @pytest.mark.parametrize("line", ['1,"张三,低保,新增,,', '1,张三,低保,新增,,"abc'])
@@ -837,31 +850,31 @@ def test_a_stray_quote_does_not_make_the_rest_of_a_large_file_one_record(
 
 def test_a_missing_file(tmp_path: Path) -> None:
     err = refused(tmp_path / "nowhere.csv")
-    assert err.message == f"file not found: {tmp_path / 'nowhere.csv'}"
+    assert english(err.message) == f"file not found: {tmp_path / 'nowhere.csv'}"
 
 
 def test_an_empty_file(tmp_path: Path) -> None:
     err = refused(write(tmp_path / "f.csv", b""))
-    assert err.message == "f.csv is empty (0 bytes)"
+    assert english(err.message) == "f.csv is empty (0 bytes)"
 
 
 def test_binary_garbage(tmp_path: Path) -> None:
     data = b"\x01\x02" + random.Random(3).randbytes(5000) + b"\x00\x00"
     err = refused(write(tmp_path / "f.csv", data))
-    assert err.message == "the file is not text (it holds binary data)"
+    assert english(err.message) == "the file is not text (it holds binary data)"
 
 
 def test_a_png_renamed_csv(tmp_path: Path) -> None:
     png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10\x00\x00\x00\x10\x08\x06\x00\x00\x00"
     err = refused(write(tmp_path / "photo.csv", png + bytes(200)))
-    assert err.message == "the file is not text (it holds binary data)"
+    assert english(err.message) == "the file is not text (it holds binary data)"
 
 
 @pytest.mark.parametrize("name", ["old.xls", "old.csv", "old.xlsx"])
 def test_an_old_xls_workbook_says_to_save_as_xlsx(tmp_path: Path, name: str) -> None:
     ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
     err = refused(write(tmp_path / name, ole))
-    assert err.message == f"{name} is an old Excel 97-2003 (.xls) workbook"
+    assert english(err.message) == f"{name} is an old Excel 97-2003 (.xls) workbook"
     assert err.hint is not None
     assert "save it as .xlsx" in err.hint
 
@@ -869,19 +882,22 @@ def test_an_old_xls_workbook_says_to_save_as_xlsx(tmp_path: Path, name: str) -> 
 @pytest.mark.parametrize("suffix", [".xlsx", ".parquet", ".xls"])
 def test_a_text_file_renamed(tmp_path: Path, suffix: str) -> None:
     err = refused(write(tmp_path / f"f{suffix}", csv_text([HEADER, *ROWS])))
-    assert err.message == f"f{suffix} is not a real {suffix} file (its content does not match)"
-    assert err.hint == "send CSV (UTF-8 or GB18030), XLSX or Parquet"
+    assert (
+        english(err.message)
+        == f"f{suffix} is not a real {suffix} file (its content does not match)"
+    )
+    assert english(err.hint) == "send CSV (UTF-8 or GB18030), XLSX or Parquet"
 
 
 def test_a_zip_archive_is_not_a_workbook(tmp_path: Path) -> None:
     with zipfile.ZipFile(tmp_path / "f.zip", "w") as archive:
         archive.writestr("a.csv", csv_text([HEADER, *ROWS]))
     data = (tmp_path / "f.zip").read_bytes()
-    assert refused(write(tmp_path / "f.csv", data)).message == (
+    assert english(refused(write(tmp_path / "f.csv", data)).message) == (
         "f.csv is a ZIP archive (not an .xlsx workbook)"
     )
     err = refused(write(tmp_path / "g.xlsx", data))
-    assert err.message.startswith("g.xlsx cannot be opened as an Excel workbook (")
+    assert english(err.message).startswith("g.xlsx cannot be opened as an Excel workbook (")
     assert err.hint is not None
     assert "save it again as .xlsx" in err.hint
 
@@ -890,8 +906,8 @@ def test_a_cut_short_parquet_file(tmp_path: Path) -> None:
     pq.write_table(pa.table({"身份证号": ["1"] * 100}), tmp_path / "whole.parquet")
     data = (tmp_path / "whole.parquet").read_bytes()
     err = refused(write(tmp_path / "f.parquet", data[: len(data) // 2]))
-    assert err.message.startswith("f.parquet cannot be read as Parquet: ")
-    assert err.hint == "send the file again; it may be cut short"
+    assert english(err.message).startswith("f.parquet cannot be read as Parquet: ")
+    assert english(err.hint) == "send the file again; it may be cut short"
 
 
 # ---------------------------------------------------------------- Parquet and Arrow

@@ -137,11 +137,15 @@ def open_source(
     """Look at ``path`` and say how to read it; InputFileError with a fix when it cannot be."""
     path = Path(path)
     if not path.is_file():
-        raise InputFileError(f"file not found: {path}", hint="check the path and try again")
+        raise InputFileError(
+            f"找不到文件 / file not found: {path}",
+            hint="请核对路径后重试 / check the path and try again",
+        )
     size = path.stat().st_size
     if size == 0:
         raise InputFileError(
-            f"{path.name} is empty (0 bytes)", hint="send the file again with a header row"
+            f"{path.name} 是空文件（0 字节） / {path.name} is empty (0 bytes)",
+            hint="请重新发送带表头行的文件 / send the file again with a header row",
         )
     with path.open("rb") as fh:
         head = fh.read(_SNIFF_BYTES)
@@ -177,24 +181,33 @@ def _kind(path: Path, head: bytes) -> Literal["csv", "xlsx", "parquet"]:
     suffix = path.suffix.lower()
     if head.startswith(b"PK\x03\x04"):
         if suffix not in (".xlsx", ".xlsm", ""):
-            raise _unsupported(path, "a ZIP archive (not an .xlsx workbook)")
+            raise _unsupported(
+                path, "是 ZIP 压缩包（不是 .xlsx 工作簿）", "a ZIP archive (not an .xlsx workbook)"
+            )
         return "xlsx"
     if head.startswith(b"PAR1"):
         return "parquet"
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise InputFileError(
+            f"{path.name} 是旧版 Excel 97-2003（.xls）工作簿 / "
             f"{path.name} is an old Excel 97-2003 (.xls) workbook",
-            hint="open it in Excel or WPS and save it as .xlsx (or CSV UTF-8), then import that",
+            hint="请用 Excel 或 WPS 打开，另存为 .xlsx（或 CSV UTF-8）后再导入 / open it in Excel or "
+            "WPS and save it as .xlsx (or CSV UTF-8), then import that",
         )
     if suffix in (".xlsx", ".parquet", ".xls"):
-        raise _unsupported(path, f"not a real {suffix} file (its content does not match)")
+        raise _unsupported(
+            path,
+            f"不是真正的 {suffix} 文件（内容与扩展名不符）",
+            f"not a real {suffix} file (its content does not match)",
+        )
     return "csv"
 
 
-def _unsupported(path: Path, what: str) -> InputFileError:
+def _unsupported(path: Path, what_zh: str, what: str) -> InputFileError:
     return InputFileError(
-        f"{path.name} is {what}",
-        hint="send CSV (UTF-8 or GB18030), XLSX or Parquet",
+        f"{path.name} {what_zh}，无法读取 / {path.name} is {what}",
+        hint="请发送 CSV（UTF-8 或 GB18030）、XLSX 或 Parquet 文件 / "
+        "send CSV (UTF-8 or GB18030), XLSX or Parquet",
     )
 
 
@@ -206,8 +219,9 @@ def sniff_encoding(head: bytes, *, at_end: bool) -> str:
         return "utf-16"
     if b"\x00" in head:
         raise InputFileError(
-            "the file is not text (it holds binary data)",
-            hint="send CSV, XLSX or Parquet as the department's system exports it",
+            "文件不是文本（含二进制数据） / the file is not text (it holds binary data)",
+            hint="请发送部门系统导出的 CSV、XLSX 或 Parquet 文件 / "
+            "send CSV, XLSX or Parquet as the department's system exports it",
         )
     for encoding in ("utf-8", "gb18030"):
         try:
@@ -218,8 +232,9 @@ def sniff_encoding(head: bytes, *, at_end: bool) -> str:
             continue
         return encoding
     raise InputFileError(
-        "the file's text is neither UTF-8 nor GB18030",
-        hint="save it as CSV UTF-8 (Excel: 另存为 → CSV UTF-8) or state --encoding",
+        "文件编码既不是 UTF-8 也不是 GB18030 / the file's text is neither UTF-8 nor GB18030",
+        hint="请另存为 CSV UTF-8（Excel：另存为 → CSV UTF-8），或用 --encoding 指明编码 / "
+        "save it as CSV UTF-8 (Excel: 另存为 → CSV UTF-8) or state --encoding",
     )
 
 
@@ -229,7 +244,8 @@ def _check_encoding(encoding: str) -> str:
         return "utf-8"
     if name not in ENCODINGS:
         raise InputFileError(
-            f"unknown encoding {encoding!r}", hint=f"use one of: {', '.join(ENCODINGS)}"
+            f"未知编码 / unknown encoding {encoding!r}",
+            hint=f"可用编码 / use one of: {', '.join(ENCODINGS)}",
         )
     return name
 
@@ -273,8 +289,9 @@ def _decode_head(path: Path, head: bytes, encoding: str, at_end: bool) -> str:
         return decoder.decode(head, final=at_end).lstrip("\ufeff")
     except UnicodeDecodeError:
         raise InputFileError(
-            f"{path.name} is not valid {encoding} text",
-            hint="state the right encoding with --encoding (utf-8, gb18030 or utf-16)",
+            f"{path.name} 不是有效的 {encoding} 文本 / {path.name} is not valid {encoding} text",
+            hint="请用 --encoding 指明正确编码（utf-8、gb18030 或 utf-16） / "
+            "state the right encoding with --encoding (utf-8, gb18030 or utf-16)",
         ) from None
 
 
@@ -378,16 +395,20 @@ def column_letter(number: int) -> str:
 def _no_header(path: Path, known: set[str]) -> InputFileError:
     names = sorted(known, key=lambda h: (h.isascii(), h))[:6]  # the Chinese headers first
     return InputFileError(
+        f"{path.name}：前 {HEADER_SCAN_ROWS} 行中没有找到表头行 / "
         f"{path.name}: no header row found in its first {HEADER_SCAN_ROWS} rows",
-        hint="the header row names the columns, e.g. " + "、".join(names),
+        hint="表头行写明各列名称，例如 / the header row names the columns, e.g. "
+        + "、".join(names),
     )
 
 
 def _not_text(source: Source) -> InputFileError:
     return InputFileError(
+        f"{source.name} 并非通篇为有效的 {source.encoding} 文本：文件混用了编码或含二进制数据 / "
         f"{source.name} is not valid {source.encoding} text throughout: the file mixes "
         "encodings or holds binary data",
-        hint="save it again as CSV UTF-8 from Excel or WPS, or state the encoding with --encoding",
+        hint="请用 Excel 或 WPS 重新另存为 CSV UTF-8，或用 --encoding 指明编码 / "
+        "save it again as CSV UTF-8 from Excel or WPS, or state the encoding with --encoding",
     )
 
 
@@ -448,9 +469,11 @@ def _refuse_unclosed_quote(source: Source, final: SourceChunk | None) -> None:
         return
     if swallowed:
         raise InputFileError(
+            f'{source.name}：第 {row} 行的引号 " 没有闭合，其后各行会被读成一个单元格 / '
             f'{source.name}: a quote " opened in row {row} is never closed; the rows after it '
             "would be read as one cell",
-            hint='close the quoted cell, or write a quote inside a cell twice ("")',
+            hint='请闭合该单元格的引号，单元格内的引号要写两次（""） / '
+            'close the quoted cell, or write a quote inside a cell twice ("")',
         )
 
 
@@ -505,13 +528,18 @@ def _csv_error(source: Source, err: Exception) -> InputFileError:
         return _not_text(source)
     if "straddling" in text or "block size" in text:
         return InputFileError(
+            f'{source.name}：某行超过 {BLOCK_BYTES >> 20} MB，或有引号 " 没有闭合 / '
             f'{source.name}: a row is larger than {BLOCK_BYTES >> 20} MB, or a quote " is '
             "never closed",
-            hint="check the file for an unclosed quote or a huge cell",
+            hint="请检查文件中未闭合的引号或超大的单元格 / "
+            "check the file for an unclosed quote or a huge cell",
         )
     return InputFileError(
-        f"{source.name} cannot be read as CSV: {text.splitlines()[0][:200]}",
-        hint='check for a quote " that is never closed; a quote inside a quoted cell is written twice ("")',
+        f"{source.name} 无法按 CSV 读取 / {source.name} cannot be read as CSV: "
+        f"{text.splitlines()[0][:200]}",
+        hint='请检查是否有未闭合的引号 "；引号单元格内的引号要写两次（""） / '
+        'check for a quote " that is never closed; a quote inside a quoted cell is written '
+        'twice ("")',
     )
 
 
@@ -602,9 +630,11 @@ def _open_xlsx(path: Path, known: set[str], min_known: int) -> Source:
                 title = _sheet_title(sheet, start - rows - 1)
             elif set(names) != set(header):
                 raise InputFileError(
+                    f"{path.name}：工作表 {sheet.title!r} 的列与第一个有数据的工作表不同 / "
                     f"{path.name}: sheet {sheet.title!r} has different columns from the first "
                     "sheet with data",
-                    hint="give every sheet the same header, or send one sheet per file",
+                    hint="请让每个工作表表头一致，或每个文件只放一个工作表 / "
+                    "give every sheet the same header, or send one sheet per file",
                 )
     if header is None:
         raise _no_header(path, known)
@@ -636,8 +666,10 @@ def _workbook(path: Path) -> Iterator[Any]:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as err:  # openpyxl raises many kinds for a damaged file
         raise InputFileError(
+            f"{path.name} 无法作为 Excel 工作簿打开 / "
             f"{path.name} cannot be opened as an Excel workbook ({type(err).__name__})",
-            hint="open it in Excel or WPS, save it again as .xlsx, and import that",
+            hint="请用 Excel 或 WPS 打开，重新另存为 .xlsx 后再导入 / "
+            "open it in Excel or WPS, save it again as .xlsx, and import that",
         ) from None
     try:
         yield book
@@ -699,8 +731,10 @@ def _calamine(path: Path) -> Any:
 
 def _unreadable(path: Path, err: Exception) -> InputFileError:
     return InputFileError(
+        f"{path.name} 无法作为 Excel 工作簿打开 / "
         f"{path.name} cannot be opened as an Excel workbook ({type(err).__name__})",
-        hint="open it in Excel or WPS, save it again as .xlsx, and import that",
+        hint="请用 Excel 或 WPS 打开，重新另存为 .xlsx 后再导入 / "
+        "open it in Excel or WPS, save it again as .xlsx, and import that",
     )
 
 
@@ -901,8 +935,9 @@ def _open_parquet(path: Path, known: set[str]) -> Source:
         schema = pq.read_schema(path)
     except (pa.ArrowInvalid, OSError) as err:
         raise InputFileError(
-            f"{path.name} cannot be read as Parquet: {str(err).splitlines()[0]}",
-            hint="send the file again; it may be cut short",
+            f"{path.name} 无法按 Parquet 读取 / {path.name} cannot be read as Parquet: "
+            f"{str(err).splitlines()[0]}",
+            hint="请重新发送该文件，它可能不完整 / send the file again; it may be cut short",
         ) from None
     names = [normalise_header(n) for n in schema.names]
     _refuse_repeats(path.name, names, known)

@@ -358,7 +358,10 @@ def _flat(text: str) -> str:
 def test_the_export_and_the_collection_are_read(month: Month) -> None:
     registry = _flat(month.out["registry"])
     rows = sum(h.members for h in HOMES)
-    assert f"✓ {rows} rows in = {rows - 2} accepted + 2 rejected" in registry
+    assert (
+        f"✓ 读入 {rows} 行 = 接收 {rows - 2} + 拒收 2 / "
+        f"{rows} rows in = {rows - 2} accepted + 2 rejected"
+    ) in registry
     rejects = re.search(r"rejects: (\S+)", month.out["registry"])
     assert rejects
     with open(rejects[1], encoding="utf-8-sig", newline="") as file:

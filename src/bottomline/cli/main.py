@@ -215,7 +215,7 @@ def demo(
         shutil.rmtree(demo_dir)  # the demo always starts from a fresh store
     demo_dir.mkdir(parents=True)
     console.print(
-        f"[bold]bottomline demo[/bold] — {division(DEMO_COUNTY).name} ({DEMO_COUNTY}), cycle {cycle}, data in {demo_dir}"
+        f"[bold]bottomline demo[/bold] — {division(DEMO_COUNTY).name} ({DEMO_COUNTY})，周期 / cycle {cycle}，数据目录 / data in {demo_dir}"
     )
     pop, _panel, files, _synthetic = _generate(
         DEMO_COUNTY, households, seed, cycle, months, demo_dir
@@ -253,7 +253,7 @@ def demo(
     check_cmd.print_rules(quality, only_found=True)
     run_cases(engine, documents, DEMO_COUNTY, demo_dir)
     console.print(
-        f"results: {outcome.results_dir} · store: {demo_dir / 'bottomline.db'} · run #{outcome.run_id} · total {time.perf_counter() - t0:.1f} s"
+        f"结果 / results: {outcome.results_dir} · 数据库 / store: {demo_dir / 'bottomline.db'} · 筛查 / run #{outcome.run_id} · 共计 / total {time.perf_counter() - t0:.1f} s"
     )
 
 
@@ -276,16 +276,17 @@ def generate(
     division(scope)
     if (out / "bottomline.db").exists() or (out / "feeds").exists():
         raise UserError(
-            f"{out} already holds generated data",
-            hint="choose another --out directory or delete this one",
+            f"{out} 已有生成的数据 / {out} already holds generated data",
+            hint="另选 --out 目录，或删除此目录 / choose another --out directory or delete this one",
         )
     pop, panel, files, snapshot = _generate(scope, households, seed, cycle, months, out)
     engine = _load_snapshot(out / "bottomline.db", pop)
     _import_all(files, engine, out)
     write_truth(panel, pop, out / "truth" / "truth.parquet", line=line)
     console.print(
-        f"snapshot: {snapshot}\nstore: {out / 'bottomline.db'}\ndepartment files: {out / 'raw'}\n"
-        f"imported feeds: {out / 'feeds'}\nground truth (never read by screening): {out / 'truth'}"
+        f"快照 / snapshot: {snapshot}\n数据库 / store: {out / 'bottomline.db'}\n"
+        f"部门文件 / department files: {out / 'raw'}\n已导入部门数据 / imported feeds: {out / 'feeds'}\n"
+        f"真值（筛查不读取）/ ground truth (never read by screening): {out / 'truth'}"
     )
 
 
@@ -344,7 +345,7 @@ def screen(
     print_summary(result)
     if top:
         print_top_leads(result, snapshot, top)
-    console.print(f"results: {out}")
+    console.print(f"结果 / results: {out}")
 
 
 def _screen_store(
@@ -355,8 +356,10 @@ def _screen_store(
 
     if as_ is None:
         raise UserError(
-            "screening the store is recorded as a run and needs the acting user",
-            hint="give --as USER, or --snapshot DIR to screen a snapshot without recording it",
+            "筛查数据库将记为一次运行，须给出经办人 / screening the store is recorded as a run and "
+            "needs the acting user",
+            hint="给出 --as 用户，或以 --snapshot 目录筛查快照而不记录 / give --as USER, or "
+            "--snapshot DIR to screen a snapshot without recording it",
         )
     engine = open_store()
     with session_scope(engine) as session:
@@ -377,7 +380,7 @@ def policy_validate(
     documents = load_directory(path) if path.is_dir() else [load_document(path)]
     for doc in documents:
         console.print(f"[green]✓[/green] {doc.source_path}  {doc.region} {doc.year}  {doc.title}")
-    console.print(f"{len(documents)} document(s) valid")
+    console.print(f"{len(documents)} 个文件有效 / {len(documents)} document(s) valid")
 
 
 @policy_app.command("show")
@@ -438,5 +441,5 @@ def main() -> None:
         print_error(err)
         sys.exit(2)
     except KeyboardInterrupt:
-        console.print("aborted")
+        console.print("已中止 / aborted")
         sys.exit(130)

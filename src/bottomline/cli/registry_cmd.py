@@ -103,14 +103,19 @@ def import_registry_command(
             )
         except IncomeYearMissingError as err:
             raise IncomeYearMissingError(
-                err.message, hint="add a 年度 column or pass --income-year 2025"
+                err.message,
+                hint="增加“年度”列，或给出 --income-year 2025 / "
+                "add a 年度 column or pass --income-year 2025",
             ) from None
         except MassRemovalError as err:
-            raise MassRemovalError(err.message, hint=f"{err.hint}: --allow-removals") from None
+            raise MassRemovalError(
+                err.message, hint=f"{err.hint} · 确认移除 / to confirm: --allow-removals"
+            ) from None
         finally:
             engine.dispose()
     done(
         start,
+        f"读入 {report.rows_in:,} 行 = 接收 {report.accepted:,} + 拒收 {report.rejected:,} / "
         f"{report.rows_in:,} rows in = {report.accepted:,} accepted + {report.rejected:,} rejected",
     )
     if report.status == "unchanged":
@@ -128,15 +133,16 @@ def import_registry_command(
     _print_diff(report)
     _print_removals(report)
     if report.rejects_path is not None:
-        console.print(f"rejects: {report.rejects_path}")
+        console.print(f"拒收行 / rejects: {report.rejects_path}")
     if report.changes_path is not None:
-        console.print(f"changes: {report.changes_path}")
+        console.print(f"变更 / changes: {report.changes_path}")
     if dry_run:
         console.print(
             "[bold]试运行，未写入登记库 / dry run: nothing was written to the store[/bold]"
         )
     else:
         console.print(
+            f"第 {report.import_id} 次导入已提交 · 县 {'、'.join(report.counties) or '—'} / "
             f"import #{report.import_id} committed · counties {', '.join(report.counties) or '—'}"
         )
 

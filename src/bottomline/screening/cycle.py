@@ -56,8 +56,10 @@ def village_policies(
     """The per-village policy table and, by ref, the effective policies a run records."""
     if not (snapshot_dir / "households.parquet").is_file():
         raise InputFileError(
+            f"{snapshot_dir} 中没有登记库快照（缺少 households.parquet） / "
             f"no registry snapshot in {snapshot_dir} (households.parquet is missing)",
-            hint="point --snapshot at a directory written by `bottomline generate` or a store export",
+            hint="请让 --snapshot 指向 `bottomline generate` 或数据库导出所写的目录 / "
+            "point --snapshot at a directory written by `bottomline generate` or a store export",
         )
     villages = pc.unique(
         pq.read_table(snapshot_dir / "households.parquet", columns=["village_code"])["village_code"]
@@ -227,18 +229,22 @@ def run_cycle(
     so no caller leaves the follow-ups out by forgetting them (None writes them empty).
     """
     if not actor.covers(scope_code):
-        raise PermissionDenied(f"{actor} cannot screen {scope_code}", hint="screen your own region")
+        raise PermissionDenied(
+            f"{actor} 无权筛查 {scope_code} / {actor} cannot screen {scope_code}",
+            hint="请筛查本辖区 / screen your own region",
+        )
     say = progress or (lambda _m: None)
     results_dir = data_dir / "results" / cycle
     snapshot_dir = results_dir / "snapshot"
-    say("exporting the registry snapshot")
+    say("导出登记库快照 / exporting the registry snapshot")
     export_snapshot(engine=engine, out_dir=snapshot_dir, extra=extra_tables)
     if pq.read_metadata(snapshot_dir / "households.parquet").num_rows == 0:
         raise UserError(
-            "the registry holds no households",
-            hint="load a registry first, e.g. run `bottomline demo`",
+            "登记库中没有户 / the registry holds no households",
+            hint="请先导入登记库，例如运行 `bottomline demo` / "
+            "load a registry first, e.g. run `bottomline demo`",
         )
-    say("resolving policies")
+    say("确定适用政策 / resolving policies")
     table, used = village_policies(snapshot_dir, documents, int(cycle[:4]))
     digest = inputs_digest(snapshot_dir, staged_dir, cycle, used)
     previous = _same_inputs(engine, cycle, scope_code, digest)
@@ -253,7 +259,7 @@ def run_cycle(
         progress=say,
     )
     result = skip_dismissed(result, dismissed_fingerprints(engine=engine))
-    say("recording leads")
+    say("记录线索 / recording leads")
     run_id = record_run(
         engine=engine,
         result=result,

@@ -96,9 +96,9 @@ def connect(
     return duckdb.connect(config=config)
 
 
-def _require(path: Path, what: str, hint: str) -> Path:
+def _require(path: Path, what_zh: str, what: str, hint: str) -> Path:
     if not path.exists():
-        raise InputFileError(f"{what} not found: {path}", hint=hint)
+        raise InputFileError(f"找不到{what_zh} / {what} not found: {path}", hint=hint)
     return path
 
 
@@ -107,8 +107,10 @@ def _checked_schema(path: Path, schema: pa.Schema) -> pa.Schema:
     missing = set(schema.names) - set(found.names)
     if missing:
         raise InputFileError(
+            f"快照表 {path} 缺少列 {sorted(missing)} / "
             f"snapshot table {path} lacks columns {sorted(missing)}",
-            hint="re-export the snapshot with this version of bottomline",
+            hint="请用当前版本的 bottomline 重新导出快照 / "
+            "re-export the snapshot with this version of bottomline",
         )
     return found
 
@@ -134,8 +136,10 @@ def _inputs(
     for name, schema in SNAPSHOT_TABLES.items():
         path = _require(
             snapshot_dir / f"{name}.parquet",
+            f"登记库快照表 {name!r}",
             f"registry snapshot table {name!r}",
-            "export a snapshot first (`bottomline screen` does it from the store) "
+            "请先导出快照（`bottomline screen` 会从数据库导出），或让 --snapshot 指向含五个快照 "
+            "Parquet 文件的目录 / export a snapshot first (`bottomline screen` does it from the store) "
             "or point --snapshot at a directory with the five snapshot Parquet files",
         )
         inputs[snapshot_name(name)] = ([path], _checked_schema(path, schema))
@@ -180,13 +184,13 @@ def screen(
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     say = progress or (lambda _msg: None)
-    say("reading inputs")
+    say("读取输入 / reading inputs")
     inputs = _inputs(snapshot_dir, staged_dir, cyc, policy)
     plan = plan_for(cyc, {name: schema for name, (_src, schema) in inputs.items()}, rules)
     timings["plan"] = time.perf_counter() - t0
     for name, (source, _schema) in inputs.items():
         _bind(con, name, source)
-    say("running rules")
+    say("运行规则 / running rules")
     t1 = time.perf_counter()
     timings["bind"] = t1 - t0 - timings["plan"]
     out = con.execute(plan.hits_sql).to_arrow_table()
@@ -194,8 +198,10 @@ def screen(
     n_registry = pq.read_metadata(snapshot_dir / "households.parquet").num_rows
     if n_households != n_registry:
         raise IntegrityError(
+            f"{n_registry} 户中有 {n_registry - n_households} 户没有适用政策或没有成员 / "
             f"{n_registry - n_households} of {n_registry} households have no policy or no members",
-            hint="every village needs an effective policy, and every household at least one member",
+            hint="每个村都需要有效政策，每户至少要有一名成员 / "
+            "every village needs an effective policy, and every household at least one member",
         )
     hits = (
         out.select(plan.hits_schema.names)
@@ -203,7 +209,7 @@ def screen(
         .cast(plan.hits_schema)
     )
     timings["rules"] = time.perf_counter() - t1
-    say("raising leads")
+    say("生成线索 / raising leads")
     con.register(HITS, hits)
     con.register(COVERED, covered if covered is not None else COVERED_SCHEMA.empty_table())
     leads = con.execute(plan.leads_sql).to_arrow_table().cast(plan.leads_schema)

@@ -29,6 +29,7 @@ READ_CHUNK_ROWS = 1 << 22
 
 
 EXPORT_HINT = (
+    "请从全国防返贫监测信息系统导出全部列的家庭成员信息，表头及别名见 docs/registry-import.md / "
     "export 家庭成员信息 from 全国防返贫监测信息系统 with all columns; "
     "docs/registry-import.md lists the headers and their aliases"
 )
@@ -51,15 +52,19 @@ def map_headers(
             continue
         if column.name in mapping:
             raise InputFileError(
+                f"{source.name}：列 {mapping[column.name]!r} 与 {header!r} 都表示{column.header} / "
                 f"{source.name}: the columns {mapping[column.name]!r} and {header!r} both "
                 f"give {column.header}",
-                hint="keep one of them (docs/registry-import.md lists the headers)",
+                hint="请只保留其中一列（表头见 docs/registry-import.md） / "
+                "keep one of them (docs/registry-import.md lists the headers)",
             )
         mapping[column.name] = header
     missing = [c.header for c in columns if c.required and c.name not in mapping]
     if missing:
         raise InputFileError(
-            f"{source.name} lacks the required columns {'、'.join(missing)}", hint=hint
+            f"{source.name} 缺少必需的列 {'、'.join(missing)} / "
+            f"{source.name} lacks the required columns {'、'.join(missing)}",
+            hint=hint,
         )
     return mapping
 

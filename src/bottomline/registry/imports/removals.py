@@ -49,6 +49,7 @@ def check_removals(state: State, plan: Plan, allowed: bool) -> tuple[int, int, b
         f"本次导入将移除 {removed:,} 户（登记库中这些县共 {len(stored):,} 户，{share:.1%}）{towns_text}"
         f" / the import would remove {removed:,} of the {len(stored):,} households stored for "
         "the file's counties; nothing was changed",
-        hint="check that the file is the whole export of its counties (not truncated, every "
+        hint="请核对文件是否为这些县的完整导出（未截断，每个乡镇的工作表都在）；移除无误则予以确认 / "
+        "check that the file is the whole export of its counties (not truncated, every "
         "township's sheet); if the removals are right, confirm them",
     )

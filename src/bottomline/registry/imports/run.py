@@ -112,8 +112,9 @@ def _report_name(report: RegistryImportReport, started: dt.datetime, dry_run: bo
 def _refused(report: RegistryImportReport, err: SQLAlchemyError) -> StoreIntegrityError:
     """The store's refusal as a domain error, without the rows the driver's message quotes."""
     return StoreIntegrityError(
+        f"数据库拒绝了 {report.source} 的登记库导入 / "
         f"the store refused the registry import of {report.source}: {error_text(err)}",
-        hint="nothing was changed; the import is recorded as failed",
+        hint="未作任何修改，本次导入记为失败 / nothing was changed; the import is recorded as failed",
     )
 
 

@@ -24,6 +24,7 @@ from bottomline.registry.snapshot import Progress
 from bottomline.sources import Source, open_source
 
 COLLECTION_HINT = (
+    "收入采集表需要户编号和各收入列（见 docs/registry-import.md） / "
     "the collection file needs 户编号 and the income columns (docs/registry-import.md lists them)"
 )
 
@@ -68,7 +69,8 @@ def require_year(source: Source, mapping: dict[str, str], year: int | None) -> N
     if "income_year" not in mapping and year is None:
         raise IncomeYearMissingError(
             f"{source.name} 有收入列但没有年度 / has income columns but no year",
-            hint="add a column 年度 (收入年度) or give the year of the incomes",
+            hint="请增加“年度”（收入年度）列，或给出收入所属年度 / "
+            "add a column 年度 (收入年度) or give the year of the incomes",
         )
 
 

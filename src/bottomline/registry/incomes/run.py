@@ -106,8 +106,10 @@ def import_incomes(
             record_failure(engine, report, started, err, KIND)
         if isinstance(err, SQLAlchemyError):
             raise StoreIntegrityError(
+                f"数据库拒绝了 {report.source} 的收入导入 / "
                 f"the store refused the income import of {report.source}: {error_text(err)}",
-                hint="nothing was changed; the import is recorded as failed",
+                hint="未作任何修改，本次导入记为失败 / "
+                "nothing was changed; the import is recorded as failed",
             ) from None
         raise
     log.info(
@@ -177,9 +179,11 @@ def _import(
             write_changes(partial, *plan.new_changes, plan.changes)
             if not report.balanced:  # pragma: no cover - a bug, not a user mistake
                 raise StoreIntegrityError(
+                    f"{report.source} 的收入导入：读入 {report.rows_in} 行，但只对上 "
+                    f"{report.accepted} + {report.rejected} + {report.unmatched} 行 / "
                     f"income import of {report.source}: {report.rows_in} rows in but "
                     f"{report.accepted} + {report.rejected} + {report.unmatched} accounted for",
-                    hint="nothing was changed; please report this",
+                    hint="未作任何修改，请报告此问题 / nothing was changed; please report this",
                 )
             if not dry_run:
                 report.import_id = record_import(
