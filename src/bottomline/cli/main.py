@@ -84,13 +84,14 @@ def _generate(
     n_members = pop.tables["members"].num_rows
     _done(
         start,
-        f"{households:,} households, {n_members:,} people in {len(pop.county_codes)} county(ies)",
+        f"{households:,} 户、{n_members:,} 人，{len(pop.county_codes)} 个县 / {households:,} "
+        f"households, {n_members:,} people in {len(pop.county_codes)} county(ies)",
     )
     start = _step(f"模拟部门数据 / simulating {months} month(s) of department data up to {cycle}")
     first = period_of(period_index(cycle) - months + 1)
     panel = simulate_panel(pop, first_period=first, months=months, seed=seed)
     files = write_feeds(panel, pop, out / "raw")
-    _done(start, f"{len(files)} department files")
+    _done(start, f"{len(files)} 个部门文件 / {len(files)} department files")
     return pop, panel, files, snapshot
 
 
@@ -120,7 +121,9 @@ def _import_all(files: list[Path], engine: Engine, store: Path) -> list[ImportRe
     unmatched = sum(r.unmatched for r in reports)
     _done(
         start,
-        f"{len(reports)} batches: {rows_in:,} rows in = {accepted:,} accepted + {rejected:,} rejected + {unmatched:,} not in the registry",
+        f"{len(reports)} 个批次：读入 {rows_in:,} 行 = 接收 {accepted:,} + 拒收 {rejected:,} + 不在登记库 "
+        f"{unmatched:,} / {len(reports)} batches: {rows_in:,} rows in = {accepted:,} accepted + "
+        f"{rejected:,} rejected + {unmatched:,} not in the registry",
     )
     return reports
 
@@ -152,6 +155,8 @@ def _load_store(path: Path, export: Path, collection: Path, year: int, reports: 
     counts = report.diff.as_dict()
     _done(
         start,
+        f"读入 {report.rows_in:,} 行 = 接收 {report.accepted:,} + 拒收 {report.rejected:,}；新增 "
+        f"{counts['households']['new']:,} 户、{counts['members']['new']:,} 人 / "
         f"{report.rows_in:,} rows in = {report.accepted:,} accepted + {report.rejected:,} rejected; "
         f"{counts['households']['new']:,} households, {counts['members']['new']:,} members",
     )
@@ -161,6 +166,7 @@ def _load_store(path: Path, export: Path, collection: Path, year: int, reports: 
     collected = import_incomes(engine=engine, path=collection, report_dir=reports, year=year - 1)
     _done(
         start,
+        f"读入 {collected.rows_in:,} 行 = 接收 {collected.accepted:,} + 拒收 {collected.rejected:,} / "
         f"{collected.rows_in:,} rows in = {collected.accepted:,} accepted + "
         f"{collected.rejected:,} rejected",
     )
@@ -240,7 +246,10 @@ def demo(
     assert res is not None  # a fresh store has no earlier run
     _done(
         start,
-        f"{res.households:,} households → {res.hits.num_rows:,} hits → {res.leads.num_rows:,} leads ({res.suppressed:,} already covered)",
+        f"{res.households:,} 户 → {res.hits.num_rows:,} 条命中 → {res.leads.num_rows:,} 条线索（"
+        f"{res.suppressed:,} 户已在监测或处理中）/ {res.households:,} households → "
+        f"{res.hits.num_rows:,} hits → {res.leads.num_rows:,} leads ({res.suppressed:,} already "
+        "covered)",
     )
     print_summary(res)
     if top:
@@ -249,7 +258,11 @@ def demo(
     quality = check_cmd.run_with_progress(
         engine, DEMO_COUNTY, demo_dir / "feeds", period_end(cycle)
     )
-    _done(start, f"{len(quality.rules)} rules → {quality.open:,} open issues")
+    _done(
+        start,
+        f"{len(quality.rules)} 条规则 → {quality.open:,} 个未整改问题 / {len(quality.rules)} rules → "
+        f"{quality.open:,} open issues",
+    )
     check_cmd.print_rules(quality, only_found=True)
     run_cases(engine, documents, DEMO_COUNTY, demo_dir)
     console.print(
@@ -338,7 +351,11 @@ def screen(
     result = run_screen(
         snapshot_dir=snapshot, staged_dir=staged, policy=table, cycle=cycle, progress=_say
     )
-    _done(start, f"{result.households:,} households → {result.leads.num_rows:,} leads")
+    _done(
+        start,
+        f"{result.households:,} 户 → {result.leads.num_rows:,} 条线索 / {result.households:,} "
+        f"households → {result.leads.num_rows:,} leads",
+    )
     out.mkdir(parents=True, exist_ok=True)
     pq.write_table(result.hits, out / "hits.parquet")
     pq.write_table(result.leads, out / "leads.parquet")
