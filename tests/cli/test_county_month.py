@@ -38,7 +38,8 @@ COUNTY = "532328000000"  # 元谋县
 TOWNSHIP_A, TOWNSHIP_B = "532328101000", "532328102000"
 VILLAGES = {"532328101201": ("元马镇", "能禹村"), "532328101202": ("元马镇", "丙月村"),
             "532328102201": ("黄瓜园镇", "苴林村")}  # fmt: skip
-TODAY = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
+CHINA = dt.timezone(dt.timedelta(hours=8))
+STARTED = dt.datetime.now(CHINA).date()  # the run may cross midnight in China: see the dispatch
 
 
 def _id(birth: str, seq: int) -> str:
@@ -309,12 +310,8 @@ def month(tmp_path_factory: pytest.TempPathFactory) -> Month:
            if BY_KEY[key].no in clues}  # fmt: skip
     if len(ids) == 3:
         # A township user sees only the clues of the township (元马镇's clue does not exist for wang).
-        out["foreign"] = clerk.refused(
-            "clue", "dispatch", ids["fen_under"], "--date", TODAY.isoformat(), "--as", "wang"
-        )
-        out["dispatch"] = clerk.ok(
-            "clue", "dispatch", ids["medical_bill"], "--date", TODAY.isoformat(), "--as", "wang"
-        )
+        out["foreign"] = clerk.refused("clue", "dispatch", ids["fen_under"], "--as", "wang")
+        out["dispatch"] = clerk.ok("clue", "dispatch", ids["medical_bill"], "--as", "wang")
         out["dismiss"] = clerk.ok(
             "clue", "dismiss", ids["zero"], "--code", "data_error",
             "--reason", "收入漏填，已通知村里补录", "--as", "zhao",
@@ -443,11 +440,20 @@ def test_categories_and_risk_types_follow_the_evidence(month: Month) -> None:
 def test_dispatch_starts_the_clock_that_day_and_dismissal_is_remembered(month: Month) -> None:
     out = month.out
     assert "没有线索 / no such clue" in out["foreign"]
-    assert f"the clock starts on {TODAY.isoformat()}" in _flat(out["dispatch"])
+    started = re.search(r"the clock starts on (\d{4}-\d{2}-\d{2})", _flat(out["dispatch"]))
+    assert started, out["dispatch"]
+    day = dt.date.fromisoformat(started[1])
+    assert STARTED <= day <= dt.datetime.now(CHINA).date()  # the day of dispatch, in China
     case = _flat(out["case"])
     assert f"户编号 / household {BY_KEY['medical_bill'].no}" in case
-    deadline = TODAY + dt.timedelta(days=15)  # Yunnan: 15 calendar days, the first day as day 0
-    assert f"first lead {TODAY}, deadline {deadline}, 0 days used, 15 days left" in case
+    deadline = day + dt.timedelta(days=15)  # Yunnan: 15 calendar days, the first day as day 0
+    clock = re.search(
+        rf"first lead {day}, deadline {deadline}, (\d+) days used, (\d+) days left", case
+    )
+    assert clock, case
+    used, left = int(clock[1]), int(clock[2])
+    assert used + left == 15
+    assert used <= (dt.datetime.now(CHINA).date() - day).days  # 0 unless midnight came between
     assert "dismissed 1 clues" in out["dismiss"]
     assert BY_KEY["zero"].no in out["dismissed"]
     assert BY_KEY["medical_bill"].no in out["dispatched"]
