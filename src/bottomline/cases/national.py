@@ -92,8 +92,8 @@ def export_national(
     counties = sorted({code[:6] + "000000" for code in households["village_code"].to_pylist()})
     title = f"{TITLE}（{scope_text(counties) or region}，{period} 监测对象，{PARTIAL_MARK}）"
     staged = staged_path(out)
+    publish_on_commit(session, staged, out)  # first: a write that fails half-way is removed too
     write_rows(table, staged, HEADER, title)
-    publish_on_commit(session, staged, out)
     result = NationalExport(
         path=out,
         period=period,
