@@ -128,6 +128,48 @@ def measure(script: Path, args: Sequence[str], out: Path, log: Path, timeout: fl
     return result
 
 
+def cli_step(
+    args: Sequence[str],
+    data_dir: Path,
+    log: Path,
+    timeout: float,
+    env: Mapping[str, str] | None = None,
+) -> Json:
+    """``python -m bottomline.cli ARGS`` with its own data dir, output to ``log``: wall and CPU
+    seconds, peak memory (``os.wait4``), the load average before; ``failed`` and the log's tail
+    when it exits non-zero or is killed at ``timeout``. ``env``: the code under test's
+    variables (default: the frozen copy of src/)."""
+    child_env = {**os.environ, **(_CHILD_ENV if env is None else env)}
+    child_env |= {"BOTTOMLINE_DATA_DIR": str(data_dir), "COLUMNS": "200"}
+    load = os.getloadavg()[0]
+    t0 = time.perf_counter()
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bottomline.cli", *args],
+            stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, env=child_env,
+        )  # fmt: skip
+        timer = threading.Timer(timeout, proc.kill)
+        timer.start()
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        except BaseException:
+            proc.kill()
+            raise
+        finally:
+            timer.cancel()
+    seconds = time.perf_counter() - t0
+    code = os.waitstatus_to_exitcode(status)
+    result: Json = {
+        "seconds": round(seconds, 3),
+        "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2),
+        "peak_rss_gb": round(usage.ru_maxrss * 1024 / 1e9, 3),
+        "load_average_before": round(load, 2),
+    }
+    if code != 0:
+        result |= {"failed": f"exit {code}", "log_tail": log.read_text()[-2000:]}
+    return result
+
+
 @contextlib.contextmanager
 def scratch_dir(path: Path) -> Iterator[Path]:
     """An empty directory for one run, removed afterwards (what a run writes can be GBs)."""

@@ -35,13 +35,10 @@ import a frozen copy of src/ (``harness.freeze_src``). Results: ``bench/results/
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import shutil
 import statistics
-import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -130,35 +127,7 @@ def work_dir() -> Path:
 # --- one step: a CLI process ---------------------------------------------------------------------
 
 
-def cli_step(args: list[str], data_dir: Path, log: Path, timeout: float) -> Json:
-    """``python -m bottomline.cli ARGS`` with its own data dir: wall seconds, peak, exit."""
-    env = {**os.environ, **harness._CHILD_ENV, "BOTTOMLINE_DATA_DIR": str(data_dir)}
-    load = os.getloadavg()[0]
-    t0 = time.perf_counter()
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "bottomline.cli", *args],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            cwd=harness.ROOT,
-            env={**env, "COLUMNS": "200"},
-        )
-        timer = threading.Timer(timeout, proc.kill)
-        timer.start()
-        try:
-            _, status, usage = os.wait4(proc.pid, 0)
-        finally:
-            timer.cancel()
-    seconds = time.perf_counter() - t0
-    code = os.waitstatus_to_exitcode(status)
-    result: Json = {
-        "seconds": round(seconds, 3),
-        "peak_rss_gb": round(usage.ru_maxrss * 1024 / 1e9, 3),
-        "load_average_before": round(load, 2),
-    }
-    if code != 0:
-        result |= {"failed": f"exit {code}", "log_tail": log.read_text()[-2000:]}
-    return result
+cli_step = harness.cli_step
 
 
 ADD_USER = ["user", "add", USER, "--name", "县级用户", "--role", "county", "--region", SCOPE]

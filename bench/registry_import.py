@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import os
 import re
 import sqlite3
 import statistics
@@ -125,34 +124,10 @@ def code_of(commit: str) -> tuple[str, dict[str, str]]:
 def cli_step(
     args: list[str], data_dir: Path, log: Path, env: dict[str, str], timeout: float
 ) -> Json:
-    """``python -m bottomline.cli ARGS`` with its own data dir: wall seconds, peak, exit."""
-    child_env = {**os.environ, **env, "BOTTOMLINE_DATA_DIR": str(data_dir), "COLUMNS": "200"}
-    load = os.getloadavg()[0]
-    t0 = time.perf_counter()
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "bottomline.cli", *args],
-            stdout=out, stderr=subprocess.STDOUT, cwd=harness.ROOT, env=child_env,
-        )  # fmt: skip
-        try:
-            _, status, usage = os.wait4(proc.pid, 0)
-        except BaseException:
-            proc.kill()
-            raise
-    seconds = time.perf_counter() - t0
-    code = os.waitstatus_to_exitcode(status)
-    text = log.read_text()
-    reported = [float(x) for x in _REPORTED.findall(text)]
-    result: Json = {
-        "seconds": round(seconds, 3),
-        "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2),
-        "peak_rss_gb": round(usage.ru_maxrss * 1024 / 1e9, 3),
-        "load_average_before": round(load, 2),
-        "reported_seconds": reported[0] if reported else None,
-    }
-    if code != 0 or seconds > timeout:
-        result |= {"failed": f"exit {code}", "log_tail": text[-2000:]}
-    return result
+    """:func:`harness.cli_step` with the seconds the command reports for its own work."""
+    result = harness.cli_step(args, data_dir, log, timeout, env)
+    reported = [float(x) for x in _REPORTED.findall(log.read_text())]
+    return result | {"reported_seconds": reported[0] if reported else None}
 
 
 def last_diff(data_dir: Path) -> Json:
