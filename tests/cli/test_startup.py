@@ -35,6 +35,16 @@ HEAVY = (
     "weasyprint",
 )
 
+
+def fresh_python(*args: str) -> subprocess.CompletedProcess[str]:
+    """``python ARGS`` in a new interpreter from the checkout; it must exit 0."""
+    proc = subprocess.run(
+        [sys.executable, *args], cwd=REPO, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc
+
+
 BUILD_EVERY_HELP = f"""
 import sys
 import click
@@ -54,15 +64,7 @@ print("LOADED", " ".join(loaded))
 
 
 def test_the_cli_and_every_commands_help_start_without_heavy_imports() -> None:
-    proc = subprocess.run(
-        [sys.executable, "-c", BUILD_EVERY_HELP],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
+    proc = fresh_python("-c", BUILD_EVERY_HELP)
     loaded = proc.stdout.split("LOADED", 1)[1].split()
     assert loaded == [], (
         f"imported at start-up: {loaded}; import them inside the command that needs them "
@@ -71,15 +73,7 @@ def test_the_cli_and_every_commands_help_start_without_heavy_imports() -> None:
 
 
 def test_help_runs_as_a_user_types_it() -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "bottomline.cli", "import", "feed", "--help"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
+    proc = fresh_python("-m", "bottomline.cli", "import", "feed", "--help")
     assert "folders" in proc.stdout
 
 
@@ -100,15 +94,7 @@ print("ALEMBIC", "alembic" in sys.modules)
 
 
 def open_store_in_a_fresh_interpreter(url: str) -> tuple[str, bool]:
-    proc = subprocess.run(
-        [sys.executable, "-c", OPEN_STORE, url],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
+    proc = fresh_python("-c", OPEN_STORE, url)
     version = proc.stdout.split("VERSION", 1)[1].split()[0]
     return version, proc.stdout.split("ALEMBIC", 1)[1].split()[0] == "True"
 
