@@ -11,7 +11,14 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError, StatementError
 
-from bottomline.db import current_revision, head_revision, make_engine, session_scope, upgrade
+from bottomline.db import (
+    current_revision,
+    driver_rows,
+    head_revision,
+    make_engine,
+    session_scope,
+    upgrade,
+)
 from bottomline.errors import ConfigError
 from bottomline.migrations import target_metadata
 from bottomline.policy.models import PolicyDocument
@@ -210,3 +217,39 @@ def test_json_columns_and_defaults_round_trip(engine: Engine) -> None:
         assert run.policies["yn-2026"]["documents"] == [1, 2]
         assert (run.hits, run.summary) == (0, {})
         assert session.scalars(select(PolicyDocument.params)).one() == {"a": [1, 2]}
+
+
+def _regions(engine: Engine, count: int) -> None:
+    with session_scope(engine) as session:
+        session.add(Region(code=PROVINCE, name="省", level="province", parent_code=None))
+        session.add_all(
+            Region(code=f"53{i:010d}", name=f"县{i}", level="county", parent_code=PROVINCE)
+            for i in range(1, count + 1)
+        )
+
+
+@pytest.mark.parametrize("size", [1, 3, 1000])
+def test_driver_rows_reads_every_row_in_chunks_with_and_without_parameters(
+    engine: Engine, size: int
+) -> None:
+    _regions(engine, 7)
+    counties = select(Region.code, Region.name).where(Region.level == "county")
+    with engine.connect() as connection, connection.begin():
+        plain = [
+            list(rows) for rows in driver_rows(connection, counties.order_by(Region.code), size)
+        ]
+        # Two at once on one connection (the export reads several tables in one transaction).
+        first = driver_rows(connection, counties.order_by(Region.code), size)
+        chunk = next(first)
+        some = select(Region.code).where(Region.code.in_(["530000000002", "530000000005"]))
+        bound = [
+            tuple(r)
+            for rows in driver_rows(connection, some.order_by(Region.code), size)
+            for r in rows
+        ]
+        rest = [chunk, *first]
+    codes = [f"53{i:010d}" for i in range(1, 8)]
+    assert [tuple(r) for rows in plain for r in rows] == [(c, f"县{int(c[2:])}") for c in codes]
+    assert max(len(rows) for rows in plain) == min(size, 7)  # chunks of at most ``size``
+    assert [r[0] for rows in rest for r in rows] == codes  # the first row is not lost
+    assert bound == [("530000000002",), ("530000000005",)]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import functools
+import itertools
 import os
 import re
 from collections.abc import Iterator, Sequence
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     BigInteger,
+    Connection,
     DateTime,
     Dialect,
     Engine,
@@ -31,6 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction
+from sqlalchemy.sql import Select
 from sqlalchemy.types import TypeDecorator
 
 from bottomline.errors import ConfigError
@@ -94,6 +97,47 @@ def chunks(values: Sequence[Any], size: int = KEY_CHUNK) -> Iterator[Sequence[An
     """``values`` in slices of ``size``, e.g. for ``IN (...)`` lists the backends accept."""
     for start in range(0, len(values), size):
         yield values[start : start + size]
+
+
+_CURSORS = itertools.count(1)  # server-side cursors' names, unique in the process
+
+
+def driver_rows(
+    connection: Connection, stmt: Select[Any], size: int
+) -> Iterator[Sequence[Sequence[Any]]]:
+    """The rows of ``stmt`` in lists of up to ``size``, as the driver returns them.
+
+    For bulk reads into Arrow: no SQLAlchemy ``Row`` per row and no per-value conversion (a
+    third of the time of reading a county's members). Values are the driver's own: SQLite gives
+    dates as ISO text, booleans as 0/1 and JSON as text; psycopg typed values. Runs on the
+    connection's own transaction. On SQLite the statement is executed by SQLAlchemy (which
+    converts its parameters) and read from its DBAPI cursor, which SQLAlchemy has not read from
+    (it buffers nothing without ``stream_results``). On PostgreSQL a statement without
+    parameters runs on a server-side cursor (bounded memory); one with parameters is read
+    through SQLAlchemy in chunks (``yield_per``), as rows converted by SQLAlchemy.
+    """
+    if connection.dialect.name == "sqlite":
+        result = connection.execute(stmt)
+        try:
+            while rows := result.cursor.fetchmany(size):
+                yield rows
+        finally:
+            result.close()
+        return
+    compiled = stmt.compile(dialect=connection.dialect)
+    if compiled.params:
+        for rows in connection.execute(stmt.execution_options(yield_per=size)).partitions():
+            yield rows
+        return
+    dbapi = connection.connection.driver_connection
+    assert dbapi is not None
+    cursor = dbapi.cursor(name=f"bulk_read_{next(_CURSORS)}")
+    try:
+        cursor.execute(compiled.string, {})  # {}: "%%" in the compiled text is read as "%"
+        while rows := cursor.fetchmany(size):
+            yield rows
+    finally:
+        cursor.close()
 
 
 def utcnow() -> dt.datetime:

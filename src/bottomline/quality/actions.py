@@ -42,7 +42,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from bottomline.db import session_scope, utcnow
+from bottomline.db import driver_rows, session_scope, utcnow
 from bottomline.errors import InputFileError, UserError
 from bottomline.ingest.enums import BatchStatus
 from bottomline.ingest.models import IngestBatch
@@ -236,10 +236,8 @@ def _refined(connection: Connection, rule: QualityRule, ctx: CheckContext) -> li
     assert rule.refine is not None
     stmt = rule.query(ctx)
     schema = _arrow_schema(stmt)
-    # A statement option: Connection.execution_options would change the whole connection.
-    result = connection.execute(stmt.execution_options(yield_per=REFINE_CHUNK_ROWS))
     rows: list[dict[str, Any]] = []
-    for chunk in result.partitions():
+    for chunk in driver_rows(connection, stmt, REFINE_CHUNK_ROWS):
         columns = [
             pa.array(c, f.type) for c, f in zip(zip(*chunk, strict=True), schema, strict=True)
         ]
