@@ -8,11 +8,14 @@ UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 # WeasyPrint) come from scripts/system-deps; without them the demo still runs, PDF tests fail.
 # uv is installed with pip for the user when missing, and linked into /usr/local/bin when that is
 # writable (root on a fresh machine), so the README's `uv run bottomline ...` works in a new shell.
+# Packages are installed with their bytecode compiled, as pip does: a command then starts without
+# compiling SQLAlchemy, PyArrow's Python and Typer first (1-3 s a process where bytecode is not
+# written, e.g. with PYTHONDONTWRITEBYTECODE set or a read-only install).
 setup:
 	@command -v uv >/dev/null 2>&1 || [ -x "$(UV)" ] || python3 -m pip install --user --quiet "uv>=0.5"
 	@command -v uv >/dev/null 2>&1 || { [ -w /usr/local/bin ] && ln -sf "$(UV)" /usr/local/bin/uv; } || \
 		echo "note: uv is in $$(dirname $(UV)); add it to PATH to run the README's uv commands" >&2
-	@$(UV) sync --frozen --quiet
+	@$(UV) sync --frozen --quiet --compile-bytecode
 	@scripts/system-deps || echo "warning: scripts/system-deps could not install the CJK font; PDF notices will lack Chinese glyphs" >&2
 
 demo: setup

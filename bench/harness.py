@@ -13,6 +13,7 @@ Only the standard library is imported here: children import this module before t
 from __future__ import annotations
 
 import argparse
+import compileall
 import contextlib
 import hashlib
 import importlib.metadata
@@ -236,7 +237,8 @@ def freeze_src(data: Path, fingerprint: str | None = None, pattern: str = "*.py"
     """Copy src/bottomline once (to ``data/_src/<fingerprint>``); every child imports the copy.
 
     Others may edit src/ while a long benchmark runs; without a frozen copy, runs of one
-    table could measure different code. ``fingerprint`` reuses a copy taken earlier.
+    table could measure different code. ``fingerprint`` reuses a copy taken earlier. The copy
+    is compiled to bytecode once (the installed packages are, by ``make setup``).
     """
     current = source_fingerprint(pattern)
     fingerprint = fingerprint or current
@@ -246,6 +248,9 @@ def freeze_src(data: Path, fingerprint: str | None = None, pattern: str = "*.py"
             raise SystemExit(f"no frozen copy {frozen}; run without --src-copy to take one")
         shutil.rmtree(frozen, ignore_errors=True)
         shutil.copytree(SRC, frozen / "bottomline", ignore=shutil.ignore_patterns("__pycache__"))
+        # Bytecode as an installed package has it: a child never compiles the sources it
+        # imports (it would, every process, where PYTHONDONTWRITEBYTECODE is set).
+        compileall.compile_dir(frozen / "bottomline", quiet=1)
     _CHILD_ENV["PYTHONPATH"] = os.pathsep.join(
         p for p in (str(frozen), os.environ.get("PYTHONPATH", "")) if p
     )
