@@ -41,7 +41,7 @@ def national_command(
     layout the national system imports (full ID numbers: audited)."""
     from bottomline.cases.national import export_national  # pyarrow: loaded when it runs
     from bottomline.db import open_store, write_scope
-    from bottomline.ingest.actions import parse_period
+    from bottomline.ingest.catalogue import parse_period
     from bottomline.users.queries import actor_named
 
     period = parse_period(period)

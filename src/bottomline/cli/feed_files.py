@@ -123,7 +123,7 @@ def feed_for(path: Path, *, given: str | None, encoding: str | None) -> tuple[st
 
 def period_for(path: Path, *, given: str | None) -> tuple[str, str]:
     """The file's month and where it came from ("" when given)."""
-    from bottomline.ingest.actions import parse_period
+    from bottomline.ingest.catalogue import parse_period
     from bottomline.ingest.detect import guess_period
 
     if given is not None:

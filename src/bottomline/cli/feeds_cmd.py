@@ -289,7 +289,8 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
         """
         from bottomline.config import get_settings
         from bottomline.db import open_store
-        from bottomline.ingest.actions import feed_named, parse_period
+        from bottomline.ingest.actions import feed_named
+        from bottomline.ingest.catalogue import parse_period
 
         if feed is not None:
             feed_named(feed)
@@ -316,7 +317,8 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
         from sqlalchemy.orm import Session
 
         from bottomline.db import open_store
-        from bottomline.ingest.actions import feed_named, parse_period
+        from bottomline.ingest.actions import feed_named
+        from bottomline.ingest.catalogue import parse_period
         from bottomline.ingest.queries import list_batches
 
         if feed is not None:

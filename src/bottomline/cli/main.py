@@ -188,7 +188,7 @@ def _load_snapshot(path: Path, pop: Any) -> Engine:
 
 
 def _period(value: str) -> str:
-    from bottomline.ingest.actions import parse_period
+    from bottomline.ingest.catalogue import parse_period
 
     return parse_period(value)
 

@@ -40,7 +40,7 @@ def screen_store(
     from bottomline.assistance.queries import followups_snapshot
     from bottomline.config import get_settings
     from bottomline.db import session_scope
-    from bottomline.ingest.actions import parse_period
+    from bottomline.ingest.catalogue import parse_period
     from bottomline.policy import load_directory
     from bottomline.screening.cycle import run_cycle
 

@@ -47,6 +47,7 @@ from bottomline.ingest.batches import (
 from bottomline.ingest.catalogue import (
     FEEDS,
     Feed,
+    parse_period,
     period_end,
     period_index,
     staged_schema,
@@ -128,17 +129,6 @@ def feed_named(name: str) -> Feed:
             hint=f"可选 / choose one of: {', '.join(sorted(FEEDS))}",
         )
     return feed
-
-
-def parse_period(value: str) -> str:
-    """Check a ``YYYY-MM`` period and return it; a clear error otherwise."""
-    ok = len(value) == 7 and value[4] == "-" and value[:4].isdigit() and value[5:].isdigit()
-    if not ok or not 1 <= int(value[5:]) <= 12 or not 2000 <= int(value[:4]) <= 2100:
-        raise InputFileError(
-            f"月份 {value!r} 不是 2025-10 这样的月份 / period {value!r} is not a month like 2025-10",
-            hint="月份写作 YYYY-MM / give the period as YYYY-MM, e.g. --period 2025-10",
-        )
-    return value
 
 
 def open_feed_file(path: Path, *, feed: str, encoding: str | None = None) -> Source:

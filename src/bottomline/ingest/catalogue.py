@@ -14,6 +14,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
+from bottomline.errors import InputFileError
+
 if TYPE_CHECKING:  # pyarrow is imported where a schema is built: the CLI starts without it
     import pyarrow as pa
 
@@ -359,6 +361,17 @@ def staged_schema(feed: Feed) -> pa.Schema:
     types = {"string": pa.string(), "date": pa.date32(), "float": pa.float64(), "int": pa.int64()}
     own = [pa.field(c.name, types[c.type], nullable=not c.required) for c in feed.columns]
     return pa.schema([*own, *_staged_extra()])
+
+
+def parse_period(value: str) -> str:
+    """Check a ``YYYY-MM`` period and return it; a clear error otherwise."""
+    ok = len(value) == 7 and value[4] == "-" and value[:4].isdigit() and value[5:].isdigit()
+    if not ok or not 1 <= int(value[5:]) <= 12 or not 2000 <= int(value[:4]) <= 2100:
+        raise InputFileError(
+            f"月份 {value!r} 不是 2025-10 这样的月份 / period {value!r} is not a month like 2025-10",
+            hint="月份写作 YYYY-MM / give the period as YYYY-MM, e.g. --period 2025-10",
+        )
+    return value
 
 
 def period_index(period: str) -> int:
