@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import ARRAY, Connection, Table, any_, bindparam, func, not_, or_, select
 
-from bottomline.db import KEY_CHUNK, chunks
+from bottomline.db import KEY_CHUNK, chunks, driver_rows
 from bottomline.registry.imports.check import Checked, first_rows
 from bottomline.registry.imports.fields import HOUSEHOLD_FIELDS, MEMBER_FIELDS, TEXT_FIELDS
 from bottomline.registry.snapshot import store_table
@@ -69,13 +69,13 @@ def _load_counties(connection: Connection, counties: list[str]) -> State:
     h, m = store_table("households"), store_table("members")
     state = State({}, {})
     stmt = select(*_household_columns(h)).where(_county_range(h, counties))
-    _add_households(state.households, driver_rows(connection, stmt), in_scope=True)
+    _add_households(state.households, _rows(connection, stmt), in_scope=True)
     stmt = (
         select(*_member_columns(m))
         .join(h, h.c.id == m.c.household_id)
         .where(_county_range(h, counties))
     )
-    _add_members(state.members, driver_rows(connection, stmt), in_scope=True)
+    _add_members(state.members, _rows(connection, stmt), in_scope=True)
     return state
 
 
@@ -89,18 +89,18 @@ def _load_elsewhere(connection: Connection, checked: Checked, state: State) -> N
     )
     for part in chunks(numbers, size):
         stmt = select(*_household_columns(h)).where(_among(connection, h.c.household_no, part))
-        _add_households(households, driver_rows(connection, stmt), in_scope=False)
+        _add_households(households, _rows(connection, stmt), in_scope=False)
     # Accepted households found outside the file's counties (they moved): their members are in
     # scope too.
     moved = [households[n].id for n in numbers if n in households]
     for part in chunks(moved, size):
         stmt = select(*_member_columns(m)).where(_among(connection, m.c.household_id, part))
-        _add_members(members, driver_rows(connection, stmt), in_scope=True)
+        _add_members(members, _rows(connection, stmt), in_scope=True)
     # People of the file registered elsewhere: by their number, and by its first 18 characters.
     given = [n for n in checked.accepted["id_number"].to_pylist() if n[:18] not in members]
     for part in chunks(sorted(set(given) | {n[:18] for n in given}), size):
         stmt = select(*_member_columns(m)).where(_among(connection, m.c.id_number, part))
-        _add_members(members, driver_rows(connection, stmt), in_scope=False)
+        _add_members(members, _rows(connection, stmt), in_scope=False)
 
 
 def _key_chunk(connection: Connection) -> int:
@@ -119,20 +119,11 @@ def _compared(table: Table, names: Sequence[str]) -> list[Any]:
     return [func.nullif(table.c[n], "").label(n) if n in TEXT_FIELDS else table.c[n] for n in names]
 
 
-def driver_rows(connection: Connection, stmt: Any) -> Iterator[tuple[Any, ...]]:
-    """Rows as the driver returns them: without SQLAlchemy's processing, 2-3 times faster for
-    a county. SQLite gives booleans as 0 and 1 (equal to False and True) and dates as text."""
-    compiled = stmt.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
-    params = compiled.construct_params()
-    args = tuple(params[k] for k in compiled.positiontup or ()) if compiled.positional else params
-    result = connection.exec_driver_sql(str(compiled), args)
-    cursor = result.cursor  # the driver's own: plain tuples
-    assert cursor is not None
-    try:
-        while rows := cursor.fetchmany(50_000):
-            yield from rows
-    finally:
-        result.close()
+def _rows(connection: Connection, stmt: Any) -> Iterator[tuple[Any, ...]]:
+    """Rows as the driver returns them (``db.driver_rows``), as tuples: SQLite gives booleans
+    as 0 and 1 (equal to False and True) and dates as text."""
+    for rows in driver_rows(connection, stmt, 50_000):
+        yield from (row if type(row) is tuple else tuple(row) for row in rows)
 
 
 def _add_households(

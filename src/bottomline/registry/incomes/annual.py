@@ -19,10 +19,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import Connection, Numeric, Table, select
 
-from bottomline.db import chunks
+from bottomline.db import chunks, driver_rows
 from bottomline.registry import columns
 from bottomline.registry.imports.report import DiffCount, change_table
-from bottomline.registry.imports.store import driver_rows
 from bottomline.registry.imports.write import home_ids, insert_rows, update_rows
 from bottomline.registry.incomes.check import as_of_days, figures, guarantee_flags, stored_fields
 from bottomline.registry.incomes.read import any_figure
@@ -171,11 +170,11 @@ def _stored(
         stmt = select(table.c.household_id, table.c.year, *(table.c[n] for n in names)).where(
             table.c.household_id.in_(part)
         )
-        for row in driver_rows(connection, stmt):
-            values = row[2:]
-            out[row[0] * 10_000 + row[1]] = tuple(
-                kind(v) for kind, v in zip(kinds, values, strict=True)
-            )
+        for rows in driver_rows(connection, stmt, 50_000):
+            for row in rows:
+                out[row[0] * 10_000 + row[1]] = tuple(
+                    kind(v) for kind, v in zip(kinds, row[2:], strict=True)
+                )
     return out
 
 
