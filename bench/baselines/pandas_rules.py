@@ -83,7 +83,7 @@ _FEED_NAMES = (
     "water",
 )
 _FEED_COLUMNS: dict[str, list[str]] = {
-    "medical": ["self_pay"],
+    "medical": ["self_pay", "visit_type"],
     "civil_affairs": ["assistance_type", "change"],
     "education": ["stage", "event", "self_pay"],
     "human_resources": ["event"],
@@ -208,10 +208,24 @@ def _followups(snapshot_dir: Path, start: dt.date, end: dt.date) -> pd.DataFrame
 def _medical_window(hh: pd.DataFrame, feed: pd.DataFrame, idx: int) -> pd.DataFrame:
     """Per household, medical-insurance self-pay over its policy's window."""
     rows = feed[feed["period_index"].between(idx - MAX_WINDOW + 1, idx)]
-    rows = rows.merge(hh[["household_id", "medical_window_months"]], on="household_id")
+    flags = ["medical_inpatient", "medical_chronic_outpatient", "medical_outpatient"]
+    rows = rows.merge(hh[["household_id", "medical_window_months", *flags]], on="household_id")
     rows = rows[rows["period_index"] > idx - rows["medical_window_months"]]
+    kind = rows["visit_type"]
+    counted = (
+        ((kind == "inpatient") & rows["medical_inpatient"].fillna(False).astype(bool))
+        | (
+            (kind == "chronic_outpatient")
+            & rows["medical_chronic_outpatient"].fillna(False).astype(bool)
+        )
+        | ((kind == "outpatient") & rows["medical_outpatient"].fillna(False).astype(bool))
+    )
+    rows = rows.assign(counted=counted, counted_pay=rows["self_pay"].where(counted, 0.0))
     return rows.groupby("household_id").agg(
-        self_pay_total=("self_pay", "sum"), settlements=("self_pay", "size")
+        self_pay_total=("self_pay", "sum"),
+        settlements=("self_pay", "size"),
+        counted_total=("counted_pay", "sum"),
+        counted=("counted", "sum"),
     )
 
 
@@ -410,6 +424,8 @@ def _feed_hits(
 
 def _medical(hh: pd.DataFrame, feed: pd.DataFrame, idx: int) -> pd.DataFrame:
     agg = _medical_window(hh, feed, idx)
+    agg = agg[agg["counted"] > 0]  # only the settlements the policy counts (count_*)
+    agg = agg.assign(self_pay_total=agg["counted_total"], settlements=agg["counted"])
     v = _with_household(agg, hh)
     threshold = v["medical_formerly_poor"].where(v["formerly_poor"], v["medical_other"])
     return _hits(

@@ -37,6 +37,12 @@ from bottomline.screening.views import (
 )
 
 DISASTER_TYPES = ("flood", "drought", "biological", "meteorological", "earthquake")
+# A settlement the policy counts toward the medical thresholds (triggers.medical.count_*).
+COUNTED = (
+    "(m.visit_type = 'inpatient' AND hp.medical_inpatient)"
+    " OR (m.visit_type = 'chronic_outpatient' AND hp.medical_chronic_outpatient)"
+    " OR (m.visit_type = 'outpatient' AND hp.medical_outpatient)"
+)
 
 
 def connect(
@@ -197,11 +203,14 @@ prev AS (
     QUALIFY row_number() OVER (PARTITION BY i.household_id ORDER BY i.eff DESC, i.year DESC) = 1
 ),
 hp AS (
-    SELECT h.household_id, p.medical_window_months
+    SELECT h.household_id, p.medical_window_months, p.medical_inpatient,
+           p.medical_chronic_outpatient, p.medical_outpatient
     FROM read_parquet({snap["households"]}) h JOIN bl_policy p ON h.village_code = p.region_code
 ),
 medical AS (
-    SELECT m.household_id, sum(m.self_pay) AS total, count(*) AS settlements
+    SELECT m.household_id, sum(m.self_pay) AS total, count(*) AS settlements,
+           sum(m.self_pay) FILTER (WHERE {COUNTED}) AS counted_total,
+           count(*) FILTER (WHERE {COUNTED}) AS counted
     FROM {feeds["medical"]} m
     JOIN hp ON hp.household_id = m.household_id
     WHERE m.period_index BETWEEN {idx - MAX_WINDOW + 1} AND {idx}
@@ -363,12 +372,13 @@ hits AS (
            uninsured, NULL, NULL, NULL, NULL, NULL
     FROM base b WHERE uninsured > 0 AND coalesce(trig_uninsured, false)
     UNION ALL
-    SELECT {out}, 'dept.medical_bill', {v("dept.medical_bill")}, 'illness', f.total,
+    SELECT {out}, 'dept.medical_bill', {v("dept.medical_bill")}, 'illness', f.counted_total,
            CASE WHEN b.formerly_poor THEN b.medical_formerly_poor ELSE b.medical_other END,
-           f.settlements, NULL, NULL, NULL
+           f.counted, NULL, NULL, NULL
     FROM medical f JOIN base b USING (household_id)
-    WHERE f.total >= CASE WHEN b.formerly_poor THEN b.medical_formerly_poor
-                          ELSE b.medical_other END
+    WHERE f.counted > 0
+      AND f.counted_total >= CASE WHEN b.formerly_poor THEN b.medical_formerly_poor
+                                  ELSE b.medical_other END
     UNION ALL
     SELECT {out}, 'dept.disaster', {v("dept.disaster")}, {disaster_risk},
            f.loss, b.disaster_loss, f.damage_rank, NULL, NULL, NULL

@@ -80,7 +80,8 @@ def test_flat_keys_are_exactly_the_agreed_list() -> None:
     assert FLAT_KEYS == (
         "income_line", "prior_disposable_income", "rigid_absolute", "rigid_income_share",
         "rigid_disposable_share", "drop_share", "drop_watch_multiple", "medical_formerly_poor",
-        "medical_other", "medical_window_months", "education_self_pay", "disaster_loss",
+        "medical_other", "medical_window_months", "medical_inpatient",
+        "medical_chronic_outpatient", "medical_outpatient", "education_self_pay", "disaster_loss",
         "disaster_min_damage_rank", "housing_min_grade_rank", "trig_job_loss",
         "trig_death_disability", "trig_new_assistance", "trig_school_dropout", "trig_water",
         "trig_uninsured", "notice_days", "deadline_days", "day_count", "elim_min_months",

@@ -288,6 +288,10 @@ def _edge_feeds(staged: Path) -> None:
         [
             who(30) | inpatient | {"self_pay": 5000.0},
             who(31) | inpatient | {"self_pay": 19999.99},
+            # ordinary outpatient care: not counted toward the thresholds by the default policy
+            # (30's evidence stays 5,000 in 1 settlement); 门诊慢特病 is (32: 21,000 + 1)
+            who(30) | {"visit_type": "outpatient", "self_pay": 1.0},
+            who(32) | {"visit_type": "chronic_outpatient", "self_pay": 1.0},
             who(32) | inpatient | {"self_pay": 15000.0},
             who(33) | inpatient | {"self_pay": 12000.0},
         ],
@@ -501,7 +505,7 @@ def test_the_edge_scenario_exercises_every_rule() -> None:
         (20, "guarantee.compulsory_dropout", [2.0, None, None]),  # ages 15 and 6, not 16 and 5
         (22, "guarantee.medical_insurance", [2.0, None, None]),
         (30, "dept.medical_bill", [5000.0, 5000.0, 1.0]),
-        (32, "dept.medical_bill", [21001.0, 20000.0, 3.0]),  # 2024-10 and 2025-11 left out
+        (32, "dept.medical_bill", [21002.0, 20000.0, 4.0]),  # 2024-10 and 2025-11 left out
         (40, "dept.disaster", [2000.0, 10000.0, 3.0]),
         (43, "dept.disaster", [11000.0, 10000.0, 1.0]),
         (50, "dept.job_loss", [500.0, None, None]),

@@ -182,7 +182,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "dept.medical_bill",
-        1,
+        2,  # 2: only the settlements the policy counts (1: every settlement)
         "medical",
         when=_.self_pay_total >= _.formerly_poor.ifelse(_.medical_formerly_poor, _.medical_other),
         evidence=(
@@ -193,7 +193,8 @@ RULES: tuple[Rule, ...] = (
         risk="illness",
         zh="医疗个人自付费用超过预警线",
         en="large out-of-pocket medical bill",
-        source="S26, S27, S29 (医保 push: personal burden after 三重保障)",
+        source="S26, S27, S29 (医保 push: personal burden after 三重保障); the settlements the "
+        "policy counts (triggers.medical.count_*: S29's are stays; S26 counts every settlement)",
     ),
     Rule(
         "dept.disaster",

@@ -200,13 +200,14 @@ def _cause() -> ibis.Deferred:
 
 
 def _medical_feed(feed: ir.Table, joined: ir.Table, cycle: Cycle) -> ir.Table:
-    """Compliant medical self-pay of the medical-insurance feed over the policy's window, and
-    its settlements (what ``dept.medical_bill`` reads, so the feed is summed once)."""
+    """Compliant medical self-pay of the medical-insurance feed over the policy's window (every
+    settlement: rigid expenditure), and the self-pay and number of the settlements the policy
+    counts toward the medical thresholds (what ``dept.medical_bill`` reads), in one pass."""
     return _medical(feed, joined, cycle).select(
         "household_id",
         feed_medical_self_pay="self_pay_total",
-        medical_self_pay_total="self_pay_total",
-        medical_settlements="settlements",
+        medical_self_pay_total="counted_total",
+        medical_settlements="counted",
     )
 
 
@@ -231,7 +232,7 @@ def household_view(
     )
     policy = tables["policy"]
     windows = hh.join(policy, hh.village_code == policy.region_code).select(
-        "household_id", "medical_window_months"
+        "household_id", *MEDICAL_POLICY
     )
     aggregates = _stage(stages, "hh_members", _member_aggregates(members))
     joined = hh.join(aggregates, "household_id")
@@ -279,12 +280,30 @@ def _this_cycle(feed: ir.Table, cycle: Cycle) -> ir.Table:
     return feed.filter(feed.period_index == cycle.index)
 
 
+# The policy's medical parameters the feed's aggregate reads: its window, and which kinds of
+# settlement (the feed's 就诊类型) count toward the thresholds of ``dept.medical_bill``.
+MEDICAL_POLICY = (
+    "medical_window_months",
+    "medical_inpatient",
+    "medical_chronic_outpatient",
+    "medical_outpatient",
+)
+
+
 def _medical(feed: ir.Table, base: ir.Table, cycle: Cycle) -> ir.Table:
     rows = feed.filter(feed.period_index.between(cycle.index - MAX_WINDOW + 1, cycle.index))
-    rows = rows.join(base.select("household_id", "medical_window_months"), "household_id")
+    rows = rows.join(base.select("household_id", *MEDICAL_POLICY), "household_id")
     rows = rows.filter(rows.period_index > cycle.index - rows.medical_window_months)
+    counted = (
+        ((rows.visit_type == "inpatient") & rows.medical_inpatient)
+        | ((rows.visit_type == "chronic_outpatient") & rows.medical_chronic_outpatient)
+        | ((rows.visit_type == "outpatient") & rows.medical_outpatient)
+    ).fill_null(False)
+    rows = rows.mutate(counted=counted)
     return rows.group_by("household_id").aggregate(
-        self_pay_total=_.self_pay.sum(), settlements=_.count()
+        self_pay_total=_.self_pay.sum(),
+        counted_total=_.self_pay.sum(where=_.counted),
+        counted=_.counted.sum(),
     )
 
 
@@ -391,7 +410,7 @@ def feed_views(
         name: build(feeds[feed], base, cycle).join(base, "household_id")
         for name, (feed, build) in FEED_VIEWS.items()
     }
-    views["medical"] = base.filter(base.medical_settlements.notnull()).mutate(
+    views["medical"] = base.filter(base.medical_settlements > 0).mutate(
         self_pay_total=base.medical_self_pay_total, settlements=base.medical_settlements
     )
     mv = member_view(members, cycle)
