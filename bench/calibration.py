@@ -420,8 +420,9 @@ PUBLISHED = {
     "leads_share_covered": "new identifications ≈1.0 % of households a year (Baoshan 2021); "
     "clues 3–10 per identification [B]",
     "leads_share_projected": "the same, for the projection of the rule changes (not a run of them)",
-    "leads_share_protected_feed": "the same, projected: rules that count only the medical "
-    "feed's inpatient and 门诊慢特病 settlements (not a run of the rules as they are)",
+    "leads_share_protected_feed": "the same, projected: expenditure.rigid too counting only the "
+    "medical feed's inpatient and 门诊慢特病 settlements (dept.medical_bill does, by policy; "
+    "not a run of the rules as they are)",
     "leads_share_next_cycle": "the same: the next cycle, the first one's leads triaged (the "
     "steady monthly flow the yearly figures compare with)",
     "identified_per_year_high": "≈1.0 % of households newly identified a year (Baoshan 2021); "
