@@ -39,6 +39,7 @@ from sqlalchemy.types import TypeDecorator
 from bottomline.errors import ConfigError
 
 if TYPE_CHECKING:  # Alembic is imported only when a store has migrations to run
+    import pyarrow as pa
     from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -103,7 +104,7 @@ _CURSORS = itertools.count(1)  # server-side cursors' names, unique in the proce
 
 
 def driver_rows(
-    connection: Connection, stmt: Select[Any], size: int
+    connection: Connection, stmt: Select[*tuple[Any, ...]], size: int
 ) -> Iterator[Sequence[Sequence[Any]]]:
     """The rows of ``stmt`` in lists of up to ``size``, as the driver returns them.
 
@@ -138,6 +139,43 @@ def driver_rows(
             yield rows
     finally:
         cursor.close()
+
+
+def record_batch(rows: Sequence[Sequence[Any]], schema: pa.Schema) -> pa.RecordBatch:
+    """Rows from :func:`driver_rows` as an Arrow batch of ``schema``, converted a column at a
+    time: SQLite's ISO dates and times are cast, its 0/1 become booleans and its JSON text is
+    parsed (each distinct text once); PostgreSQL's typed values are taken as they are."""
+    import pyarrow as pa  # here, not at the top: commands that never read in bulk start faster
+
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in schema]
+    arrays = [_arrow_column(values, field) for values, field in zip(columns, schema, strict=True)]
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+def _arrow_column(values: Sequence[Any], field: pa.Field) -> pa.Array:
+    import pyarrow as pa
+
+    kind = field.type
+    first = next((v for v in values if v is not None), None)
+    if isinstance(first, str) and not pa.types.is_string(kind):
+        text = pa.array(values, pa.string())
+        return _json_lists(text, kind) if pa.types.is_list(kind) else text.cast(kind)
+    if pa.types.is_boolean(kind) and isinstance(first, int) and not isinstance(first, bool):
+        return pa.array(values, pa.int8()).cast(kind)
+    return pa.array(values, type=kind)
+
+
+def _json_lists(text: pa.Array, kind: pa.DataType) -> pa.Array:
+    """JSON lists as an Arrow list column (a county's 100,000 households hold a handful of
+    distinct risk lists)."""
+    import json
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    encoded = pc.dictionary_encode(text)
+    parsed = pa.array([json.loads(v) for v in encoded.dictionary.to_pylist()], type=kind)
+    return parsed.take(encoded.indices)
 
 
 def utcnow() -> dt.datetime:

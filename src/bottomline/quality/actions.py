@@ -42,7 +42,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from bottomline.db import driver_rows, session_scope, utcnow
+from bottomline.db import driver_rows, record_batch, session_scope, utcnow
 from bottomline.errors import InputFileError, UserError
 from bottomline.ingest.enums import BatchStatus
 from bottomline.ingest.models import IngestBatch
@@ -238,10 +238,7 @@ def _refined(connection: Connection, rule: QualityRule, ctx: CheckContext) -> li
     schema = _arrow_schema(stmt)
     rows: list[dict[str, Any]] = []
     for chunk in driver_rows(connection, stmt, REFINE_CHUNK_ROWS):
-        columns = [
-            pa.array(c, f.type) for c, f in zip(zip(*chunk, strict=True), schema, strict=True)
-        ]
-        rows += rule.refine(pa.Table.from_arrays(columns, schema=schema), ctx)
+        rows += rule.refine(pa.Table.from_batches([record_batch(chunk, schema)]), ctx)
     for row in rows:
         key = row["member_id"] if rule.subject is Subject.member else row["household_id"]
         row |= {"rule_code": rule.code, "subject": f"{rule.subject.value}:{key}"}

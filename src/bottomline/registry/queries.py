@@ -6,6 +6,7 @@ import pyarrow as pa
 from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
+from bottomline.db import driver_rows, record_batch
 from bottomline.errors import UnknownRegionError
 from bottomline.registry.divisions import NATIONAL_CODE
 from bottomline.registry.models import Household, Member, Region
@@ -57,24 +58,15 @@ def member_index(*, connection: Connection) -> pa.Table:
     """Registry members that department rows can match: the registry's people, not removed.
 
     Columns ``id_number``, ``member_id``, ``household_id``, ``name``, ``birth_date``. Read in
-    chunks with the database's own cursor so a province (17M people) stays within memory.
+    chunks off the driver's cursor (``db.driver_rows``), so a province (17M people) stays
+    within memory.
     """
     stmt = (
         select(Member.id_number, Member.id, Member.household_id, Member.name, Member.birth_date)
         .join(Household, Household.id == Member.household_id)
         .where(Member.removed_at.is_(None), Household.removed_at.is_(None))
     )
-    batches = [
-        pa.RecordBatch.from_arrays(
-            [
-                pa.array(col, type=f.type)
-                for col, f in zip(zip(*rows, strict=True), MEMBER_INDEX, strict=True)
-            ],
-            schema=MEMBER_INDEX,
-        )
-        for rows in connection.execute(stmt.execution_options(yield_per=200_000)).partitions()
-        if rows
-    ]
+    batches = [record_batch(rows, MEMBER_INDEX) for rows in driver_rows(connection, stmt, 200_000)]
     return pa.Table.from_batches(batches, schema=MEMBER_INDEX)
 
 

@@ -8,14 +8,12 @@ removed; ``read_snapshot`` reads a snapshot directory back and checks its layout
 
 from __future__ import annotations
 
-import json
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from sqlalchemy import (
     Column,
@@ -33,7 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import NullType
 
-from bottomline.db import Base, driver_rows
+from bottomline.db import Base, driver_rows, record_batch
 from bottomline.errors import InputFileError
 from bottomline.registry.columns import EXTRA_TABLES, SNAPSHOT_TABLES
 from bottomline.registry.models import (
@@ -174,7 +172,7 @@ def _export_query(
         if query is not None:
             stmt = query.with_only_columns(*(_raw(c) for c in query.selected_columns))
             for rows in driver_rows(connection, stmt, EXPORT_CHUNK_ROWS):
-                writer.write_batch(_record_batch(schema, rows))
+                writer.write_batch(record_batch(rows, schema))
         else:
             writer.write_table(schema.empty_table())
     os.replace(partial, path)
@@ -192,7 +190,7 @@ def _export_table(
     done = 0
     with pq.ParquetWriter(partial, schema, compression="zstd") as writer:
         for rows in driver_rows(connection, stmt, EXPORT_CHUNK_ROWS):
-            writer.write_batch(_record_batch(schema, rows))
+            writer.write_batch(record_batch(rows, schema))
             done += len(rows)
             if progress:
                 progress(table, done, total)
@@ -217,35 +215,8 @@ def _live(stmt: Select[Any], table: str) -> Select[Any]:
 
 def _raw(column: ColumnElement[Any]) -> ColumnElement[Any]:
     """The column as the driver returns it, also where ``db.driver_rows`` falls back on
-    SQLAlchemy (a statement with parameters): :func:`_record_batch` converts whole columns.
+    SQLAlchemy (a statement with parameters): ``db.record_batch`` converts whole columns.
     Money leaves the store as float64 yuan (the columnar layout), converted by the database."""
     if isinstance(column.type, Numeric) and not isinstance(column.type, Float):
         return type_coerce(cast(column, Float), NullType()).label(column.name)
     return type_coerce(column, NullType()).label(column.name)
-
-
-def _record_batch(schema: pa.Schema, rows: Sequence[Sequence[object]]) -> pa.RecordBatch:
-    columns = list(zip(*rows, strict=True)) if rows else [() for _ in schema]
-    arrays = [_arrow_column(values, field) for values, field in zip(columns, schema, strict=True)]
-    return pa.RecordBatch.from_arrays(arrays, schema=schema)
-
-
-def _arrow_column(values: Sequence[object], field: pa.Field) -> pa.Array:
-    """One column of driver values as ``field``'s type. SQLite hands dates and times over as
-    ISO text, booleans as 0/1 and JSON as text; PostgreSQL's driver as typed values."""
-    kind = field.type
-    first = next((v for v in values if v is not None), None)
-    if isinstance(first, str) and not pa.types.is_string(kind):
-        text = pa.array(values, pa.string())
-        return _json_lists(text, kind) if pa.types.is_list(kind) else text.cast(kind)
-    if pa.types.is_boolean(kind) and isinstance(first, int) and not isinstance(first, bool):
-        return pa.array(values, pa.int8()).cast(kind)
-    return pa.array(values, type=kind)
-
-
-def _json_lists(text: pa.Array, kind: pa.DataType) -> pa.Array:
-    """JSON lists as an Arrow list column, each distinct text parsed once (a county's
-    100,000 households hold a handful of distinct risk lists)."""
-    encoded = pc.dictionary_encode(text)
-    parsed = pa.array([json.loads(v) for v in encoded.dictionary.to_pylist()], type=kind)
-    return parsed.take(encoded.indices)
