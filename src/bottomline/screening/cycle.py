@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -151,21 +151,35 @@ def record_run(
         session.add(run)
         store_documents(session=session, documents=documents)
         session.flush()
-        for lead_row in leads:
-            lead = Lead(
-                run_id=run.id,
-                household_id=lead_row["household_id"],
-                cycle=result.cycle,
-                category=lead_row["category"],
-                risk_types=sorted(lead_row["risk_types"]),
-                policy_ref=lead_row["policy_ref"],
-            )
-            session.add(lead)
-            session.flush()
+        # In bulk: one INSERT … RETURNING for the leads (ids in the rows' order), one for their
+        # hits (not a flush and a statement per lead).
+        lead_ids: Sequence[int] = (
             session.execute(
-                insert(LeadHit),
-                [_hit_row(lead.id, h) for h in hits_by_household[lead_row["household_id"]]],
+                insert(Lead).returning(Lead.id, sort_by_parameter_order=True),
+                [
+                    {
+                        "run_id": run.id,
+                        "household_id": row["household_id"],
+                        "cycle": result.cycle,
+                        "category": row["category"],
+                        "risk_types": sorted(row["risk_types"]),
+                        "policy_ref": row["policy_ref"],
+                    }
+                    for row in leads
+                ],
             )
+            .scalars()
+            .all()
+            if leads
+            else []
+        )
+        hit_rows = [
+            _hit_row(lead_id, hit)
+            for lead_id, row in zip(lead_ids, leads, strict=True)
+            for hit in hits_by_household[row["household_id"]]
+        ]
+        if hit_rows:
+            session.execute(insert(LeadHit), hit_rows)
         _audit_run(session, run, actor)
         return run.id
 
