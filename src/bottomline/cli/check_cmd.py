@@ -132,7 +132,11 @@ def _check_date(value: str | None) -> dt.date | None:
 
 
 def run_with_progress(
-    engine: Engine, region: str | None, feeds_dir: Path | None, today: dt.date | None
+    engine: Engine,
+    region: str | None,
+    feeds_dir: Path | None,
+    today: dt.date | None,
+    snapshot_dir: Path | None = None,
 ) -> QualityRunResult:
     """Run the checks with a progress bar over the rules."""
     from bottomline.quality.actions import run_checks
@@ -150,6 +154,7 @@ def run_with_progress(
             feeds_dir=feeds_dir,
             today=today,
             progress=progress,
+            snapshot_dir=snapshot_dir,
         )
 
 

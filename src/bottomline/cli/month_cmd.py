@@ -123,7 +123,10 @@ def month(
     start = step("检查问题数据 / checking data quality (the problem-data queue)")
     feeds = get_settings().data_dir / "feeds"
     scope = region or actor.region_code
-    quality = check_cmd.run_with_progress(engine, scope, feeds, period_end(cycle))
+    snapshot = outcome.results_dir / "snapshot"  # the store's registry, exported just now
+    quality = check_cmd.run_with_progress(
+        engine, scope, feeds, period_end(cycle), snapshot if snapshot.is_dir() else None
+    )
     done(
         start,
         f"{len(quality.rules)} 条规则 → {quality.open:,} 个未整改问题 / "

@@ -122,11 +122,15 @@ def run_checks(
     feeds_dir: Path | None = None,
     today: dt.date | None = None,
     progress: Progress | None = None,
+    snapshot_dir: Path | None = None,
 ) -> QualityRunResult:
     """Check the registry of a region (all of it for None) and update the work queue.
 
     Raises UnknownRegionError for a region not in the registry and UserError for an empty
     registry. ``today`` is the check date ages are computed at (default: today in China).
+    ``snapshot_dir``: a registry snapshot of the store as it is (the month's, exported just
+    before); the rules that read every member (``QualityRule.from_snapshot``) read it instead of
+    the store's rows, with the same findings.
     """
     today = today or today_in_china()
     with session_scope(engine) as session:
@@ -135,7 +139,7 @@ def run_checks(
         session.add(run)
         session.flush()
         connection = session.connection()
-        result = _check(connection, run, ctx, feeds_dir, progress)
+        result = _check(connection, run, ctx, feeds_dir, progress, snapshot_dir)
         run.finished_at = utcnow()
         run.summary = _summary(result)
     log.info("quality run finished", extra={"run_id": result.run_id, **run.summary})
@@ -165,10 +169,11 @@ def _check(
     ctx: CheckContext,
     feeds_dir: Path | None,
     progress: Progress | None,
+    snapshot_dir: Path | None = None,
 ) -> QualityRunResult:
     _create_temp(connection, FOUND)
     skipped = _load_feeds(connection, feeds_dir)
-    checked = _collect_all(connection, ctx, skipped, progress)
+    checked = _collect_all(connection, ctx, skipped, progress, snapshot_dir)
     _reconcile(connection, run.id, ctx, checked)
     outcomes = _outcomes(connection, run.id, ctx, skipped)
     households, members = _population(connection, ctx)
@@ -181,6 +186,7 @@ def _collect_all(
     ctx: CheckContext,
     skipped: dict[str, str],
     progress: Progress | None,
+    snapshot_dir: Path | None = None,
 ) -> list[str]:
     """Collect the findings of every rule that can be checked; the codes of those rules."""
     checked = []
@@ -188,7 +194,7 @@ def _collect_all(
         if progress is not None:
             progress(f"{rule.code} {rule.zh}", step, len(RULES))
         if rule.feed is None or rule.feed not in skipped:
-            _collect(connection, rule, ctx)
+            _collect(connection, rule, ctx, snapshot_dir)
             checked.append(rule.code)
     if progress is not None:
         progress("", len(RULES), len(RULES))
@@ -208,7 +214,9 @@ def _drop_temps(connection: Connection) -> None:
 # --- findings ------------------------------------------------------------------------------
 
 
-def _collect(connection: Connection, rule: QualityRule, ctx: CheckContext) -> None:
+def _collect(
+    connection: Connection, rule: QualityRule, ctx: CheckContext, snapshot_dir: Path | None = None
+) -> None:
     """Put the rule's findings into the temporary table FOUND."""
     if rule.refine is None:
         found = rule.query(ctx).subquery()
@@ -221,7 +229,7 @@ def _collect(connection: Connection, rule: QualityRule, ctx: CheckContext) -> No
             )
         )
         return
-    rows = _refined(connection, rule, ctx)
+    rows = _refined(connection, rule, ctx, snapshot_dir)
     if rows:
         connection.execute(insert(FOUND), rows)
 
@@ -231,14 +239,22 @@ def _subject(rule: QualityRule, household_id: Any, member_id: Any) -> Any:
     return literal_column(f"'{rule.subject.value}:'", String) + cast(key, String)
 
 
-def _refined(connection: Connection, rule: QualityRule, ctx: CheckContext) -> list[dict[str, Any]]:
-    """Run the rule's query in chunks and its vectorised ``refine`` step on each."""
+def _refined(
+    connection: Connection, rule: QualityRule, ctx: CheckContext, snapshot_dir: Path | None
+) -> list[dict[str, Any]]:
+    """Run the rule's query in chunks and its vectorised ``refine`` step on each (its rows
+    from the snapshot where it reads one and one is given)."""
     assert rule.refine is not None
-    stmt = rule.query(ctx)
-    schema = _arrow_schema(stmt)
     rows: list[dict[str, Any]] = []
-    for chunk in driver_rows(connection, stmt, REFINE_CHUNK_ROWS):
-        rows += rule.refine(pa.Table.from_batches([record_batch(chunk, schema)]), ctx)
+    if snapshot_dir is not None and rule.from_snapshot is not None:
+        table = rule.from_snapshot(snapshot_dir, ctx)
+        for start in range(0, table.num_rows, REFINE_CHUNK_ROWS):
+            rows += rule.refine(table.slice(start, REFINE_CHUNK_ROWS), ctx)
+    else:
+        stmt = rule.query(ctx)
+        schema = _arrow_schema(stmt)
+        for chunk in driver_rows(connection, stmt, REFINE_CHUNK_ROWS):
+            rows += rule.refine(pa.Table.from_batches([record_batch(chunk, schema)]), ctx)
     for row in rows:
         key = row["member_id"] if rule.subject is Subject.member else row["household_id"]
         row |= {"rule_code": rule.code, "subject": f"{rule.subject.value}:{key}"}

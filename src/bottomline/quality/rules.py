@@ -27,11 +27,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -87,6 +89,7 @@ class CheckContext:
 Finding = dict[str, Any]  # household_id, member_id, village_code, detail
 Query = Callable[[CheckContext], Select[Any]]
 Refine = Callable[[pa.Table, CheckContext], list[Finding]]
+FromSnapshot = Callable[[Path, CheckContext], pa.Table]
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +105,9 @@ class QualityRule:
     query: Query
     refine: Refine | None = None
     feed: str | None = None  # the department feed the query joins (see DEATHS)
+    # The query's rows read from a registry snapshot instead (the month's, just exported), for
+    # a refined rule that reads every member: the same rows, from Parquet.
+    from_snapshot: FromSnapshot | None = None
 
     @property
     def message(self) -> str:
@@ -256,6 +262,21 @@ def _blank(column: Any) -> ColumnElement[bool]:
 
 def _q101_query(ctx: CheckContext) -> Select[Any]:
     return _member_rows(ctx, Member.id_number)
+
+
+def _q101_snapshot(snapshot_dir: Path, ctx: CheckContext) -> pa.Table:
+    """``_q101_query``'s rows from a registry snapshot: the members it holds are those not
+    removed, of households not removed; here those of villages in scope."""
+    members = pq.read_table(
+        snapshot_dir / "members.parquet", columns=["household_id", "member_id", "id_number"]
+    )
+    households = pq.read_table(
+        snapshot_dir / "households.parquet", columns=["household_id", "village_code"]
+    )
+    village = households["village_code"]
+    in_scope = pc.and_(pc.greater_equal(village, ctx.low), pc.less_equal(village, ctx.high))
+    joined = members.join(households.filter(in_scope), "household_id", join_type="inner")
+    return joined.select(["household_id", "member_id", "village_code", "id_number"])
 
 
 def _q101_refine(rows: pa.Table, ctx: CheckContext) -> list[Finding]:
@@ -655,6 +676,7 @@ RULES: tuple[QualityRule, ...] = (
         source=f"{S46}: length 18, 20 or 22; valid checksum",
         query=_q101_query,
         refine=_q101_refine,
+        from_snapshot=_q101_snapshot,
     ),
     QualityRule(
         code="Q102",
