@@ -31,7 +31,8 @@ Each run copies the template to a fresh data directory (not timed) and runs, eac
 
 Wall time per step around the process, peak memory by ``os.wait4``, the load average before;
 the ``✓ … (N s)`` lines the commands print are summed per command (screening, data quality,
-export …). ``--repeat`` runs (default 1: a run takes minutes at this size), medians. The
+export …). ``--repeat`` runs (default 1: a run takes minutes at this size), medians;
+``--more`` adds runs to those already in ``province.json`` (same files and code). The
 children import a frozen copy of src/ (``harness.freeze_src``). Results:
 ``bench/results/province.md`` and ``province.json``; another ``--data`` writes
 ``bench/work/<its name>/`` instead.
@@ -441,6 +442,19 @@ def report(meta: Json, tpl: Json, result: Json, runs: list[Json]) -> list[str]:
     return lines
 
 
+def earlier_runs(meta: Json, code: Json) -> list[Json]:
+    """The runs already in province.json, if they ran on these files and this code."""
+    import json
+
+    path = results_dir() / "province.json"
+    if not path.exists():
+        return []
+    kept: Json = json.loads(path.read_text())
+    if kept["data"] != meta or kept["code"] != code:
+        raise SystemExit(f"{path} has runs on other files or code; run without --more")
+    return list(kept["runs"])
+
+
 def main() -> None:
     global DATA
     parser = argparse.ArgumentParser(
@@ -457,6 +471,11 @@ def main() -> None:
     parser.add_argument(
         "--prepare-only", action="store_true", help="make the files and the template, no run"
     )
+    parser.add_argument(
+        "--more",
+        action="store_true",
+        help="add --repeat runs to those in province.json (same files and code)",
+    )
     args = parser.parse_args()
     DATA = args.data.resolve()
     meta = province_files(args.households, args.seed, args.timeout * 2)
@@ -467,8 +486,11 @@ def main() -> None:
     if args.prepare_only:
         return
     work_dir().mkdir(parents=True, exist_ok=True)
-    runs: list[Json] = []
-    while len(runs) < args.repeat and harness.again(runs, args.under):
+    runs = earlier_runs(meta, code) if args.more else []
+    first = len(runs)  # --more: the first new run runs whatever the earlier ones took
+    while len(runs) < first + args.repeat and (
+        len(runs) == first or harness.again(runs, args.under)
+    ):
         say(f"run {len(runs) + 1}")
         runs.append(one_run(meta, len(runs) + 1, args.timeout))
         if "failed" in runs[-1]:
