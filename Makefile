@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 
-.PHONY: setup demo test lint bench bench-ingest bench-cases bench-month
+.PHONY: setup demo test lint bench bench-ingest bench-cases bench-month bench-province
 
 # System parts beyond Python packages (a CJK font for PDF notices, HarfBuzz subsetting for
 # WeasyPrint) come from scripts/system-deps; without them the demo still runs, PDF tests fail.
@@ -46,3 +46,9 @@ bench-cases: setup
 # 10 min a run on 2 cores; up to 3 runs while a run takes under 400 s).
 bench-month: setup
 	$(UV) run --frozen python bench/month.py
+
+# A province's month (5M households, all feeds of one month) through the CLI, one run. The first
+# time it generates the files (~15 min) and imports the registry county by county into a template
+# data dir (tens of minutes); both are cached in bench/data/province/ (~25 GB of disk).
+bench-province: setup
+	$(UV) run --frozen python bench/province.py
