@@ -47,8 +47,9 @@ bench-cases: setup
 bench-month: setup
 	$(UV) run --frozen python bench/month.py
 
-# A province's month (5M households, all feeds of one month) through the CLI, one run. The first
-# time it generates the files (~15 min) and imports the registry county by county into a template
-# data dir (tens of minutes); both are cached in bench/data/province/ (~25 GB of disk).
+# A province's month (5M households, all feeds of one month) through the CLI, one run (~17 min on
+# 2 cores). The first time it also generates the files (~11 min, peak 7.5 GB) and imports the
+# registry county by county into a template data dir (~20 min); both are cached in
+# bench/data/province/ (17 GB of disk; each run copies the 7 GB template into bench/work/).
 bench-province: setup
 	$(UV) run --frozen python bench/province.py
