@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 
-.PHONY: setup demo test lint bench bench-ingest bench-cases bench-month
+.PHONY: setup demo test lint bench bench-ingest bench-cases bench-month bench-province
 
 # System parts beyond Python packages (a CJK font for PDF notices, HarfBuzz subsetting for
 # WeasyPrint) come from scripts/system-deps; without them the demo still runs, PDF tests fail.
@@ -49,3 +49,10 @@ bench-cases: setup
 # 10 min a run on 2 cores; up to 3 runs while a run takes under 400 s).
 bench-month: setup
 	$(UV) run --frozen python bench/month.py
+
+# A province's month (5M households, all feeds of one month) through the CLI, one run (~17 min on
+# 2 cores). The first time it also generates the files (~11 min, peak 7.5 GB) and imports the
+# registry county by county into a template data dir (~20 min); both are cached in
+# bench/data/province/ (17 GB of disk; each run copies the 7 GB template into bench/work/).
+bench-province: setup
+	$(UV) run --frozen python bench/province.py
