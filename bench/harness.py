@@ -442,6 +442,24 @@ def household_overrides(pairs: Sequence[str], sizes: Iterable[str]) -> dict[str,
     return out
 
 
+def step_table(steps: Mapping[str, Json], total: Json) -> list[str]:
+    """The Markdown table of a CLI benchmark's steps (median, runs, peak RSS, load before) and
+    its total row, as month.py and province.py report them."""
+    lines = [
+        "| step | median s | runs (s) | peak RSS GB | load before |",
+        "|---|---:|---|---:|---|",
+    ]
+    for name, f in steps.items():
+        runs_s = ", ".join(f"{x:.1f}" for x in f["seconds"])
+        loads = ", ".join(f"{x:.1f}" for x in f["load_average_before"])
+        lines.append(
+            f"| {name} | {f['median_seconds']:.1f} | {runs_s} | {f['peak_rss_gb']:.2f} | {loads} |"
+        )
+    runs_t = ", ".join(f"{x:.1f}" for x in total["seconds"])
+    lines.append(f"| **total** | **{total['median_seconds']:.1f}** | {runs_t} | | |")
+    return lines
+
+
 def fmt(value: Any, spec: str = ".2f", suffix: str = "") -> str:
     """``value`` formatted, or an en dash for None."""
     return "–" if value is None else f"{value:{spec}}{suffix}"

@@ -313,19 +313,8 @@ def report(meta: Json, result: Json, runs: list[Json]) -> list[str]:
         done = [f"- {k}: {v['seconds']:.1f} s" for k, v in s["steps_done"].items()]
         tail = ["```", str(s.get("log_tail")), "```", ""]
         return [*lines, f"**Failed**: {s['failed']}", "", "Steps done:", *done, "", *tail]
-    lines += [
-        "| step | median s | runs (s) | peak RSS GB | load before |",
-        "|---|---:|---|---:|---|",
-    ]
-    for name, f in s["steps"].items():
-        runs_s = ", ".join(f"{x:.1f}" for x in f["seconds"])
-        loads = ", ".join(f"{x:.1f}" for x in f["load_average_before"])
-        lines.append(
-            f"| {name} | {f['median_seconds']:.1f} | {runs_s} | {f['peak_rss_gb']:.2f} | {loads} |"
-        )
     total = s["total"]
-    runs_t = ", ".join(f"{x:.1f}" for x in total["seconds"])
-    lines.append(f"| **total** | **{total['median_seconds']:.1f}** | {runs_t} | | |")
+    lines += harness.step_table(s["steps"], total)
     csv = s["csv_registry"]
     xlsx = s["steps"]["import registry (XLSX)"]["median_seconds"]
     runs_c = ", ".join(f"{x:.1f}" for x in csv["seconds"])

@@ -390,20 +390,9 @@ def report(meta: Json, tpl: Json, result: Json, runs: list[Json]) -> list[str]:
             *tail,
             *template_lines,
         ]
-    lines += [
-        "| step | median s | runs (s) | peak RSS GB | load before |",
-        "|---|---:|---|---:|---|",
-    ]
-    for name, f in s["steps"].items():
-        runs_s = ", ".join(f"{x:.1f}" for x in f["seconds"])
-        loads = ", ".join(f"{x:.1f}" for x in f["load_average_before"])
-        lines.append(
-            f"| {name} | {f['median_seconds']:.1f} | {runs_s} | {f['peak_rss_gb']:.2f} | {loads} |"
-        )
     total = s["total"]
-    runs_t = ", ".join(f"{x:.1f}" for x in total["seconds"])
     lines += [
-        f"| **total** | **{total['median_seconds']:.1f}** | {runs_t} | | |",
+        *harness.step_table(s["steps"], total),
         "",
         "| target (issue 9 §8) | figure | |",
         "|---|---:|---|",
