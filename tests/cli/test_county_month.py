@@ -10,7 +10,8 @@ read back unchanged.
 
 The households sit at the rules' edges (per-capita income exactly at the line, one fen under,
 zero, negative, missing; large compliant costs above the line; formerly poor; already
-monitored for its risk; a medical bill one fen under the threshold and one over it), so the
+monitored for its risk; a medical bill one fen under the threshold and one over it; ordinary
+outpatient bills, which the national policy leaves out of the medical-bill warning), so the
 exact set of clues says whether each edge is judged as the policy text says.
 """
 
@@ -90,6 +91,9 @@ HOMES = [
     Home("housing", "53232810120100013", "532328101202", 1, wage="20000", housing_unsafe=True),
     # a stated total that disagrees with its parts: the household is rejected whole
     Home("mismatch", "53232810120100014", "532328101201", 2, wage="10000", stated_net="12000"),
+    # ordinary outpatient bills (普通门诊): not a medical-bill warning under the national policy,
+    # but compliant spending that takes the income below the line
+    Home("outpatient", "53232810120100015", "532328102201", 2, wage="20000"),
 ]
 BY_KEY = {h.key: h for h in HOMES}
 for _n, _home in enumerate(HOMES):
@@ -105,6 +109,7 @@ EXPECTED = {
     "corrected": {"income.within_range"},
     "medical_bill": {"dept.medical_bill"},
     "housing": {"guarantee.housing"},
+    "outpatient": {"expenditure.rigid"},
 }
 
 REGISTRY_HEADER = [
@@ -117,7 +122,7 @@ REGISTRY_HEADER = [
     "家庭人均纯收入（元）", "合规自付医疗支出（元）", "是否住房出现安全问题",
 ]  # fmt: skip
 PHONES = {h.key: f"1398765{n:04d}" for n, h in enumerate(HOMES)}
-SURNAMES = "张王李赵刘陈杨黄周吴徐孙马朱"
+SURNAMES = "张王李赵刘陈杨黄周吴徐孙马朱胡"
 
 
 def _net(home: Home) -> tuple[str, str]:
@@ -178,6 +183,7 @@ MEDICAL_HEADER = ["身份证号", "姓名", "结算日期", "就诊类型", "医
 
 def _medical_rows() -> list[list[str]]:
     bill, under, above = BY_KEY["medical_bill"], BY_KEY["medical_under"], BY_KEY["above"]
+    clinic = BY_KEY["outpatient"]
     bad = above.ids[0][:-1] + ("0" if above.ids[0][-1] != "0" else "1")  # wrong check character
     return [
         [bill.ids[0], "马一", "2025-10-05", "住院", "40000", "20000", "5000", "0", "15000", "县医院"],
@@ -186,6 +192,7 @@ def _medical_rows() -> list[list[str]]:
          "州医院"],
         [bad, "黄一", "2025-10-09", "普通门诊", "300", "200", "0", "0", "100", "卫生院"],
         [NOT_REGISTERED, "外一", "2025-10-11", "门诊慢特病", "800", "500", "0", "0", "300", "卫生院"],
+        [clinic.ids[0], "胡一", "2025-10-12", "普通门诊", "30000", "5000", "0", "0", "25000", "诊所"],
     ]  # fmt: skip
 
 
@@ -370,10 +377,10 @@ def test_the_export_and_the_collection_are_read(month: Month) -> None:
         ("29", "家庭纯收入", "net_income_mismatch"),
     ]
     assert "（填报 stated 12,000.00，计算 computed 10,000.00）" in lines[0]["原因"]
-    # 13 households in, 12 with an income section (the `missing` household's cells are empty),
+    # 14 households in, 13 with an income section (the `missing` household's cells are empty),
     # one monitored by the national system.
-    assert re.search(r"户 households │ 13 │ 0 │ 0 │ 0 │", registry), registry
-    assert re.search(r"收入 incomes │ 12 │ 0 │ 0 │ 0 │", registry), registry
+    assert re.search(r"户 households │ 14 │ 0 │ 0 │ 0 │", registry), registry
+    assert re.search(r"收入 incomes │ 13 │ 0 │ 0 │ 0 │", registry), registry
     assert re.search(r"监测 monitoring │ 1 │ 0 │ 0 │ 0 │", registry), registry
     incomes = _flat(month.out["incomes"])
     assert (
@@ -386,16 +393,16 @@ def test_the_export_and_the_collection_are_read(month: Month) -> None:
 
 def test_the_medical_file_is_reconciled_and_its_resend_refused(month: Month) -> None:
     # One bad ID number (rejected), one person not in the registry (unmatched).
-    assert "5 rows in = 3 accepted + 1 rejected + 1 not in the registry" in _flat(month.out["feed"])
+    assert "6 rows in = 4 accepted + 1 rejected + 1 not in the registry" in _flat(month.out["feed"])
     resent = month.out["resent"]
-    assert "已入库的批次 1（4 行）与本文件重复" in resent
+    assert "已入库的批次 1（5 行）与本文件重复" in resent
     assert "import supersede 1" in resent
     assert "import withdraw 1" in resent
     supersede = _flat(month.out["supersede"])
     assert "batch 3 replaces batch 1" in supersede
-    assert "5 rows in = 3 accepted + 1 rejected + 1 not in the registry" in supersede
+    assert "6 rows in = 4 accepted + 1 rejected + 1 not in the registry" in supersede
     batches = _flat(month.out["batches"])
-    assert re.search(r"│ 3 │ medical │ 2025-10 │ 已入库 / committed │ .*│ 5 │ 3 │ 1 │ 1 │", batches)
+    assert re.search(r"│ 3 │ medical │ 2025-10 │ 已入库 / committed │ .*│ 6 │ 4 │ 1 │ 1 │", batches)
     assert re.search(r"│ 1 │ medical │ 2025-10 │ 已被更正批次替代 / superseded → 3 │", batches)
     assert re.search(r"│ 2 │ medical │ 2025-10 │ 导入失败 / failed │", batches)
 
@@ -405,8 +412,8 @@ def test_the_clues_are_exactly_the_edges_that_should_hit(month: Month) -> None:
     assert raised == {BY_KEY[key].no: rules for key, rules in EXPECTED.items()}
     summary = _flat(month.out["month"])
     # the monitored household's risk (因病) is covered by the national system's monitoring
-    assert f"13 households → 9 hits → {len(EXPECTED)} leads (1 already covered)" in summary
-    assert "without income data for the cycle: 1 of 13 households" in summary
+    assert f"14 households → 10 hits → {len(EXPECTED)} leads (1 already covered)" in summary
+    assert "without income data for the cycle: 1 of 14 households" in summary
     assert re.search(r"Q106 .*│ 1 │ 1 │ 0 │", summary), summary
 
 
@@ -421,6 +428,9 @@ def test_reasons_show_the_amounts(month: Month) -> None:
     assert "扣除合规自付医疗支出16,000元" in reasons["rigid"]
     assert "后人均7,000元，低于监测范围8,700元" in reasons["rigid"]
     assert "医保结算个人自付25,000元（2笔），达到或超过预警线20,000元" in reasons["medical_bill"]
+    # 普通门诊 counts as compliant spending, not towards the medical-bill warning (national policy)
+    assert "（登记0元、医保结算25,000元，取较大者）" in reasons["outpatient"]
+    assert "后人均-2,500元，低于监测范围8,700元" in reasons["outpatient"]
     assert reasons["housing"] == "住房安全存在问题"
     assert "8,699.99" in month.out["list"]  # the screen shows it too, not "8,700 < 8,700"
 
@@ -490,11 +500,11 @@ def test_a_follow_up_counts_and_a_dismissed_clue_stays_dismissed(month: Month) -
     # dismissed household's evidence is the same, so it is not raised again; the other clues
     # (pending, dispatched) and the nationally monitored household are covered.
     assert (
-        "第 2 次运行：13 户 → 10 条命中 → 1 条线索（8 户已有线索或案件，1 户已排除且证据未变） / "
-        "run #2: 13 households → 10 hits → 1 leads (8 already covered, "
+        "第 2 次运行：14 户 → 11 条命中 → 1 条线索（9 户已有线索或案件，1 户已排除且证据未变） / "
+        "run #2: 14 households → 11 hits → 1 leads (9 already covered, "
         "1 dismissed before on the same evidence)"
     ) in third
-    assert "without income data for the cycle: 0 of 13 households" in third
+    assert "without income data for the cycle: 0 of 14 households" in third
     assert re.search(r"Q106 .*│ 0 │ 0 │ 1 │", third), third
     raised = month.after[BY_KEY["missing"].no]
     assert raised["rules"] == "income.within_range"
