@@ -38,7 +38,7 @@ RESULTS = BENCH / "results"
 IMPLS = ("engine", "sql", "pandas")
 SEED = 20251
 CYCLE = "2025-09"  # a school-term and flood-season month: every feed has rows
-REPEAT_UNDER_SECONDS = 60.0  # repeat a run only while one takes less than this
+REPEAT_UNDER_SECONDS = 60.0  # repeat a run only while one takes less than this (--under)
 MEMORY_HEADROOM = 0.85  # skip a run whose expected peak exceeds this share of available memory
 # package versions noted with the machine
 PACKAGES = ("duckdb", "ibis-framework", "sqlglot", "pandas", "pyarrow", "numpy")
@@ -310,7 +310,7 @@ def benchmark(
     for round_no in range(args.repeat):
         for impl in active:
             done = runs[impl]
-            if not harness.again(done, REPEAT_UNDER_SECONDS):
+            if not harness.again(done, args.under):
                 continue
             result = _measure(impl, work, args.cycle, round_no, args.timeout)
             done.append(result)
@@ -533,7 +533,14 @@ def main(argv: list[str] | None = None) -> None:
         "--repeat",
         type=int,
         default=3,
-        help="runs per implementation (fewer when one takes over 60 s)",
+        help="runs per implementation (fewer when one takes longer than --under)",
+    )
+    parser.add_argument(
+        "--under",
+        type=float,
+        default=REPEAT_UNDER_SECONDS,
+        help=f"repeat a run only while one takes less than this many seconds "
+        f"(default {REPEAT_UNDER_SECONDS:.0f})",
     )
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--cycle", default=CYCLE)
