@@ -10,19 +10,27 @@ import pytest
 from sqlalchemy import Engine, select
 
 from bottomline.assistance.models import IncomeFollowUp
-from bottomline.cases.campaigns import Population, complete_task, create_campaign, progress
+from bottomline.cases.campaigns import (
+    Population,
+    complete_task,
+    create_campaign,
+    progress,
+    tasks_in,
+)
 from bottomline.cases.enums import Stage, TaskResult
 from bottomline.cases.models import CampaignTask, Case
 from bottomline.db import session_scope, write_scope
-from bottomline.errors import PermissionDenied, UserError
+from bottomline.errors import NotFound, PermissionDenied, UserError
 from bottomline.policy.resolve import PolicyIndex
 from bottomline.registry.models import Household
+from bottomline.users.actor import Actor
+from bottomline.users.enums import Role
+from bottomline.users.scope import Scope
 from tests.cases.conftest import People
 from tests.cases.walk import Walk
 
 D = dt.date
 SQLITE_ONLY = pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
-COUNTY = "532328000000"
 
 
 @pytest.fixture
@@ -37,7 +45,6 @@ def eliminated(
 def _campaign(store: Engine, people: People, policies: PolicyIndex, **kwargs: object) -> int:
     args = {
         "name": "2026年回头看",
-        "scope_code": COUNTY,
         "population": Population.eliminated,
         "since": D(2026, 1, 1),
         "on": D(2026, 11, 23),
@@ -45,7 +52,7 @@ def _campaign(store: Engine, people: People, policies: PolicyIndex, **kwargs: ob
     with write_scope(store) as session:
         return create_campaign(
             session,
-            actor=people.county,
+            scope=Scope.of(people.county),
             policies=policies,
             **args,  # type: ignore[arg-type]
         ).id
@@ -111,7 +118,7 @@ def test_risk_found_raises_a_lookback_lead_that_reopens_a_case(
         reopened = session.scalars(select(Case).where(Case.reopened_from_id.is_not(None))).one()
     assert reopened.reopened_from_id == eliminated.case_id
     assert reopened.stage == Stage.lead.value
-    (row,) = progress_rows(store, task.campaign_id)
+    (row,) = progress_rows(store, task.campaign_id, people.county)
     assert (row.tasks, row.done, row.risk_found) == (1, 1, 1)
     with write_scope(store) as session, pytest.raises(UserError, match="was completed"):
         complete_task(
@@ -124,9 +131,9 @@ def test_risk_found_raises_a_lookback_lead_that_reopens_a_case(
         )
 
 
-def progress_rows(store: Engine, campaign_id: int) -> list:  # type: ignore[type-arg]
+def progress_rows(store: Engine, campaign_id: int, actor: Actor) -> list:  # type: ignore[type-arg]
     with session_scope(store) as session:
-        return progress(session, campaign_id)
+        return progress(session, Scope.of(actor), campaign_id)
 
 
 @SQLITE_ONLY
@@ -139,9 +146,8 @@ def test_monitored_population_and_who_may_organise(
     with write_scope(store) as session, pytest.raises(PermissionDenied):
         create_campaign(
             session,
-            actor=people.village,
+            scope=Scope.of(people.village),
             name="x",
-            scope_code=COUNTY,
             population=Population.monitored,
             since=None,
             policies=policies,
@@ -149,9 +155,8 @@ def test_monitored_population_and_who_may_organise(
     with write_scope(store) as session, pytest.raises(UserError, match="since when"):
         create_campaign(
             session,
-            actor=people.county,
+            scope=Scope.of(people.county),
             name="x",
-            scope_code=COUNTY,
             population=Population.eliminated,
             since=None,
             policies=policies,
@@ -163,7 +168,34 @@ def test_progress_counts_per_township(
     eliminated: Walk, store: Engine, people: People, policies: PolicyIndex
 ) -> None:
     campaign = _campaign(store, people, policies)
-    (row,) = progress_rows(store, campaign)
+    (row,) = progress_rows(store, campaign, people.county)
     assert row.region_code == people.township.region_code
     assert (row.tasks, row.done, row.flagged) == (1, 0, 0)
     assert row.share_done == 0.0
+    assert progress_rows(store, campaign, people.other_county) == []
+    with session_scope(store) as session:
+        ((task, number),) = tasks_in(session, Scope.of(people.township), campaign)
+        assert number == session.get_one(Household, eliminated.household_id).household_no
+        assert task.campaign_id == campaign
+        assert tasks_in(session, Scope.of(people.other_county), campaign) == []
+
+
+@SQLITE_ONLY
+def test_a_task_outside_the_region_answers_like_no_task(
+    eliminated: Walk, store: Engine, people: People, policies: PolicyIndex
+) -> None:
+    (task,) = _tasks(store, _campaign(store, people, policies))
+    elsewhere = Actor("cadre.elsewhere", Role.village, "530102001001")
+    answers = []
+    for actor, task_id in ((elsewhere, task.id), (people.village, task.id + 1000)):
+        with write_scope(store) as session, pytest.raises(NotFound) as raised:
+            complete_task(
+                session,
+                actor=actor,
+                task_id=task_id,
+                result=TaskResult.stable,
+                note=None,
+                policies=policies,
+            )
+        answers.append(raised.value.message.replace(str(task_id), "N"))
+    assert answers[0] == answers[1]

@@ -421,7 +421,7 @@ def test_bulk_approval_moves_each_case_on_its_own_and_reports_the_refused(
     assert [(d.case_id, d.moved) for d in decided] == [(first, True), (second, False), (999, False)]
     assert "cannot move to monitored" in (decided[1].problem or "")
     assert "give 1 to 5 risk types" in (decided[1].problem or "")
-    assert decided[2].problem == "没有案件 / no case 999"
+    assert decided[2].problem == "你的辖区内没有案件 999 / no case 999 in your region"
     with session_scope(store) as session:
         approved, refused = session.get_one(Case, first), session.get_one(Case, second)
         moves = list(
@@ -478,7 +478,7 @@ def test_an_actor_outside_the_region_sees_no_case(
     elsewhere = Actor("far", Role.township, OTHER_TOWNSHIP)
     with write_scope(store) as session:
         [decided] = decide_cases(session, [case], Stage.withdrawn, actor=elsewhere, reason="x")
-    assert decided.problem == f"没有案件 / no case {case}"
+    assert decided.problem == f"你的辖区内没有案件 {case} / no case {case} in your region"
 
 
 def test_docs_name_every_triage_state_dismiss_reason_and_sort_key() -> None:

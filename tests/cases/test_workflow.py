@@ -29,6 +29,7 @@ from bottomline.registry.enums import LabourCapacity
 from bottomline.registry.models import Household, Member
 from bottomline.screening.enums import Category, RiskType
 from bottomline.screening.models import Lead, LeadHit
+from bottomline.users.scope import Scope
 from tests.cases.conftest import People, load_case
 from tests.cases.walk import DAY, EVIDENCE, Walk
 from tests.policy.builders import COMPLETE, make_doc
@@ -233,8 +234,8 @@ def test_escalations_list_due_and_overdue_cases_of_the_region(
     for household, day in zip(households, days, strict=True):
         Walk(store, household.id, people, policies, tmp_path).lead(on=day)
     with session_scope(store) as session:
-        listed = escalations(session, "532328000000", D(2026, 3, 18))
-        elsewhere = escalations(session, "530102000000", D(2026, 3, 18))
+        listed = escalations(session, Scope.of(people.county), D(2026, 3, 18))
+        elsewhere = escalations(session, Scope.of(people.other_county), D(2026, 3, 18))
     by_first = {c.first_lead_on: c.escalate_to for c in listed}
     assert by_first == {D(2026, 3, 2): "county"}  # 10 Mar: 7 days left; 16 Mar: 13 left
     assert elsewhere == []

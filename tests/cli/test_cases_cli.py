@@ -246,12 +246,12 @@ def test_a_household_walks_from_its_lead_to_assistance(
 READS: dict[str, tuple[str, ...]] = {
     "show": ("case", "show", "1", "--as", "li"),
     "check-exit": ("case", "check-exit", "1", "--date", "2026-04-20", "--as", "li"),
-    "overdue": ("overdue", "--region", COUNTY, "--date", "2026-03-25"),
-    "pipeline": ("pipeline", "--region", COUNTY, "--level", "village"),
-    "queue": ("lead", "queue", "--region", COUNTY, "--date", "2026-03-13"),
+    "overdue": ("overdue", "--as", "zhao", "--date", "2026-03-25"),
+    "pipeline": ("pipeline", "--as", "zhao", "--region", COUNTY, "--level", "village"),
+    "queue": ("lead", "queue", "--as", "zhao", "--date", "2026-03-13"),
     "verify": ("audit", "verify"),
     "users": ("user", "list"),
-    "lookback progress": ("lookback", "progress", "1", "--level", "village"),
+    "lookback progress": ("lookback", "progress", "1", "--as", "zhao", "--level", "village"),
 }
 MISTAKES: dict[str, tuple[tuple[str, ...], list[str]]] = {
     "unknown user": (
@@ -283,12 +283,20 @@ MISTAKES: dict[str, tuple[tuple[str, ...], list[str]]] = {
     ),
     "unknown household": (
         ("lead", "add", "--household", "no-such-household", "--channel", "cadre_visit"),
-        ["no household with number 'no-such-household'"],
+        ["no household 'no-such-household' in your region"],
     ),
     "unknown measure type": (
         ("measure", "add", "--household", "H1", "--type", "medical_assistanse",
          "--start", "2026-03-12"),
         ["unknown measure type 'medical_assistanse'", "did you mean medical_assistance"],
+    ),
+    "region above the user's": (
+        ("pipeline", "--as", "wang", "--region", COUNTY),
+        [f"there is no region '{COUNTY}' in your region"],
+    ),
+    "region not in the registry": (
+        ("overdue", "--as", "zhao", "--region", "532328999000"),
+        ["there is no region '532328999000' in your region"],
     ),
 }  # fmt: skip
 

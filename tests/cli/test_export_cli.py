@@ -108,7 +108,7 @@ def test_a_village_user_a_foreign_region_and_a_bad_period_are_refused(
         (("--period", "2025-12", "--as", "li"), "personal data"),
         (
             ("--period", "2025-12", "--as", "zhao", "--region", "530102000000"),
-            "not in the registry",
+            "there is no region '530102000000' in your region",
         ),
         (("--period", "2025-13", "--as", "zhao"), "2025-10"),
     ):

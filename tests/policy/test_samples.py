@@ -10,7 +10,8 @@ import pytest
 from bottomline.errors import PolicyError
 from bottomline.policy import PolicyDocument, load_directory, load_document, resolve
 from bottomline.policy.schema import NATIONAL_REGION
-from bottomline.registry.divisions import NATIONAL_CODE, division
+from bottomline.regions import NATIONAL_CODE
+from bottomline.registry.divisions import division
 
 POLICIES = Path(__file__).parents[2] / "policies"
 SAMPLES = sorted(POLICIES.glob("*.toml"))

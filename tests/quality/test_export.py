@@ -11,6 +11,9 @@ from sqlalchemy import Engine, select, update
 from bottomline.db import session_scope
 from bottomline.quality.queries import EXPORT_HEADER, export_queue
 from bottomline.registry.models import Household, Member, Region
+from bottomline.users.actor import SYSTEM, Actor
+from bottomline.users.enums import Role
+from bottomline.users.scope import Scope
 from tests.quality.conftest import COUNTY, Planter, check
 
 
@@ -30,7 +33,11 @@ def test_export_lists_open_issues_without_full_id_numbers(
     check(store)
 
     with session_scope(store) as session:
-        written = export_queue(session=session, path=tmp_path / "queue.csv", scope_code=COUNTY)
+        written = export_queue(
+            session=session,
+            path=tmp_path / "queue.csv",
+            scope=Scope.of(Actor("county", Role.county, COUNTY)),
+        )
         numbers = session.scalars(select(Member.id_number)).all()
 
     text = (tmp_path / "queue.csv").read_text(encoding="utf-8-sig")
@@ -56,7 +63,7 @@ def test_export_defuses_formula_like_text(store: Engine, planter: Planter, tmp_p
     check(store)
 
     with session_scope(store) as session:
-        export_queue(session=session, path=tmp_path / "queue.csv")
+        export_queue(session=session, path=tmp_path / "queue.csv", scope=Scope.of(SYSTEM))
 
     rows = read_csv(tmp_path / "queue.csv")
     [row] = [r for r in rows[1:] if r[3] == "Q304"]
@@ -70,7 +77,9 @@ def test_export_of_an_empty_queue_has_the_header_only(store: Engine, tmp_path: P
     check(store)
 
     with session_scope(store) as session:
-        written = export_queue(session=session, path=tmp_path / "out" / "queue.csv")
+        written = export_queue(
+            session=session, path=tmp_path / "out" / "queue.csv", scope=Scope.of(SYSTEM)
+        )
 
     assert written == 0
     assert read_csv(tmp_path / "out" / "queue.csv") == [list(EXPORT_HEADER)]

@@ -13,7 +13,11 @@ from bottomline.errors import UnknownRegionError, UserError
 from bottomline.quality.actions import QualityRunResult
 from bottomline.quality.models import QualityIssue, QualityRun
 from bottomline.quality.queries import breakdown_level, open_issues, queue_counts
+from bottomline.registry.access import access_region
 from bottomline.registry.models import Household
+from bottomline.users.actor import SYSTEM, Actor
+from bottomline.users.enums import Role
+from bottomline.users.scope import Scope
 from tests.quality.conftest import (
     COUNTY,
     Planter,
@@ -163,6 +167,10 @@ def test_the_run_records_its_summary(store: Engine, planter: Planter) -> None:
         assert run.summary["today"] == "2025-10-01"
 
 
+COUNTY_SCOPE = Scope.of(Actor("county", Role.county, COUNTY))
+OTHER_COUNTY = Actor("elsewhere", Role.county, "530102000000")
+
+
 def test_queue_counts_by_region_level(store: Engine, planter: Planter) -> None:
     picked = [planter.member("relationship = 'head'") for _ in range(3)]
     for p in picked:
@@ -170,13 +178,16 @@ def test_queue_counts_by_region_level(store: Engine, planter: Planter) -> None:
     check(store)
 
     with session_scope(store) as session:
-        assert breakdown_level(session=session, scope_code=COUNTY) == "township"
-        assert breakdown_level(session=session, scope_code=None) == "county"
-        county = queue_counts(session=session, level="county")
-        towns = queue_counts(session=session, scope_code=COUNTY)
-        villages = queue_counts(session=session, scope_code=COUNTY, level="village")
+        assert breakdown_level(COUNTY_SCOPE) == "township"
+        assert breakdown_level(Scope.of(SYSTEM)) == "county"
+        county = queue_counts(session=session, scope=Scope.of(SYSTEM), level="county")
+        towns = queue_counts(session=session, scope=COUNTY_SCOPE)
+        villages = queue_counts(session=session, scope=COUNTY_SCOPE, level="village")
         one_town = towns[0].region_code
-        inside = queue_counts(session=session, scope_code=one_town)
+        inside = queue_counts(session=session, scope=COUNTY_SCOPE.narrowed(one_town))
+        officer = Scope.of(Actor("town", Role.township, one_town))
+        theirs = open_issues(session=session, scope=officer)
+        elsewhere = queue_counts(session=session, scope=Scope.of(OTHER_COUNTY))
 
     assert [(c.region_code, c.region_name, c.rule_code, c.open) for c in county] == [
         (COUNTY, "元谋县", "Q401", 3)
@@ -186,6 +197,9 @@ def test_queue_counts_by_region_level(store: Engine, planter: Planter) -> None:
     assert {c.region_code[:9] for c in towns} == {c.region_code[:9] for c in villages}
     assert {c.region_code[:9] for c in inside} == {one_town[:9]}
     assert sum(c.open for c in inside) == next(c.open for c in towns if c.region_code == one_town)
+    assert len(theirs) == sum(c.open for c in inside)
+    assert {i.village_code[:9] for i in theirs} == {one_town[:9]}
+    assert elsewhere == []
 
 
 def test_open_issues_filters_by_rule_and_masks_ids(store: Engine, planter: Planter) -> None:
@@ -196,8 +210,8 @@ def test_open_issues_filters_by_rule_and_masks_ids(store: Engine, planter: Plant
     check(store)
 
     with session_scope(store) as session:
-        everything = open_issues(session=session)
-        heads = open_issues(session=session, scope_code=COUNTY, rule="Q201")
+        everything = open_issues(session=session, scope=Scope.of(SYSTEM))
+        heads = open_issues(session=session, scope=COUNTY_SCOPE, rule="Q201")
 
     assert {i.rule_code for i in everything} == {"Q401", "Q201"}
     [issue] = heads
@@ -214,11 +228,11 @@ def test_open_issues_filters_by_rule_and_masks_ids(store: Engine, planter: Plant
 def test_reads_refuse_unknown_regions_and_rules(store: Engine) -> None:
     with session_scope(store) as session:
         with pytest.raises(UnknownRegionError, match="532329000000"):
-            queue_counts(session=session, scope_code="532329000000")
+            access_region(session, actor=SYSTEM, code="532329000000")
         with pytest.raises(UserError, match="Q999"):
-            open_issues(session=session, rule="Q999")
+            open_issues(session=session, scope=Scope.of(SYSTEM), rule="Q999")
         with pytest.raises(UserError, match="hamlet"):
-            queue_counts(session=session, level="hamlet")
+            queue_counts(session=session, scope=Scope.of(SYSTEM), level="hamlet")
 
 
 def test_checks_refuse_an_unknown_region(store: Engine) -> None:

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from bottomline.db import session_scope
 from bottomline.errors import UnknownRegionError
+from bottomline.regions import NATIONAL_CODE
 from bottomline.registry.actions import load_snapshot_tables
-from bottomline.registry.divisions import NATIONAL_CODE
 from bottomline.registry.models import HouseholdIncome
 from bottomline.registry.queries import count_households, get_household, household_size
 from tests.registry.snapshots import (

@@ -1,4 +1,4 @@
-"""Users: who may add whom, where; the acting user's region scope by division-code prefix."""
+"""Users: who may add whom, where."""
 
 from __future__ import annotations
 
@@ -8,34 +8,11 @@ from sqlalchemy import Engine
 from bottomline.db import write_scope
 from bottomline.errors import PermissionDenied, UserError
 from bottomline.users.actions import add_user
-from bottomline.users.actor import SYSTEM, Actor, region_level, scope_prefix, within
+from bottomline.users.actor import SYSTEM, Actor
 from bottomline.users.enums import Role
 from bottomline.users.queries import actor_named
 
 COUNTY = Actor("county.li", Role.county, "532328000000")
-
-
-@pytest.mark.parametrize(
-    ("code", "level", "prefix"),
-    [
-        ("000000000000", "nation", ""),
-        ("530000000000", "province", "53"),
-        ("532300000000", "city", "5323"),
-        ("532328000000", "county", "532328"),
-        ("532328101000", "township", "532328101"),
-        ("532328101201", "village", "532328101201"),
-    ],
-)
-def test_levels_and_prefixes(code: str, level: str, prefix: str) -> None:
-    assert region_level(code) == level
-    assert scope_prefix(code) == prefix
-
-
-def test_scope_contains_only_its_own_subtree() -> None:
-    assert within("532328101201", "532328000000")
-    assert not within("532329101201", "532328000000")
-    assert within("532328101201", "000000000000")
-    assert not within("532328102201", "532328101000")
 
 
 def test_users_are_added_at_the_level_of_their_role(engine: Engine) -> None:

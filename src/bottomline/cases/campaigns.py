@@ -18,18 +18,20 @@ from sqlalchemy import case as when
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bottomline import audit
+from bottomline import audit, regions
 from bottomline.cases.elimination import evaluate_case
 from bottomline.cases.enums import Channel, LeadStatus, Stage, TaskResult, TaskStatus
 from bottomline.cases.leads import NewLead, lead_day, record_lead
 from bottomline.cases.models import Campaign, CampaignTask, Case
 from bottomline.cases.text import check_free_text
-from bottomline.errors import PermissionDenied, UserError
+from bottomline.errors import NotFound, PermissionDenied, UserError
 from bottomline.labels import LabelledEnum
 from bottomline.policy.resolve import PolicyIndex
+from bottomline.registry.models import Household
 from bottomline.screening.models import Lead
-from bottomline.users.actor import Actor, scope_prefix
+from bottomline.users.actor import Actor
 from bottomline.users.enums import Role
+from bottomline.users.scope import Scope
 from bottomline.workdays import today_in_china
 
 ORGANISERS = frozenset({Role.county, Role.city, Role.province})
@@ -64,9 +66,8 @@ class Progress:
 def create_campaign(
     session: Session,
     *,
-    actor: Actor,
+    scope: Scope,
     name: str,
-    scope_code: str,
     population: Population,
     since: dt.date | None,
     policies: PolicyIndex,
@@ -74,13 +75,14 @@ def create_campaign(
 ) -> Campaign:
     """Create the campaign and its tasks; each task carries what the re-screen found."""
     day = on or today_in_china()
-    _check_organiser(actor, scope_code)
+    actor, scope_code = scope.actor, scope.region_code
+    _check_organiser(actor)
     if population is Population.eliminated and since is None:
         raise UserError(
             "须说明自何日起：--since 2025-11-01（当日或之后消除风险的户） / "
             "say since when: --since 2025-11-01 (eliminated on or after that day)"
         )
-    cases = _population(session, scope_code, population, since)
+    cases = _population(session, scope, population, since)
     campaign = Campaign(
         name=name,
         scope_code=scope_code,
@@ -109,23 +111,21 @@ def create_campaign(
     return campaign
 
 
-def _check_organiser(actor: Actor, scope_code: str) -> None:
-    if actor.role not in ORGANISERS or not actor.covers(scope_code):
+def _check_organiser(actor: Actor) -> None:
+    if actor.role not in ORGANISERS:
         raise PermissionDenied(
-            f"{actor} 不能在 {scope_code} 组织回头看 / "
-            f"{actor} cannot organise a look-back in {scope_code}",
+            f"{actor} 不能组织回头看 / {actor} cannot organise a look-back",
             hint="回头看由县、市、省级用户在本辖区组织 / "
             "county, city or province users organise look-backs in their region",
         )
 
 
 def _population(
-    session: Session, scope_code: str, population: Population, since: dt.date | None
+    session: Session, scope: Scope, population: Population, since: dt.date | None
 ) -> list[Case]:
     stages = ELIMINATED if population is Population.eliminated else MONITORED
     query = select(Case).where(
-        Case.stage.in_([s.value for s in stages]),
-        Case.village_code.startswith(scope_prefix(scope_code)),
+        Case.stage.in_([s.value for s in stages]), scope.villages(Case.village_code)
     )
     if population is Population.eliminated:
         query = query.where(Case.eliminated_on >= since)
@@ -188,13 +188,15 @@ def complete_task(
 ) -> CampaignTask:
     """Record a task's verification; "risk found" raises a look-back lead for the household."""
     day = on or today_in_china()
-    task = session.get(CampaignTask, task_id)
-    if task is None:
-        raise UserError(f"没有回头看任务 {task_id} / no look-back task {task_id}")
-    if not actor.covers(task.village_code) or actor.role not in (Role.village, Role.township):
+    if actor.role not in (Role.village, Role.township):  # the role first: it reveals nothing
         raise PermissionDenied(
-            f"{actor} 不能完成任务 {task_id}（{task.village_code}） / "
-            f"{actor} cannot complete task {task_id} ({task.village_code})"
+            f"{actor} 不能完成回头看任务 / {actor} cannot complete look-back tasks",
+            hint="任务由村、乡镇用户完成 / village and township users complete tasks",
+        )
+    task = session.get(CampaignTask, task_id)
+    if task is None or not actor.covers(task.village_code):
+        raise NotFound(
+            f"你的辖区内没有回头看任务 {task_id} / no look-back task {task_id} in your region"
         )
     if task.status == TaskStatus.done.value:
         raise UserError(
@@ -226,9 +228,26 @@ def complete_task(
     return task
 
 
-def progress(session: Session, campaign_id: int, *, digits: int = 9) -> list[Progress]:
-    """Task counts per region: ``digits`` 9 groups by township, 12 by village, 6 by county."""
-    region = func.substr(CampaignTask.village_code, 1, digits)
+def tasks_in(session: Session, scope: Scope, campaign_id: int) -> list[tuple[CampaignTask, str]]:
+    """The campaign's tasks in the scope, flagged first, each with its household's 户编号."""
+    return [
+        (task, number)
+        for task, number in session.execute(
+            select(CampaignTask, Household.household_no)
+            .join(Household, Household.id == CampaignTask.household_id)
+            .where(
+                CampaignTask.campaign_id == campaign_id, scope.villages(CampaignTask.village_code)
+            )
+            .order_by(CampaignTask.flagged.desc(), CampaignTask.village_code, CampaignTask.id)
+        )
+    ]
+
+
+def progress(
+    session: Session, scope: Scope, campaign_id: int, *, level: str = "township"
+) -> list[Progress]:
+    """The campaign's task counts in the scope, per region of ``level``."""
+    region = func.substr(CampaignTask.village_code, 1, regions.LEVEL_DIGITS[level])
     rows = session.execute(
         select(
             region,
@@ -237,11 +256,11 @@ def progress(session: Session, campaign_id: int, *, digits: int = 9) -> list[Pro
             func.sum(when((CampaignTask.flagged, 1), else_=0)),
             func.sum(when((CampaignTask.result == TaskResult.risk_found.value, 1), else_=0)),
         )
-        .where(CampaignTask.campaign_id == campaign_id)
+        .where(CampaignTask.campaign_id == campaign_id, scope.villages(CampaignTask.village_code))
         .group_by(region)
         .order_by(region)
     )
     return [
-        Progress(str(code).ljust(12, "0"), int(n), int(done or 0), int(flag or 0), int(risk or 0))
+        Progress(regions.padded(str(code)), int(n), int(done or 0), int(flag or 0), int(risk or 0))
         for code, n, done, flag, risk in rows
     ]

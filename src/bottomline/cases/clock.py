@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from bottomline.cases.enums import Stage
 from bottomline.cases.models import Case
-from bottomline.users.actor import scope_prefix
+from bottomline.users.scope import Scope
 from bottomline.workdays import days_between
 
 DUE_SOON_DAYS = 3  # a working rule of this tool, not policy: when to warn the township
@@ -59,23 +59,23 @@ def clock_of(case: Case, today: dt.date) -> Clock:
     )
 
 
-def running_clocks(session: Session, scope_code: str, today: dt.date) -> list[Clock]:
-    """Clocks of every case in ``scope_code`` still being identified, soonest deadline first."""
+def running_clocks(session: Session, scope: Scope, today: dt.date) -> list[Clock]:
+    """Clocks of every case in the scope still being identified, soonest deadline first."""
     identifying = [s.value for s in Stage if s.identification]
     cases = session.scalars(
         select(Case)
         .where(
             Case.stage.in_(identifying),
-            Case.village_code.startswith(scope_prefix(scope_code)),
+            scope.villages(Case.village_code),
         )
         .order_by(Case.deadline_on, Case.id)
     )
     return [clock_of(case, today) for case in cases]
 
 
-def escalations(session: Session, scope_code: str, today: dt.date) -> list[Clock]:
+def escalations(session: Session, scope: Scope, today: dt.date) -> list[Clock]:
     """Cases the township (due soon) or the county (overdue) must act on."""
-    return [c for c in running_clocks(session, scope_code, today) if c.escalate_to]
+    return [c for c in running_clocks(session, scope, today) if c.escalate_to]
 
 
 def decided_in_time(case: Case) -> bool | None:

@@ -18,10 +18,12 @@ from sqlalchemy.orm import Session
 
 from bottomline.cases.enums import Stage
 from bottomline.cases.models import Case
+from bottomline.cases.queries import access_case
 from bottomline.cases.workflow import transition
-from bottomline.errors import UserError
+from bottomline.errors import NotFound, UserError
 from bottomline.policy.resolve import PolicyIndex
-from bottomline.users.actor import Actor, scope_prefix
+from bottomline.users.actor import Actor
+from bottomline.users.scope import Scope
 
 DECISIONS = (Stage.monitored, Stage.rejected, Stage.withdrawn)
 """The stages a bulk decision moves cases to: approve (纳入监测), reject, withdraw."""
@@ -60,15 +62,12 @@ def decide_cases(
     ]
 
 
-def cases_at(session: Session, *, actor: Actor, scope_code: str, stage: Stage) -> list[int]:
-    """Ids of the cases at ``stage`` in ``scope_code`` that the actor's region covers."""
-    prefix = scope_prefix(scope_code)
-    if not actor.covers(scope_code):
-        return []
+def cases_at(session: Session, *, scope: Scope, stage: Stage) -> list[int]:
+    """Ids of the cases at ``stage`` in the scope."""
     return list(
         session.scalars(
             select(Case.id)
-            .where(Case.stage == stage.value, Case.village_code.startswith(prefix))
+            .where(Case.stage == stage.value, scope.villages(Case.village_code))
             .order_by(Case.id)
         )
     )
@@ -84,9 +83,10 @@ def _decide(
     on: dt.date | None,
     policies: PolicyIndex | None,
 ) -> Decided:
-    case = session.get(Case, case_id)
-    if case is None or not actor.covers(case.village_code):
-        return Decided(case_id, False, None, f"没有案件 / no case {case_id}")
+    try:
+        case = access_case(session, case_id, actor)
+    except NotFound as err:
+        return Decided(case_id, False, None, err.message)
     source = case.stage
     given = _approval_evidence(case, evidence) if to is Stage.monitored else evidence
     try:

@@ -29,11 +29,12 @@ from bottomline.cases.text import check_free_text
 from bottomline.db import chunks
 from bottomline.errors import PermissionDenied, UserError
 from bottomline.policy.resolve import PolicyIndex
+from bottomline.regions import prefix
 from bottomline.registry.access import access_household
 from bottomline.registry.models import Household
 from bottomline.screening.enums import CLUE_CHANNELS, MAX_RISK_TYPES, Category, RiskType
 from bottomline.screening.models import Lead
-from bottomline.users.actor import Actor, scope_prefix
+from bottomline.users.actor import Actor
 from bottomline.users.enums import Role
 from bottomline.workdays import day_in_china, today_in_china
 
@@ -212,10 +213,8 @@ def _pending(session: Session, scope_code: str | None) -> dict[int, list[LeadLik
         Lead.channel.not_in(sorted(CLUE_CHANNELS)),
         ~Lead.id.in_(select(CaseLead.lead_id)),
     )
-    if scope_code and scope_prefix(scope_code):
-        in_scope = select(Household.id).where(
-            Household.village_code.startswith(scope_prefix(scope_code))
-        )
+    if scope_code and prefix(scope_code):
+        in_scope = select(Household.id).where(Household.village_code.startswith(prefix(scope_code)))
         pending = pending.where(Lead.household_id.in_(in_scope))
     by_household: dict[int, list[LeadLike]] = defaultdict(list)
     for lead in session.execute(pending.order_by(Lead.household_id, Lead.id)):

@@ -32,6 +32,7 @@ from bottomline.cases.models import Case
 from bottomline.db import chunks, publish_on_commit, staged_path
 from bottomline.errors import PermissionDenied
 from bottomline.ingest.catalogue import period_end
+from bottomline.regions import prefix
 from bottomline.registry.columns import MONEY_COLUMNS
 from bottomline.registry.imports.fields import HOUSEHOLD_FIELDS, MEMBER_FIELDS
 from bottomline.registry.incomes.catalogue import GUARANTEE_FIELDS
@@ -50,7 +51,7 @@ from bottomline.registry.models import (
     Region,
 )
 from bottomline.registry.national_export import COLUMNS, PARTIAL_MARK, TITLE
-from bottomline.users.actor import Actor, scope_prefix
+from bottomline.users.actor import Actor
 from bottomline.users.enums import Role
 
 EXPORTERS = frozenset({Role.county, Role.city, Role.province, Role.system})
@@ -130,7 +131,7 @@ def _households(
     h = Household
     stmt = (
         select(h.id, *(getattr(h, name) for name in _HOUSEHOLD))
-        .where(h.village_code.startswith(scope_prefix(region)), h.removed_at.is_(None))
+        .where(h.village_code.startswith(prefix(region)), h.removed_at.is_(None))
         .order_by(h.id)
     )
     rows = [dict(zip(("household_id", *_HOUSEHOLD), r, strict=True)) for r in session.execute(stmt)]
@@ -149,7 +150,7 @@ def _decisions(session: Session, region: str) -> dict[int, dict[str, Any]]:
     """Per household, the monitoring its latest case approved by the county records."""
     latest = (
         select(Case.household_id, func.max(Case.id).label("case_id"))
-        .where(Case.identified_on.is_not(None), Case.village_code.startswith(scope_prefix(region)))
+        .where(Case.identified_on.is_not(None), Case.village_code.startswith(prefix(region)))
         .group_by(Case.household_id)
         .subquery()
     )
@@ -220,7 +221,7 @@ def _figures(session: Session, ids: list[int], year: int, sizes: Counter[int]) -
 
 
 def _region_names(session: Session, region: str) -> dict[str, str]:
-    stmt = select(Region.code, Region.name).where(Region.code.startswith(scope_prefix(region)))
+    stmt = select(Region.code, Region.name).where(Region.code.startswith(prefix(region)))
     return {code: name for code, name in session.execute(stmt)}
 
 

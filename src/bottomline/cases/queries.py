@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bottomline import regions
 from bottomline.assistance.checks import PlannedMeasure, PlanWarning, plan_warnings
 from bottomline.assistance.enums import MeasureStatus
 from bottomline.assistance.models import HelperAssignment, IncomeFollowUp, Measure
@@ -18,46 +19,42 @@ from bottomline.cases.clock import Clock, clock_of
 from bottomline.cases.enums import Stage
 from bottomline.cases.models import Case, CaseEvent, CaseLead, Notice, NoticeCase, Objection, Visit
 from bottomline.db import chunks
-from bottomline.errors import PermissionDenied, UserError
+from bottomline.errors import NotFound
+from bottomline.registry.access import access_household
 from bottomline.registry.enums import LabourCapacity
 from bottomline.registry.models import Household, Member
 from bottomline.screening.enums import RiskType
 from bottomline.screening.explain import explain_hit
 from bottomline.screening.models import Lead, LeadHit
-from bottomline.users.actor import Actor, scope_prefix
-
-LEVEL_DIGITS = {"county": 6, "township": 9, "village": 12}
+from bottomline.users.actor import Actor
+from bottomline.users.scope import Scope
 
 
 def access_case(session: Session, case_id: int, actor: Actor) -> Case:
-    """The case, if it exists and lies in the actor's region (the only way to read one)."""
+    """The case, if it exists and lies in the actor's region (the only way to read one); an
+    absent case and one outside the region answer alike."""
     case = session.get(Case, case_id)
-    if case is None:
-        raise UserError(
-            f"没有案件 {case_id} / no case {case_id}",
-            hint="查看案件 / list cases with `bottomline case list`",
-        )
-    if not actor.covers(case.village_code):
-        raise PermissionDenied(
-            f"案件 {case_id} 不在 {actor} 的辖区内 / case {case_id} is outside the region of {actor}"
+    if case is None or not actor.covers(case.village_code):
+        raise NotFound(
+            f"你的辖区内没有案件 {case_id} / no case {case_id} in your region",
+            hint="查看辖区内的案件列表 / list the cases of your region",
         )
     return case
 
 
 def pipeline(
-    session: Session, scope_code: str, *, level: str = "township"
+    session: Session, scope: Scope, *, level: str = "township"
 ) -> dict[str, dict[str, int]]:
     """Cases per region (at ``level``) and stage: {region code: {stage: count}}."""
-    digits = LEVEL_DIGITS[level]
-    region = func.substr(Case.village_code, 1, digits)
+    region = func.substr(Case.village_code, 1, regions.LEVEL_DIGITS[level])
     rows = session.execute(
         select(region, Case.stage, func.count())
-        .where(Case.village_code.startswith(scope_prefix(scope_code)))
+        .where(scope.villages(Case.village_code))
         .group_by(region, Case.stage)
     )
     table: dict[str, dict[str, int]] = defaultdict(dict)
     for code, stage, count in rows:
-        table[str(code).ljust(12, "0")][stage] = int(count)
+        table[regions.padded(str(code))][stage] = int(count)
     return dict(sorted(table.items()))
 
 
@@ -72,14 +69,14 @@ class QueuedCase:
         return sorted({lead.channel for lead in self.leads})
 
 
-def lead_queue(session: Session, scope_code: str) -> list[QueuedCase]:
+def lead_queue(session: Session, scope: Scope) -> list[QueuedCase]:
     """Cases waiting at ``lead`` in the region, oldest first, with every lead behind each."""
     cases = list(
         session.scalars(
             select(Case)
             .where(
                 Case.stage == Stage.lead.value,
-                Case.village_code.startswith(scope_prefix(scope_code)),
+                scope.villages(Case.village_code),
             )
             .order_by(Case.first_lead_on, Case.id)
         )
@@ -115,9 +112,9 @@ def _household_numbers(session: Session, ids: list[int]) -> dict[int, str]:
 
 
 def cases_in(
-    session: Session, scope_code: str, *, stage: Stage | None = None, limit: int = 200
+    session: Session, scope: Scope, *, stage: Stage | None = None, limit: int = 200
 ) -> list[Case]:
-    query = select(Case).where(Case.village_code.startswith(scope_prefix(scope_code)))
+    query = select(Case).where(scope.villages(Case.village_code))
     if stage is not None:
         query = query.where(Case.stage == stage.value)
     return list(session.scalars(query.order_by(Case.id).limit(limit)))
@@ -140,16 +137,12 @@ def cases_of(session: Session, household_id: int) -> list[Case]:
     return list(session.scalars(stmt))
 
 
-def household_id_for(session: Session, household_no: str) -> int:
-    found = session.scalar(select(Household.id).where(Household.household_no == household_no))
-    if found is None:
-        raise UserError(
-            f"登记库中没有户编号 {household_no!r} / "
-            f"no household with number {household_no!r} in the registry",
-            hint="给出登记库导入时的户编号 / "
-            "give the household number (户编号) as in the registry import",
-        )
-    return found
+def household_id_for(
+    session: Session, household_no: str, actor: Actor, *, removed: bool = False
+) -> int:
+    """The internal id of the household with 户编号 ``household_no`` in the actor's region
+    (``removed``: also one a registry import removed, ``registry.access``)."""
+    return access_household(session, actor=actor, number=household_no, removed=removed).id
 
 
 @dataclass(slots=True)

@@ -61,9 +61,11 @@ def measure_add(
     start_on, end_on = p.day(start, option="--start"), p.optional_day(end, option="--end")
     yuan = p.money(amount, option="--amount")
     with write_scope(open_store()) as session:
+        actor = actor_named(session, as_)
+        household_id = household_id_for(session, household, actor, removed=True)
         case = case_by_household_no(session, household)
         new = NewMeasure(
-            household_id=household_id_for(session, household),
+            household_id=household_id,
             measure_type=kind.code,
             start_on=start_on,
             end_on=end_on,
@@ -73,7 +75,7 @@ def measure_add(
             note=note,
             monitored=bool(case and case.active and case.identified_on is not None),
         )
-        measure = add_measure(session, new, actor=actor_named(session, as_))
+        measure = add_measure(session, new, actor=actor)
     console.print(
         f"措施 / measure {measure.id}: {kind.label} for household {household}, "
         f"{new_status.label}, from {start_on}"
@@ -141,15 +143,16 @@ def helper_add(
 
     start_on, end_on = p.day(start, option="--start"), p.optional_day(end, option="--end")
     with write_scope(open_store()) as session:
+        actor = actor_named(session, as_)
         helper = assign_helper(
             session,
-            household_id=household_id_for(session, household),
+            household_id=household_id_for(session, household, actor, removed=True),
             name=name,
             unit=unit,
             phone=phone,
             start_on=start_on,
             end_on=end_on,
-            actor=actor_named(session, as_),
+            actor=actor,
         )
     console.print(
         f"帮扶责任人 / helper {helper.id}: {p.shown(helper.name)} ({p.shown(helper.unit)}"
@@ -177,13 +180,14 @@ def income_add(
     on = p.day(date)
     income = p.amount(per_capita, option="--per-capita")
     with write_scope(open_store()) as session:
+        actor = actor_named(session, as_)
         followup = add_followup(
             session,
-            household_id=household_id_for(session, household),
+            household_id=household_id_for(session, household, actor, removed=True),
             followed_on=on,
             per_capita_income=income,
             note=note,
-            actor=actor_named(session, as_),
+            actor=actor,
         )
     console.print(
         f"收入跟踪 / follow-up {followup.id}: household {household}, {income:,} yuan per person "

@@ -14,9 +14,8 @@ from rich.table import Table
 
 from bottomline.cases.enums import TaskResult, TaskStatus
 from bottomline.cli import params as p
-from bottomline.cli.params import DEFAULT_POLICIES, AsOpt, DateOpt, PoliciesOpt, RegionOpt
+from bottomline.cli.params import DEFAULT_POLICIES, AsOpt, DateOpt, PoliciesOpt, RegionOpt, ScopeOpt
 from bottomline.cli.ui import console
-from bottomline.users.actor import scope_prefix
 from bottomline.users.enums import Role
 
 USER_ROLES = (Role.village, Role.township, Role.county, Role.city, Role.province, Role.auditor)
@@ -154,7 +153,6 @@ def lookback_create(
     """发起回头看 / Create a look-back campaign: one verification task per household."""
     from bottomline.cases.campaigns import Population, create_campaign
     from bottomline.db import open_store, write_scope
-    from bottomline.users.queries import actor_named
 
     chosen = p.choice(Population, population, option="--population")
     on, since_day = p.day(date), p.optional_day(since, option="--since")
@@ -162,9 +160,8 @@ def lookback_create(
     with write_scope(open_store()) as session:
         campaign = create_campaign(
             session,
-            actor=actor_named(session, as_),
+            scope=p.scope(session, as_, region),
             name=name,
-            scope_code=p.known_region(session, region),
             population=chosen,
             since=since_day,
             policies=index,
@@ -177,25 +174,15 @@ def lookback_create(
 
 
 @lookback_app.command("tasks")
-def lookback_tasks(campaign_id: CampaignArg, region: RegionOpt) -> None:
+def lookback_tasks(campaign_id: CampaignArg, as_: AsOpt, region: ScopeOpt = None) -> None:
     """核查任务 / A campaign's tasks in a region, flagged first."""
-    from sqlalchemy import select
-
-    from bottomline.cases.models import CampaignTask
+    from bottomline.cases.campaigns import tasks_in
     from bottomline.db import open_store, session_scope
-    from bottomline.registry.models import Household
 
     with session_scope(open_store()) as session:
-        scope = p.known_region(session, region)
-        rows = session.execute(
-            select(CampaignTask, Household.household_no)
-            .join(Household, Household.id == CampaignTask.household_id)
-            .where(
-                CampaignTask.campaign_id == campaign_id,
-                CampaignTask.village_code.startswith(scope_prefix(scope)),
-            )
-            .order_by(CampaignTask.flagged.desc(), CampaignTask.village_code, CampaignTask.id)
-        ).all()
+        scope = p.scope(session, as_, region)
+        rows = tasks_in(session, scope, campaign_id)
+        region = scope.region_code
     table = Table(title=f"回头看 / tasks of campaign {campaign_id} in {region} ({len(rows):,})")
     for column in ("任务 / task", "户编号 / household", "案件 / case", "状态 / status"):
         table.add_column(column, no_wrap=True)
@@ -216,14 +203,16 @@ def lookback_tasks(campaign_id: CampaignArg, region: RegionOpt) -> None:
 
 
 @lookback_app.command("progress")
-def lookback_progress(campaign_id: CampaignArg, level: p.LevelOpt = "township") -> None:
+def lookback_progress(
+    campaign_id: CampaignArg, as_: AsOpt, region: ScopeOpt = None, level: p.LevelOpt = "township"
+) -> None:
     """回头看进度 / Tasks done per region."""
     from bottomline.cases.campaigns import progress
-    from bottomline.cases.queries import LEVEL_DIGITS
     from bottomline.db import open_store, session_scope
 
     with session_scope(open_store()) as session:
-        rows = progress(session, campaign_id, digits=LEVEL_DIGITS[p.level(level)])
+        scope = p.scope(session, as_, region)
+        rows = progress(session, scope, campaign_id, level=p.level(level))
         names = p.region_names(session, {r.region_code for r in rows})
     table = Table(title=f"回头看进度 / progress of campaign {campaign_id} by {level}")
     table.add_column("区域 / region")

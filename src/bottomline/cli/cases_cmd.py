@@ -15,7 +15,7 @@ from rich.table import Table
 from bottomline.cases.enums import Channel, EliminationMethod, Stage
 from bottomline.cli import params as p
 from bottomline.cli.case_view import print_case_file, print_next
-from bottomline.cli.params import DEFAULT_POLICIES, AsOpt, DateOpt, PoliciesOpt, RegionOpt
+from bottomline.cli.params import DEFAULT_POLICIES, AsOpt, DateOpt, PoliciesOpt, ScopeOpt
 from bottomline.cli.ui import console
 from bottomline.errors import UserError
 from bottomline.screening.enums import Category, RiskType
@@ -76,15 +76,16 @@ def lead_add(
     suggested = p.choice(Category, category, option="--category") if category else None
     index = p.policies(policies)
     with write_scope(open_store()) as session:
+        actor = actor_named(session, as_)
         lead = NewLead(
-            household_id=household_id_for(session, household),
+            household_id=household_id_for(session, household, actor),
             channel=new_channel,
             reported_on=on,
             risk_types=risks,
             category=suggested,
             evidence={"note": note} if note else {},
         )
-        row, case = record_lead(session, lead, actor=actor_named(session, as_), policies=index)
+        row, case = record_lead(session, lead, actor=actor, policies=index)
     console.print(
         f"线索 / lead {row.id} → 案件 / case {case.id} ({Stage(case.stage).label}), "
         f"首次线索 / first lead {case.first_lead_on}, 期限 / deadline {case.deadline_on}"
@@ -94,10 +95,7 @@ def lead_add(
 @lead_app.command("intake")
 def lead_intake(
     as_: AsOpt,
-    region: Annotated[
-        str | None,
-        typer.Option("--region", help="区域 / 12-digit code (default: the acting user's region)."),
-    ] = None,
+    region: ScopeOpt = None,
     policies: PoliciesOpt = DEFAULT_POLICIES,
 ) -> None:
     """接收线索 / Take in leads stored without a case (not screening clues: `clue dispatch`)."""
@@ -109,7 +107,7 @@ def lead_intake(
     index = p.policies(policies)
     with write_scope(open_store()) as session:
         actor = actor_named(session, as_)
-        scope = p.known_region(session, region) if region else actor.region_code
+        scope = p.scope(session, actor, region).region_code
         intake = intake_leads(session, actor=actor, policies=index, scope_code=scope)
         waiting = len(clue_ids(session, actor=actor, filters=ClueFilter()))
     console.print(
@@ -125,7 +123,7 @@ def lead_intake(
 
 
 @lead_app.command("queue")
-def lead_queue_command(region: RegionOpt, date: DateOpt = None) -> None:
+def lead_queue_command(as_: AsOpt, region: ScopeOpt = None, date: DateOpt = None) -> None:
     """待核实线索 / Cases waiting at the lead stage, oldest first, with their leads."""
     from bottomline.cases.clock import clock_of
     from bottomline.cases.queries import lead_queue
@@ -133,9 +131,10 @@ def lead_queue_command(region: RegionOpt, date: DateOpt = None) -> None:
 
     today = p.day(date)
     with session_scope(open_store()) as session:
-        queued = lead_queue(session, p.known_region(session, region))
+        scope = p.scope(session, as_, region)
+        queued = lead_queue(session, scope)
         names = p.region_names(session, {q.case.village_code for q in queued})
-    table = Table(title=f"待核实线索 / lead queue of {region} ({len(queued):,} cases)")
+    table = Table(title=f"待核实线索 / lead queue of {scope.region_code} ({len(queued):,} cases)")
     table.add_column("案件\ncase", no_wrap=True)
     table.add_column("户编号\nhousehold", no_wrap=True)
     table.add_column("村\nvillage", overflow="fold", min_width=6)
@@ -192,8 +191,9 @@ def visit_add(
     risks = tuple(p.choices(RiskType, risk, option="--risk"))
     index = p.policies(policies)
     with write_scope(open_store()) as session:
+        actor = actor_named(session, as_)
         new = NewVisit(
-            household_id=household_id_for(session, household),
+            household_id=household_id_for(session, household, actor),
             visit_date=on,
             visitor_name=visitor,
             visitor_unit=unit,
@@ -203,7 +203,7 @@ def visit_add(
             risk_types=risks,
             notes=note,
         )
-        visit, case = record_visit(session, new, actor=actor_named(session, as_), policies=index)
+        visit, case = record_visit(session, new, actor=actor, policies=index)
     joined = f" → 案件 / case {case.id}" if case else ""
     console.print(
         f"走访 / visit {visit.id} recorded ({visit.visit_date}, authorization signed: "
@@ -216,7 +216,8 @@ def visit_add(
 
 @case_app.command("list")
 def case_list(
-    region: RegionOpt,
+    as_: AsOpt,
+    region: ScopeOpt = None,
     stage: Annotated[str | None, typer.Option(help="阶段 / only cases at this stage.")] = None,
 ) -> None:
     """案件列表 / Cases in a region (the first 200 by number)."""
@@ -225,9 +226,10 @@ def case_list(
 
     at = p.choice(Stage, stage, option="--stage") if stage else None
     with session_scope(open_store()) as session:
-        cases = cases_in(session, p.known_region(session, region), stage=at)
+        scope = p.scope(session, as_, region)
+        cases = cases_in(session, scope, stage=at)
         names = p.region_names(session, {c.village_code for c in cases})
-    table = Table(title=f"案件 / cases in {region}" + (f" at {at.label}" if at else ""))
+    table = Table(title=f"案件 / cases in {scope.region_code}" + (f" at {at.label}" if at else ""))
     for column in ("案件 / case", "村 / village", "阶段 / stage", "自 / since", "类型 / category"):
         table.add_column(column, no_wrap=True)
     table.add_column("风险类型 / risk types")
@@ -257,7 +259,7 @@ def case_find(
 
     with session_scope(open_store()) as session:
         actor = actor_named(session, as_)
-        household_id_for(session, household_no)
+        household_id_for(session, household_no, actor)
         found = case_by_household_no(session, household_no)
         case = access_case(session, found.id, actor) if found else None
     if case is None:

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
+from bottomline.cli import params as p
+from bottomline.cli.params import AsOpt, ScopeOpt
 from bottomline.cli.ui import console, done, progress_bar, step
 from bottomline.errors import InputFileError, UnknownRegionError
 from bottomline.registry.enums import RegionLevel
@@ -20,12 +22,6 @@ if TYPE_CHECKING:  # the quality package pulls in pyarrow and duckdb: import it 
     from bottomline.quality.actions import QualityRunResult
     from bottomline.quality.queries import QueueCount
 
-RegionOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--region", help="12-digit code of the region to check (default: the whole registry)."
-    ),
-]
 ExportOpt = Annotated[
     Path | None, typer.Option("--export", help="Write the region's open issues to this CSV file.")
 ]
@@ -45,7 +41,8 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
 
 
 def check(
-    region: RegionOpt = None,
+    as_: AsOpt,
+    region: ScopeOpt = None,
     export: ExportOpt = None,
     feeds: FeedsOpt = None,
     date: DateOpt = None,
@@ -58,8 +55,10 @@ def check(
     today = _check_date(date)
     feeds_dir = _feeds_dir(feeds)
     engine = open_store()
-    start = step(f"检查问题数据 / checking data quality of {region or 'the whole registry'}")
-    result = run_with_progress(engine, region, feeds_dir, today)
+    with session_scope(engine) as session:
+        scope = p.scope(session, as_, region)
+    start = step(f"检查问题数据 / checking data quality of {scope.region_code}")
+    result = run_with_progress(engine, scope.region_code, feeds_dir, today)
     done(
         start,
         f"{result.households:,} 户 {result.members:,} 人 → {result.open:,} 个未整改问题"
@@ -71,10 +70,10 @@ def check(
     with session_scope(engine) as session:
         from bottomline.quality.queries import breakdown_level, export_queue, queue_counts
 
-        level = breakdown_level(session=session, scope_code=region)
-        _print_regions(queue_counts(session=session, scope_code=region, level=level), level)
+        level = breakdown_level(scope)
+        _print_regions(queue_counts(session=session, scope=scope, level=level), level)
         if export is not None:
-            written = export_queue(session=session, path=export, scope_code=region)
+            written = export_queue(session=session, path=export, scope=scope)
             console.print(f"问题清单 / work queue: {written:,} open issues → {export}")
 
 

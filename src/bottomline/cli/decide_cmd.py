@@ -85,9 +85,7 @@ def case_decide(
                     "give case numbers, or --at STAGE with --region CODE",
                 )
             stage = p.choice(Stage, at, option="--at")
-            ids = cases_at(
-                session, actor=actor, scope_code=p.known_region(session, region), stage=stage
-            )
+            ids = cases_at(session, scope=p.scope(session, as_, region), stage=stage)
         decided = decide_cases(
             session, ids, target, actor=actor, reason=reason, evidence=given, on=on,
             policies=index,

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from bottomline.cases.notices.actions import Published
     from bottomline.policy import PolicyDocument
     from bottomline.policy.resolve import PolicyIndex
+    from bottomline.users.scope import Scope
 
 NOTICE_CASES = 3  # cases of the demo village walked to public notice
 
@@ -201,12 +202,19 @@ def _to_notice(
         )
 
 
+def _county_scope(county: str) -> Scope:
+    """What the demo's county official (``demo.county``, added by the demo) reads."""
+    from bottomline.users.scope import Scope
+
+    return Scope.of(Actor("demo.county", Role.county, county))
+
+
 def _print_pipeline(engine: Engine, county: str) -> None:
     from bottomline.cases.queries import pipeline
     from bottomline.db import session_scope
 
     with session_scope(engine) as session:
-        counts = pipeline(session, county, level="county")
+        counts = pipeline(session, _county_scope(county), level="county")
     table = Table(title="办理进度 / cases by stage")
     table.add_column("阶段 / stage")
     table.add_column("案件 / cases", justify="right")
@@ -226,9 +234,10 @@ def _print_clock(engine: Engine, county: str) -> None:
     from bottomline.workdays import today_in_china
 
     today = today_in_china()
+    scope = _county_scope(county)
     with session_scope(engine) as session:
-        running = running_clocks(session, county, today)
-        urgent = escalations(session, county, today)
+        running = running_clocks(session, scope, today)
+        urgent = escalations(session, scope, today)
     if not running:
         return
     latest = max(c.deadline_on for c in running)

@@ -47,7 +47,7 @@ def national_command(
     period = parse_period(period)
     with write_scope(open_store()) as session:
         actor = actor_named(session, as_)
-        code = p.known_region(session, region) if region else None
+        code = p.scope(session, actor, region).region_code if region else None
         result = export_national(session, actor=actor, period=period, out=out, region_code=code)
     console.print(
         f"{result.households:,} 户 households, {result.members:,} 人 members "

@@ -48,7 +48,7 @@ def screen_store(
     documents = load_directory(policies)
     data_dir = get_settings().data_dir
     with session_scope(engine) as session:
-        scope = p.known_region(session, region) if region else actor.region_code
+        scope = p.scope(session, actor, region).region_code
     start = step(f"筛查 / screening the store for {cycle} under {len(documents)} policy documents")
     outcome = run_cycle(
         engine=engine,

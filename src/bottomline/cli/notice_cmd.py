@@ -10,9 +10,8 @@ from rich.table import Table
 
 from bottomline.cases.enums import NoticeKind
 from bottomline.cli import params as p
-from bottomline.cli.params import AsOpt, DateOpt, RegionOpt
+from bottomline.cli.params import AsOpt, DateOpt, ScopeOpt
 from bottomline.cli.ui import console
-from bottomline.users.actor import scope_prefix
 
 notice_app = typer.Typer(help="公示 / village public notices.", no_args_is_help=True)
 objection_app = typer.Typer(help="异议 / objections raised during a notice.", no_args_is_help=True)
@@ -74,26 +73,18 @@ def notice_publish(
 
 
 @notice_app.command("list")
-def notice_list(region: RegionOpt) -> None:
+def notice_list(as_: AsOpt, region: ScopeOpt = None) -> None:
     """公示列表 / Notices of the villages in a region, newest first, on notice or over."""
-    from sqlalchemy import func, select
-
-    from bottomline.cases.models import Notice, NoticeCase
+    from bottomline.cases.notices.queries import notices_in
     from bottomline.db import open_store, session_scope
     from bottomline.workdays import today_in_china
 
     today = today_in_china()
     with session_scope(open_store()) as session:
-        scope = p.known_region(session, region)
-        rows = session.execute(
-            select(Notice, func.count(NoticeCase.case_id))
-            .join(NoticeCase, NoticeCase.notice_id == Notice.id, isouter=True)
-            .where(Notice.village_code.startswith(scope_prefix(scope)))
-            .group_by(Notice.id)
-            .order_by(Notice.starts_on.desc(), Notice.id.desc())
-        ).all()
+        scope = p.scope(session, as_, region)
+        rows = notices_in(session, scope)
         names = p.region_names(session, {n.village_code for n, _ in rows})
-    table = Table(title=f"公示 / notices in {region} ({len(rows):,})")
+    table = Table(title=f"公示 / notices in {scope.region_code} ({len(rows):,})")
     for column in (
         "公示 / notice",
         "村 / village",

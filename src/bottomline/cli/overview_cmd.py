@@ -8,7 +8,7 @@ from rich.table import Table
 from bottomline.cases.enums import Stage
 from bottomline.cli import params as p
 from bottomline.cli.case_view import days_left
-from bottomline.cli.params import DateOpt, RegionOpt
+from bottomline.cli.params import AsOpt, DateOpt, ScopeOpt
 from bottomline.cli.ui import console
 
 
@@ -18,16 +18,19 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
     app.command("pipeline")(pipeline_command)
 
 
-def overdue(region: RegionOpt, date: DateOpt = None) -> None:
+def overdue(as_: AsOpt, region: ScopeOpt = None, date: DateOpt = None) -> None:
     """超期预警 / Cases due soon (township acts) or overdue (county acts), soonest first."""
     from bottomline.cases.clock import escalations
     from bottomline.db import open_store, session_scope
 
     today = p.day(date)
     with session_scope(open_store()) as session:
-        clocks = escalations(session, p.known_region(session, region), today)
+        scope = p.scope(session, as_, region)
+        clocks = escalations(session, scope, today)
         names = p.region_names(session, {c.village_code for c in clocks})
-    table = Table(title=f"超期预警 / escalations in {region} on {today} ({len(clocks):,} cases)")
+    table = Table(
+        title=f"超期预警 / escalations in {scope.region_code} on {today} ({len(clocks):,} cases)"
+    )
     for column in ("案件 / case", "村 / village", "阶段 / stage", "首次线索 / first lead"):
         table.add_column(column, no_wrap=True)
     table.add_column("期限 / deadline", no_wrap=True)
@@ -48,7 +51,8 @@ def overdue(region: RegionOpt, date: DateOpt = None) -> None:
 
 
 def pipeline_command(
-    region: RegionOpt,
+    as_: AsOpt,
+    region: ScopeOpt = None,
     level: p.LevelOpt = "township",
 ) -> None:
     """进度 / Cases per region and stage, with totals."""
@@ -56,10 +60,11 @@ def pipeline_command(
     from bottomline.db import open_store, session_scope
 
     with session_scope(open_store()) as session:
-        counts = pipeline(session, p.known_region(session, region), level=p.level(level))
+        scope = p.scope(session, as_, region)
+        counts = pipeline(session, scope, level=p.level(level))
         names = p.region_names(session, set(counts))
     stages = [s for s in Stage if any(s.value in row for row in counts.values())]
-    table = Table(title=f"案件进度 / cases by {level} and stage in {region}")
+    table = Table(title=f"案件进度 / cases by {level} and stage in {scope.region_code}")
     table.add_column("区域 / region")
     for s in stages:
         table.add_column(f"{s.zh}\n{s.value}", justify="right")

@@ -25,6 +25,8 @@ if TYPE_CHECKING:  # the store, policies and the calendar are imported when a co
     from sqlalchemy.orm import Session
 
     from bottomline.policy.resolve import PolicyIndex
+    from bottomline.users.actor import Actor
+    from bottomline.users.scope import Scope
 
 E = TypeVar("E", bound=LabelledEnum)
 
@@ -39,6 +41,13 @@ DateOpt = Annotated[
 ]
 RegionOpt = Annotated[
     str, typer.Option("--region", help="区域 / 12-digit region code, e.g. 532328000000.")
+]
+ScopeOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--region",
+        help="区域 / 12-digit code of a region inside yours (default: the acting user's region).",
+    ),
 ]
 PoliciesOpt = Annotated[Path, typer.Option("--policies", help="Directory of policy TOML files.")]
 LevelOpt = Annotated[
@@ -103,6 +112,16 @@ def known_region(session: Session, value: str) -> str:
 
     village_code_range(session=session, region_code=region_code(value))
     return value
+
+
+def scope(session: Session, as_: str | Actor, region: str | None) -> Scope:
+    """The acting user's region (``--as``, a name or the actor), or the region ``--region``
+    names inside it (a code outside it answers like one the registry does not hold)."""
+    from bottomline.registry.access import access_region
+    from bottomline.users.queries import actor_named
+
+    actor = actor_named(session, as_) if isinstance(as_, str) else as_
+    return access_region(session, actor=actor, code=None if region is None else region_code(region))
 
 
 def level(value: str) -> str:

@@ -19,20 +19,18 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from bottomline import regions
 from bottomline.errors import PolicyError, UnknownRegionError
 from bottomline.policy.document import DocumentRef, PolicyDocument, unique_documents
 from bottomline.policy.effective import EffectivePolicy, policy_ref, require_complete
 from bottomline.policy.schema import (
     FIELDS,
-    NATIONAL_REGION,
     REGION_CODE_DIGITS,
     YEAR_MAX,
     YEAR_MIN,
     Value,
 )
 
-# Digits that identify each level below the nation: province, city, county, township, village.
-_LEVEL_DIGITS = (2, 4, 6, 9, 12)
 _ORDER = {spec.path: i for i, spec in enumerate(FIELDS)}
 
 
@@ -65,12 +63,7 @@ def index_documents(documents: Iterable[PolicyDocument]) -> PolicyIndex:
 def region_chain(region_code: str) -> tuple[str, ...]:
     """Distinct codes from the nation down to ``region_code`` itself."""
     check_region_code(region_code)
-    chain = [NATIONAL_REGION]
-    for digits in _LEVEL_DIGITS:
-        code = region_code[:digits].ljust(REGION_CODE_DIGITS, "0")
-        if code != chain[-1]:
-            chain.append(code)
-    return tuple(chain)
+    return tuple(regions.ancestors(region_code))
 
 
 def resolve(

@@ -49,7 +49,7 @@ from bottomline.ingest.models import IngestBatch
 from bottomline.ingest.store import staged_files
 from bottomline.quality.models import QualityIssue, QualityRun
 from bottomline.quality.rules import DEATHS, RULES, CheckContext, QualityRule, Subject
-from bottomline.registry.divisions import NATIONAL_CODE
+from bottomline.regions import NATIONAL_CODE
 from bottomline.registry.models import Household, Member
 from bottomline.registry.queries import village_code_range
 from bottomline.workdays import today_in_china

@@ -1,8 +1,8 @@
 """Reads of the "problem data" work queue: counts by rule and region, open issues, the export.
 
-Unscoped reads (like ``registry.queries``): a region code narrows them to its subtree; the
-actor's own scope is applied by the access layer of the delivery that calls them. ID numbers
-leave only masked (``ids.mask_id``).
+Every read takes the :class:`~bottomline.users.scope.Scope` of the acting user (the region
+it answers for, made by ``registry.access.access_region``). ID numbers leave only masked
+(``ids.mask_id``).
 """
 
 from __future__ import annotations
@@ -16,19 +16,20 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased
 
+from bottomline import regions
 from bottomline.errors import UserError
 from bottomline.ids import mask_id
 from bottomline.quality.models import QualityIssue, QualityRun
 from bottomline.quality.rules import RULES_BY_CODE
-from bottomline.registry.divisions import NATIONAL_CODE
 from bottomline.registry.models import Household, Member, Region
-from bottomline.registry.queries import PREFIX_DIGITS, village_code_range
 from bottomline.spreadsheet import ReportWriter
+from bottomline.users.scope import Scope
 from bottomline.workdays import day_in_china
 
 OPEN = "open"
 # The level a region's queue is broken down by: the level below it.
 CHILD_LEVEL = {
+    "nation": "county",
     "province": "city",
     "city": "county",
     "county": "township",
@@ -74,42 +75,29 @@ class OpenIssue:
     first_seen: dt.datetime
 
 
-def breakdown_level(*, session: Session, scope_code: str | None) -> str:
-    """The level the queue of a scope is broken down by (counties for the whole registry)."""
-    if scope_code is None or scope_code == NATIONAL_CODE:
-        return "county"
-    village_code_range(session=session, region_code=scope_code)  # UnknownRegionError if unknown
-    return CHILD_LEVEL[session.get_one(Region, scope_code).level]
+def breakdown_level(scope: Scope) -> str:
+    """The level the queue of a scope is broken down by (counties for the nation)."""
+    return CHILD_LEVEL[scope.level]
 
 
-def queue_counts(
-    *, session: Session, scope_code: str | None = None, level: str | None = None
-) -> list[QueueCount]:
+def queue_counts(*, session: Session, scope: Scope, level: str | None = None) -> list[QueueCount]:
     """Open issues by region (at ``level``, default the level below the scope) and rule."""
-    level = level or breakdown_level(session=session, scope_code=scope_code)
-    if level not in PREFIX_DIGITS:
+    level = level or breakdown_level(scope)
+    if level not in regions.LEVEL_DIGITS:
         raise UserError(
             f"未知的区域层级 / unknown region level {level!r}",
-            hint=f"可选 / use one of {list(PREFIX_DIGITS)}",
+            hint=f"可选 / use one of {list(regions.LEVEL_DIGITS)}",
         )
-    prefix = func.substr(QualityIssue.village_code, 1, PREFIX_DIGITS[level]).label("prefix")
+    prefix = func.substr(QualityIssue.village_code, 1, regions.LEVEL_DIGITS[level]).label("prefix")
     stmt = (
         select(prefix, QualityIssue.rule_code, func.count())
-        .where(*_open_in(session, scope_code))
+        .where(QualityIssue.status == OPEN, scope.villages(QualityIssue.village_code))
         .group_by(prefix, QualityIssue.rule_code)
         .order_by(prefix, QualityIssue.rule_code)
     )
-    rows = [(p.ljust(12, "0"), rule, n) for p, rule, n in session.execute(stmt)]
+    rows = [(regions.padded(p), rule, n) for p, rule, n in session.execute(stmt)]
     names = _region_names(session, {code for code, _, _ in rows})
     return [QueueCount(code, names.get(code, ""), rule, n) for code, rule, n in rows]
-
-
-def _open_in(session: Session, scope_code: str | None) -> list[Any]:
-    where: list[Any] = [QualityIssue.status == OPEN]
-    if scope_code is not None and scope_code != NATIONAL_CODE:
-        low, high = village_code_range(session=session, region_code=scope_code)
-        where.append(QualityIssue.village_code.between(low, high))
-    return where
 
 
 def _region_names(session: Session, codes: set[str]) -> dict[str, str]:
@@ -120,7 +108,7 @@ def _region_names(session: Session, codes: set[str]) -> dict[str, str]:
 
 
 def open_issues(
-    *, session: Session, scope_code: str | None = None, rule: str | None = None, limit: int = 100
+    *, session: Session, scope: Scope, rule: str | None = None, limit: int = 100
 ) -> list[OpenIssue]:
     """Open issues of a scope (and rule), by village and household number."""
     if rule is not None and rule not in RULES_BY_CODE:
@@ -128,13 +116,13 @@ def open_issues(
             f"未知的数据质量规则 / unknown quality rule {rule!r}",
             hint=f"可选 / use one of {list(RULES_BY_CODE)}",
         )
-    stmt = _issues(session, scope_code)
+    stmt = _issues(scope)
     if rule is not None:
         stmt = stmt.where(QualityIssue.rule_code == rule)
     return [_open_issue(row) for row in session.execute(stmt.limit(limit))]
 
 
-def _issues(session: Session, scope_code: str | None) -> Select[Any]:
+def _issues(scope: Scope) -> Select[Any]:
     """Open issues with their household, member, village and first run, in queue order."""
     village = aliased(Region)
     return (
@@ -154,7 +142,7 @@ def _issues(session: Session, scope_code: str | None) -> Select[Any]:
         .outerjoin(Member, Member.id == QualityIssue.member_id)
         .outerjoin(village, village.code == QualityIssue.village_code)
         .join(QualityRun, QualityRun.id == QualityIssue.first_run_id)
-        .where(*_open_in(session, scope_code))
+        .where(QualityIssue.status == OPEN, scope.villages(QualityIssue.village_code))
         .order_by(
             QualityIssue.village_code,
             Household.household_no,
@@ -179,16 +167,16 @@ def _open_issue(row: Any) -> OpenIssue:
     )
 
 
-def export_queue(*, session: Session, path: Path, scope_code: str | None = None) -> int:
+def export_queue(*, session: Session, path: Path, scope: Scope) -> int:
     """Write the open issues of a scope as a CSV work queue; the number of issues written."""
     with ReportWriter(path, EXPORT_HEADER) as writer:
-        for issue in _all_open(session, scope_code):
+        for issue in _all_open(session, scope):
             writer.write(export_row(issue))
         return writer.rows
 
 
-def _all_open(session: Session, scope_code: str | None) -> Iterator[OpenIssue]:
-    stmt = _issues(session, scope_code).execution_options(yield_per=EXPORT_CHUNK_ROWS)
+def _all_open(session: Session, scope: Scope) -> Iterator[OpenIssue]:
+    stmt = _issues(scope).execution_options(yield_per=EXPORT_CHUNK_ROWS)
     for row in session.execute(stmt):
         yield _open_issue(row)
 

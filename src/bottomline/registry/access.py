@@ -10,6 +10,10 @@ The rule, decided once for every caller (docs/households.md, "Who may do what"):
   (assistance carries on), not reporting leads, visits or edits;
 * the caller checks the actor's *role* before (a ``PermissionDenied``: a role reveals nothing
   about a household).
+
+A region is reached the same way (:func:`access_region`): a code the registry does not hold and
+a code outside the actor's region give the same ``UnknownRegionError``, and what comes back is
+the :class:`~bottomline.users.scope.Scope` every region-wide read takes.
 """
 
 from __future__ import annotations
@@ -17,9 +21,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bottomline.errors import NotFound
-from bottomline.registry.models import Household
+from bottomline.errors import NotFound, UnknownRegionError
+from bottomline.registry.models import Household, Region
 from bottomline.users.actor import Actor
+from bottomline.users.scope import Scope
 
 HINT = "give the household number (户编号) as the registry import shows it"
 
@@ -37,6 +42,21 @@ def access_household(
     ):
         raise NotFound(f"没有户 {number} / no household {number!r} in your region", hint=HINT)
     return household
+
+
+def access_region(session: Session, *, actor: Actor, code: str | None = None) -> Scope:
+    """The actor's scope, narrowed to ``code`` when given: a region of the registry inside the
+    actor's own (the actor's own region always answers, even before its households are loaded)."""
+    scope = Scope.of(actor)
+    if code is None or code == actor.region_code:
+        return scope
+    if not actor.covers(code) or session.get(Region, code) is None:
+        raise UnknownRegionError(
+            f"你的辖区内没有区域 {code!r} / there is no region {code!r} in your region",
+            hint="给出辖区内已导入农户的市、县、乡镇或村的12位代码 / use the 12-digit code of a "
+            "city, county, township or village of your region whose households were loaded",
+        )
+    return scope.narrowed(code)
 
 
 def _find(session: Session, number: str | int) -> Household | None:

@@ -15,8 +15,6 @@ from pathlib import Path
 
 from bottomline.errors import UnknownRegionError
 
-NATIONAL_CODE = "000000000000"  # the root above the provinces: 全国 / the nation
-
 
 @dataclass(frozen=True, slots=True)
 class Division:

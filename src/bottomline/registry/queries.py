@@ -6,13 +6,11 @@ import pyarrow as pa
 from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
+from bottomline import regions
 from bottomline.db import driver_rows, record_batch
 from bottomline.errors import UnknownRegionError
-from bottomline.registry.divisions import NATIONAL_CODE
+from bottomline.regions import NATIONAL_CODE
 from bottomline.registry.models import Household, Member, Region
-
-# How many leading digits of a 12-digit code a region of each level fixes.
-PREFIX_DIGITS = {"province": 2, "city": 4, "county": 6, "township": 9, "village": 12}
 
 
 def get_household(*, session: Session, household_id: int) -> Household | None:
@@ -49,9 +47,7 @@ def village_code_range(*, session: Session, region_code: str) -> tuple[str, str]
             "use the 12-digit code of a province, city, county, township or village "
             "whose households were loaded",
         )
-    digits = PREFIX_DIGITS[region.level]
-    prefix = region_code[:digits]
-    return prefix + "0" * (12 - digits), prefix + "9" * (12 - digits)
+    return regions.code_range(region_code)
 
 
 def member_index(*, connection: Connection) -> pa.Table:

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from bottomline import audit
 from bottomline.errors import PermissionDenied, UserError
-from bottomline.users.actor import SYSTEM, Actor, region_level
+from bottomline.regions import level_of
+from bottomline.users.actor import SYSTEM, Actor
 from bottomline.users.enums import Role
 from bottomline.users.models import User
 
@@ -84,7 +85,7 @@ def _check_region(role: Role, region_code: str) -> None:
             hint="给出用户工作的区域，例如村 532328101201 / "
             "give the region the user works in, e.g. 532328101201 for a village",
         )
-    level = region_level(region_code)
+    level = level_of(region_code)
     if role.level is not None and level != role.level:
         want = _LEVEL_ZH[role.level]
         raise UserError(

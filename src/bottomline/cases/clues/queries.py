@@ -18,11 +18,12 @@ from bottomline.cases.queries import lead_reasons
 from bottomline.db import chunks
 from bottomline.errors import UserError
 from bottomline.ids import mask_name
+from bottomline.regions import level_of, prefix
 from bottomline.registry.enums import Relationship
 from bottomline.registry.models import Household, Member, Region
 from bottomline.screening.enums import CLUE_CHANNELS, Category, RiskType, Triage
 from bottomline.screening.models import Lead, LeadHit
-from bottomline.users.actor import Actor, region_level, scope_prefix
+from bottomline.users.actor import Actor
 
 _HITS = select(LeadHit.lead_id, func.count().label("hits")).group_by(LeadHit.lead_id).subquery("nh")
 SORTS = {
@@ -141,7 +142,7 @@ def access_clues(session: Session, ids: Sequence[int], actor: Actor) -> list[tup
 def check_region(session: Session, actor: Actor, code: str, level: str) -> str:
     """A township or village code of the registry inside the actor's region (else absent)."""
     known = session.scalar(select(Region.code).where(Region.code == code))
-    if known is None or region_level(code) != level or not actor.covers(code):
+    if known is None or level_of(code) != level or not actor.covers(code):
         raise UserError(
             f"你的辖区内没有此{_LEVEL_ZH[level]} / no {level} {code} in the region of {actor}",
             hint=f"给出本辖区内{_LEVEL_ZH[level]}的12位代码 / "
@@ -159,11 +160,11 @@ def _selected(session: Session, actor: Actor, f: ClueFilter) -> Select[Any]:
         .join(Household, Household.id == Lead.household_id)
         .outerjoin(_HITS, _HITS.c.lead_id == Lead.id)
         .where(Lead.triage == f.status.value)
-        .where(Household.village_code.startswith(scope_prefix(actor.region_code)))
+        .where(Household.village_code.startswith(prefix(actor.region_code)))
     )
     if f.township:
         check_region(session, actor, f.township, "township")
-        query = query.where(Household.village_code.startswith(scope_prefix(f.township)))
+        query = query.where(Household.village_code.startswith(prefix(f.township)))
     if f.village:
         check_region(session, actor, f.village, "village")
         query = query.where(Household.village_code == f.village)

@@ -20,6 +20,7 @@ from bottomline import audit
 from bottomline.cases.enums import EliminationMethod, NoticeKind, Stage
 from bottomline.cases.models import Case, Notice, NoticeCase, Objection
 from bottomline.cases.notices.document import NoticeDocument, NoticeSource, entry_for
+from bottomline.cases.notices.queries import access_notice
 from bottomline.cases.notices.render import write_notice, write_notice_html
 from bottomline.cases.text import check_free_text
 from bottomline.cases.workflow import transition
@@ -310,20 +311,13 @@ def resolve_objection(
 def _notice_in_scope(
     session: Session, notice_id: int, actor: Actor, roles: frozenset[Role]
 ) -> Notice:
-    notice = session.get(Notice, notice_id)
-    if notice is None:
-        raise UserError(
-            f"没有公示 {notice_id} / no notice {notice_id}",
-            hint="查看公示 / list notices with `bottomline notice list`",
-        )
-    if actor.role not in roles or not actor.covers(notice.village_code):
+    if actor.role not in roles:  # the role first: it reveals nothing about the notice
         allowed = ", ".join(sorted(r.value for r in roles))
         raise PermissionDenied(
-            f"{actor} 不能办理 {notice.village_code} 的公示 / "
-            f"{actor} cannot act on notices of {notice.village_code}",
-            hint=f"由本辖区的 {allowed} 用户办理 / this is done by {allowed} users of the region",
+            f"{actor} 不能办理公示 / {actor} cannot act on notices",
+            hint=f"由辖区的 {allowed} 用户办理 / this is done by {allowed} users of the region",
         )
-    return notice
+    return access_notice(session, notice_id, actor)
 
 
 def _audit_objection(

@@ -1,0 +1,60 @@
+"""The region a read is limited to: the acting user's own, or a region inside it.
+
+A :class:`Scope` is made only from an :class:`~bottomline.users.actor.Actor` — its whole
+region (:meth:`Scope.of`) or, after the caller checked that the region exists and lies inside
+the actor's (``registry.access.access_region``), a part of it (:meth:`Scope.narrowed`). Every
+read of a protected table that lists records of a region takes one, and limits its query with
+:meth:`Scope.villages` — the one place a region becomes a ``WHERE``. So a read cannot be
+asked for "the cases of township T" without saying who asks, and cannot answer beyond the
+asker's region.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, true
+
+from bottomline import regions
+from bottomline.users.actor import Actor
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    actor: Actor
+    region_code: str  # inside (or equal to) the actor's region
+
+    @classmethod
+    def of(cls, actor: Actor) -> Scope:
+        """Everything the actor may reach."""
+        return cls(actor, actor.region_code)
+
+    def narrowed(self, region_code: str) -> Scope:
+        """The part of this scope inside ``region_code``; the caller has checked the region
+        exists (an unknown code and one outside the actor's region must answer alike)."""
+        if not self.covers(region_code):
+            raise ValueError(f"{region_code} is outside {self.region_code}")  # a caller's bug
+        return Scope(self.actor, region_code)
+
+    @property
+    def level(self) -> str:
+        return regions.level_of(self.region_code)
+
+    @property
+    def prefix(self) -> str:
+        return regions.prefix(self.region_code)
+
+    @property
+    def village_range(self) -> tuple[str, str]:
+        return regions.code_range(self.region_code)
+
+    def covers(self, code: str) -> bool:
+        return regions.within(code, self.region_code)
+
+    def villages(self, column: ColumnElement[Any] | Any) -> ColumnElement[bool]:
+        """``column`` (a 12-digit village code) inside the scope: a range an index serves."""
+        if not self.prefix:
+            return true()
+        low, high = self.village_range
+        return column.between(low, high)
