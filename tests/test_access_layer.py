@@ -95,7 +95,6 @@ NOT_YET: dict[str, str] = {
     "registry/records.py:incomes_of": RECORD,
     "registry/records.py:pending_edits_of": RECORD,
     "assistance/queries.py:followups_snapshot": JOB,
-    "quality/actions.py:run_checks": JOB,
     "registry/imports/conflicts.py:load_pending": JOB,
     "registry/imports/conflicts.py:settle": JOB,
     "registry/queries.py:count_households": JOB,

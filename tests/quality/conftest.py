@@ -25,6 +25,8 @@ from bottomline.registry.actions import load_snapshot_tables
 from bottomline.registry.models import Household, Member
 from bottomline.synth import population_for
 from bottomline.synth.population import Population
+from bottomline.users.actor import SYSTEM, Actor
+from bottomline.users.scope import Scope
 
 COUNTY = "532328000000"  # 元谋县
 TODAY = dt.date(2025, 10, 1)  # the synthetic population's year is 2025
@@ -54,9 +56,15 @@ def planter(store: Engine) -> Planter:
     return Planter(store)
 
 
-def check(store: Engine, **kwargs: Any) -> QualityRunResult:
-    """A check run at TODAY unless told otherwise."""
-    return run_checks(engine=store, **({"today": TODAY} | kwargs))
+def check(
+    store: Engine, *, scope_code: str | None = None, actor: Actor = SYSTEM, **kwargs: Any
+) -> QualityRunResult:
+    """A check run at TODAY unless told otherwise, by ``actor`` over its region or over
+    ``scope_code`` inside it."""
+    scope = Scope.of(actor)
+    if scope_code is not None:
+        scope = scope.narrowed(scope_code)
+    return run_checks(engine=store, scope=scope, **({"today": TODAY} | kwargs))
 
 
 def open_subjects(store: Engine) -> dict[str, set[str]]:

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select
 
+from bottomline import audit
 from bottomline.db import session_scope
-from bottomline.errors import UnknownRegionError, UserError
+from bottomline.errors import PermissionDenied, UnknownRegionError, UserError
 from bottomline.quality.actions import QualityRunResult
 from bottomline.quality.models import QualityIssue, QualityRun
 from bottomline.quality.queries import breakdown_level, open_issues, queue_counts
@@ -233,6 +234,24 @@ def test_reads_refuse_unknown_regions_and_rules(store: Engine) -> None:
             open_issues(session=session, scope=Scope.of(SYSTEM), rule="Q999")
         with pytest.raises(UserError, match="hamlet"):
             queue_counts(session=session, scope=Scope.of(SYSTEM), level="hamlet")
+
+
+def test_a_check_is_one_audited_action_of_its_user(store: Engine, planter: Planter) -> None:
+    picked = planter.member("relationship = 'head'")
+    planter.set_member(picked.member_id, insured_serious_illness=False)
+    county = Actor("county.li", Role.county, COUNTY)
+    result = check(store, actor=county)
+    with session_scope(store) as session:
+        (row,) = session.scalars(
+            select(audit.AuditEntry).where(audit.AuditEntry.action == "quality.run")
+        ).all()
+        assert audit.verify(session).intact
+    assert (row.actor, row.role, row.region_code) == ("county.li", "county", COUNTY)
+    assert row.entity_id == str(result.run_id)
+    assert row.after is not None
+    assert (row.after["opened"], row.after["households"]) == (result.opened, result.households)
+    with pytest.raises(PermissionDenied, match="reads only"):
+        check(store, actor=Actor("auditor", Role.auditor, COUNTY))
 
 
 def test_checks_refuse_an_unknown_region(store: Engine) -> None:

@@ -27,8 +27,9 @@ from bottomline.registry.models import Household, LocalEdit, Member, MemberEvent
 from bottomline.registry.queries import household_size
 from bottomline.registry.snapshot import export_snapshot
 from bottomline.synth import population_for, write_registry_export
-from bottomline.users.actor import Actor
+from bottomline.users.actor import SYSTEM, Actor
 from bottomline.users.enums import Role
+from bottomline.users.scope import Scope
 from tests.quality.conftest import record_batch, write_public_security
 
 COUNTY = "532328000000"
@@ -273,13 +274,13 @@ def test_the_next_check_resolves_the_public_security_death(store: Engine, tmp_pa
             feeds, 1, "2025-09", [(dead.id, dead.household_id, "death", dt.date(2025, 9, 3))]
         )
     record_batch(store, 1, "2025-09")
-    run_checks(engine=store, feeds_dir=feeds, today=TODAY)
+    run_checks(engine=store, scope=Scope.of(SYSTEM), feeds_dir=feeds, today=TODAY)
     assert _q105(store) == ["open"]
     with write_scope(store) as session:
         edits.record_death(
             session, actor=_cadre(village), number=number, member=other, died_on=dt.date(2025, 9, 3)
         )
-    result = run_checks(engine=store, feeds_dir=feeds, today=TODAY)
+    result = run_checks(engine=store, scope=Scope.of(SYSTEM), feeds_dir=feeds, today=TODAY)
     assert _q105(store) == ["resolved"]
     assert result.resolved >= 1
 

@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # the quality package pulls in pyarrow and duckdb: import it 
 
     from bottomline.quality.actions import QualityRunResult
     from bottomline.quality.queries import QueueCount
+    from bottomline.users.scope import Scope
 
 ExportOpt = Annotated[
     Path | None, typer.Option("--export", help="Write the region's open issues to this CSV file.")
@@ -58,7 +59,7 @@ def check(
     with session_scope(engine) as session:
         scope = p.scope(session, as_, region)
     start = step(f"检查问题数据 / checking data quality of {scope.region_code}")
-    result = run_with_progress(engine, scope.region_code, feeds_dir, today)
+    result = run_with_progress(engine, scope, feeds_dir, today)
     done(
         start,
         f"{result.households:,} 户 {result.members:,} 人 → {result.open:,} 个未整改问题"
@@ -132,7 +133,7 @@ def _check_date(value: str | None) -> dt.date | None:
 
 def run_with_progress(
     engine: Engine,
-    region: str | None,
+    scope: Scope,
     feeds_dir: Path | None,
     today: dt.date | None,
     snapshot_dir: Path | None = None,
@@ -149,7 +150,7 @@ def run_with_progress(
 
         return run_checks(
             engine=engine,
-            scope_code=region,
+            scope=scope,
             feeds_dir=feeds_dir,
             today=today,
             progress=progress,

@@ -211,6 +211,7 @@ def demo(
     from bottomline.config import get_settings
     from bottomline.policy import load_directory, resolve
     from bottomline.screening.cycle import run_cycle
+    from bottomline.users.scope import Scope
 
     t0 = time.perf_counter()
     cycle = _period(cycle)
@@ -256,7 +257,7 @@ def demo(
         print_top_leads(res, outcome.results_dir / "snapshot", top)
     start = _step("检查问题数据 / checking data quality (the problem-data queue)")
     quality = check_cmd.run_with_progress(
-        engine, DEMO_COUNTY, demo_dir / "feeds", period_end(cycle)
+        engine, Scope.of(SYSTEM).narrowed(DEMO_COUNTY), demo_dir / "feeds", period_end(cycle)
     )
     _done(
         start,

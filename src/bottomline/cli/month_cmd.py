@@ -122,7 +122,8 @@ def month(
     print_outcome(outcome, top)
     start = step("检查问题数据 / checking data quality (the problem-data queue)")
     feeds = get_settings().data_dir / "feeds"
-    scope = region or actor.region_code
+    with session_scope(engine) as session:
+        scope = p.scope(session, actor, region)
     snapshot = outcome.results_dir / "snapshot"  # the store's registry, exported just now
     quality = check_cmd.run_with_progress(
         engine, scope, feeds, period_end(cycle), snapshot if snapshot.is_dir() else None

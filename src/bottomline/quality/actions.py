@@ -42,8 +42,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from bottomline.db import driver_rows, record_batch, session_scope, utcnow
-from bottomline.errors import InputFileError, UserError
+from bottomline import audit
+from bottomline.db import driver_rows, record_batch, utcnow, write_scope
+from bottomline.errors import InputFileError, PermissionDenied, UserError
 from bottomline.ingest.enums import BatchStatus
 from bottomline.ingest.models import IngestBatch
 from bottomline.ingest.store import staged_files
@@ -52,6 +53,9 @@ from bottomline.quality.rules import DEATHS, RULES, CheckContext, QualityRule, S
 from bottomline.regions import NATIONAL_CODE
 from bottomline.registry.models import Household, Member
 from bottomline.registry.queries import village_code_range
+from bottomline.users.actor import Actor
+from bottomline.users.enums import Role
+from bottomline.users.scope import Scope
 from bottomline.workdays import today_in_china
 
 log = logging.getLogger(__name__)
@@ -115,35 +119,63 @@ class QualityRunResult:
         return sum(rule.resolved for rule in self.rules)
 
 
+READ_ONLY = frozenset({Role.auditor})  # roles that read the queue but do not run the checks
+
+
 def run_checks(
     *,
     engine: Engine,
-    scope_code: str | None = None,
+    scope: Scope,
     feeds_dir: Path | None = None,
     today: dt.date | None = None,
     progress: Progress | None = None,
     snapshot_dir: Path | None = None,
 ) -> QualityRunResult:
-    """Check the registry of a region (all of it for None) and update the work queue.
+    """Check the registry of the scope's region and update the work queue, as the scope's
+    actor: one audited action (``quality.run``) in the run's transaction.
 
-    Raises UnknownRegionError for a region not in the registry and UserError for an empty
-    registry. ``today`` is the check date ages are computed at (default: today in China).
+    Raises PermissionDenied for a read-only role, UnknownRegionError for a region not in the
+    registry and UserError for an empty registry. ``today`` is the check date ages are computed at (default: today in China).
     ``snapshot_dir``: a registry snapshot of the store as it is (the month's, exported just
     before); the rules that read every member (``QualityRule.from_snapshot``) read it instead of
     the store's rows, with the same findings.
     """
     today = today or today_in_china()
-    with session_scope(engine) as session:
+    actor = scope.actor
+    if actor.role in READ_ONLY:
+        raise PermissionDenied(
+            f"{actor} 只能查看，不能运行检查 / {actor} reads only and cannot run the checks",
+            hint="由乡镇、县、市、省级用户运行检查 / township, county, city or province users run them",
+        )
+    scope_code = None if scope.level == "nation" else scope.region_code
+    with write_scope(engine) as session:
         ctx = _context(session, scope_code, today)
-        run = QualityRun(scope_code=scope_code or NATIONAL_CODE, summary={})
+        run = QualityRun(scope_code=scope.region_code, summary={})
         session.add(run)
         session.flush()
         connection = session.connection()
         result = _check(connection, run, ctx, feeds_dir, progress, snapshot_dir)
         run.finished_at = utcnow()
         run.summary = _summary(result)
+        _audit_run(session, run, actor)
     log.info("quality run finished", extra={"run_id": result.run_id, **run.summary})
     return result
+
+
+def _audit_run(session: Session, run: QualityRun, actor: Actor) -> None:
+    summary = run.summary
+    change = audit.Change(
+        "quality.run",
+        "quality_run",
+        run.id,
+        region_code=run.scope_code,
+        after={
+            key: summary[key]
+            for key in ("today", "households", "members", "opened", "kept", "resolved")
+            if key in summary
+        },
+    )
+    audit.record(session, change, actor=actor.name, role=actor.role.value)
 
 
 def _context(session: Session, scope_code: str | None, today: dt.date) -> CheckContext:
