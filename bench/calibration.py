@@ -80,6 +80,7 @@ def _stage(files: list[Path], work: Path, snapshot: Path) -> dict[str, int]:
     from bottomline.db import make_engine, upgrade
     from bottomline.ingest.actions import import_feed, open_feed_file
     from bottomline.ingest.match import MemberIndex
+    from bottomline.users.actor import SYSTEM
 
     members = MemberIndex(
         pq.read_table(
@@ -94,6 +95,7 @@ def _stage(files: list[Path], work: Path, snapshot: Path) -> dict[str, int]:
         report = import_feed(
             open_feed_file(path, feed=path.stem),
             engine=engine,
+            actor=SYSTEM,
             feed=path.stem,
             period=path.parent.name,
             members=members,

@@ -432,6 +432,7 @@ def _import_call(path: Path, index: Any, work: Path) -> Callable[[], dict[str, A
     from bottomline import sources
     from bottomline.db import make_engine, upgrade
     from bottomline.ingest import actions
+    from bottomline.users.actor import SYSTEM
 
     engine = make_engine(f"sqlite:///{(work / 'store.db').resolve()}")
     upgrade(engine)
@@ -468,6 +469,7 @@ def _import_call(path: Path, index: Any, work: Path) -> Callable[[], dict[str, A
         report = actions.import_feed(
             source,
             engine=engine,
+            actor=SYSTEM,
             feed=FEED,
             period=PERIOD,
             members=index,

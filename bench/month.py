@@ -136,7 +136,17 @@ ADD_USER = ["user", "add", USER, "--name", "县级用户", "--role", "county", "
 def per_file_feeds(meta: Json) -> list[list[str]]:
     """Step 3 the old way: one ``import feed`` process per file, feed and month given."""
     return [
-        ["import", "feed", str(DATA / f), "--feed", Path(f).stem, "--period", Path(f).parent.name]
+        [
+            "import",
+            "feed",
+            "--as",
+            "system",
+            str(DATA / f),
+            "--feed",
+            Path(f).stem,
+            "--period",
+            Path(f).parent.name,
+        ]
         for f in meta["feeds"]
     ]
 
@@ -149,9 +159,18 @@ def steps(meta: Json) -> list[tuple[str, list[list[str]]]]:
     """The month's steps as a user types them: (name, the commands of the step)."""
     folders = sorted({Path(f).parts[0] for f in meta["feeds"]})  # raw/
     return [
-        ("import registry (XLSX)", [["import", "registry", str(DATA / "registry.xlsx")]]),
-        ("import incomes (XLSX)", [["import", "incomes", str(DATA / f"incomes-{YEAR}.xlsx")]]),
-        (feed_step_name(meta), [["import", "feed", *(str(DATA / f) for f in folders)]]),
+        (
+            "import registry (XLSX)",
+            [["import", "registry", "--as", "system", str(DATA / "registry.xlsx")]],
+        ),
+        (
+            "import incomes (XLSX)",
+            [["import", "incomes", "--as", "system", str(DATA / f"incomes-{YEAR}.xlsx")]],
+        ),
+        (
+            feed_step_name(meta),
+            [["import", "feed", "--as", "system", *(str(DATA / f) for f in folders)]],
+        ),
         (
             "user add (county)",
             [[*ADD_USER, "--as", "system"]],
@@ -217,7 +236,12 @@ def one_run(meta: Json, run: int, timeout: float, per_file: bool = False) -> Jso
         out["per_file"] = step
     with harness.scratch_dir(work_dir() / f"csv{run}") as data_dir:
         log = data_dir.parent / f"csv{run}-registry.log"
-        csv = cli_step(["import", "registry", str(DATA / "registry.csv")], data_dir, log, timeout)
+        csv = cli_step(
+            ["import", "registry", "--as", "system", str(DATA / "registry.csv")],
+            data_dir,
+            log,
+            timeout,
+        )
     if "failed" in csv:
         out |= {"failed": f"import registry (CSV): {csv['failed']}", "log_tail": csv["log_tail"]}
         return out

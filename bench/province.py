@@ -199,7 +199,7 @@ def template(meta: Json, code: Json, timeout: float) -> Json:
     imports = []
     say(f"importing {len(meta['counties'])} county files into {tpl}")
     for i, county in enumerate(meta["counties"], start=1):
-        args = ["import", "registry", str(DATA / "registry" / county["file"])]
+        args = ["import", "registry", "--as", "system", str(DATA / "registry" / county["file"])]
         step = harness.cli_step(args, tpl, logs / f"registry-{county['county']}.log", timeout)
         if "failed" in step:
             raise SystemExit(
@@ -270,7 +270,7 @@ def feed_step_name(meta: Json) -> str:
 def steps(meta: Json) -> list[tuple[str, list[list[str]]]]:
     folder = str(DATA / "raw" / CYCLE)
     return [
-        (feed_step_name(meta), [["import", "feed", folder]]),
+        (feed_step_name(meta), [["import", "feed", "--as", "system", folder]]),
         ("month", [["month", "--cycle", CYCLE, "--as", USER]]),
         (
             "clue dispatch (one township)",

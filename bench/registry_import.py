@@ -164,10 +164,10 @@ def one_run(meta: Json, run: int, code: str, env: dict[str, str], timeout: float
     out: Json = {"code": code, "steps": {}}
     xlsx, csv = str(DATA / "registry.xlsx"), str(DATA / "registry.csv")
     plan = [
-        ("first", ["import", "registry", xlsx], "store"),
-        ("same_file", ["import", "registry", xlsx], "store"),
-        ("same_rows", ["import", "registry", csv], "store"),
-        ("csv_first", ["import", "registry", csv], "csv"),
+        ("first", ["import", "registry", "--as", "system", xlsx], "store"),
+        ("same_file", ["import", "registry", "--as", "system", xlsx], "store"),
+        ("same_rows", ["import", "registry", "--as", "system", csv], "store"),
+        ("csv_first", ["import", "registry", "--as", "system", csv], "csv"),
     ]
     with (
         harness.scratch_dir(work / f"{code}-{run}-store") as store,

@@ -127,6 +127,7 @@ def _stage(files: list[Path], work: Path, seed: int, cycle: str) -> dict[str, An
     from bottomline.db import make_engine, upgrade
     from bottomline.ingest.actions import import_feed, open_feed_file
     from bottomline.ingest.match import MemberIndex
+    from bottomline.users.actor import SYSTEM
 
     members = MemberIndex(
         pq.read_table(
@@ -144,6 +145,7 @@ def _stage(files: list[Path], work: Path, seed: int, cycle: str) -> dict[str, An
         r = import_feed(
             open_feed_file(path, feed=path.stem),
             engine=engine,
+            actor=SYSTEM,
             feed=path.stem,
             period=path.parent.name,
             members=members,

@@ -22,7 +22,7 @@ from bottomline.registry.models import Household, Member
 from bottomline.registry.national_export import COLUMNS, PARTIAL_MARK
 from bottomline.synth import write_registry_export
 from bottomline.synth.population import Population
-from bottomline.users.actor import Actor
+from bottomline.users.actor import SYSTEM, Actor
 from bottomline.users.enums import Role
 from tests.cases.conftest import People
 from tests.cases.walk import EVIDENCE, Walk
@@ -35,7 +35,7 @@ def county(engine: Engine, population: Population, tmp_path: Path) -> Engine:
     """A county store made the way a county makes it: the registry import of an export."""
     path = tmp_path / "export.csv"
     write_registry_export(population, path)
-    import_registry(engine=engine, path=path, report_dir=tmp_path / "reports")
+    import_registry(actor=SYSTEM, engine=engine, path=path, report_dir=tmp_path / "reports")
     return engine
 
 
@@ -103,7 +103,7 @@ def test_an_approved_case_is_exported_and_the_round_trip_changes_nothing(
         assert (entry.actor, entry.after["households"]) == ("county", result.households)
     before = _counts(county)
 
-    report = import_registry(engine=county, path=out, report_dir=tmp_path / "reports")
+    report = import_registry(actor=SYSTEM, engine=county, path=out, report_dir=tmp_path / "reports")
 
     assert report.partial
     assert (report.rows_in, report.rejected) == (len(rows), 0)
@@ -143,7 +143,7 @@ def test_an_eliminated_household_is_exported_in_its_month_only(
     assert (row[H["risk_eliminated_on"]], row[H["risk_eliminated"]]) == ("2026-11-22", "是")
     assert household.household_no not in listed["2026-12"]
     report = import_registry(
-        engine=county, path=tmp_path / "2026-11.csv", report_dir=tmp_path / "reports"
+        actor=SYSTEM, engine=county, path=tmp_path / "2026-11.csv", report_dir=tmp_path / "reports"
     )
     assert report.diff.empty
 
@@ -188,8 +188,10 @@ def test_a_partial_import_adds_and_updates_and_removes_nothing(
     before = _counts(county)
 
     with pytest.raises(MassRemovalError):
-        import_registry(engine=county, path=path, report_dir=tmp_path / "r1")
-    report = import_registry(engine=county, path=path, report_dir=tmp_path / "r2", partial=True)
+        import_registry(actor=SYSTEM, engine=county, path=path, report_dir=tmp_path / "r1")
+    report = import_registry(
+        actor=SYSTEM, engine=county, path=path, report_dir=tmp_path / "r2", partial=True
+    )
 
     assert report.partial
     counts = report.diff.as_dict()

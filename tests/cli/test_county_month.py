@@ -292,17 +292,35 @@ def month(tmp_path_factory: pytest.TempPathFactory) -> Month:
     files = write_files(folder)
     clerk = Clerk(tmp_path_factory.mktemp("data"))
     out: dict[str, str] = {}
-    out["registry"] = clerk.ok("import", "registry", files["export"])
+    out["registry"] = clerk.ok("import", "registry", "--as", "system", files["export"])
     clerk.ok("user", "add", "zhao", "--name", "赵局长", "--role", "county", "--region", COUNTY,
              "--as", "system")  # fmt: skip
     clerk.ok("user", "add", "wang", "--name", "王乡长", "--role", "township",
              "--region", TOWNSHIP_B, "--as", "system")  # fmt: skip
-    out["incomes"] = clerk.ok("import", "incomes", files["collection"], "--year", "2025")
+    out["incomes"] = clerk.ok(
+        "import", "incomes", "--as", "zhao", files["collection"], "--year", "2025"
+    )
     out["feed"] = clerk.ok(
-        "import", "feed", files["medical"], "--feed", "medical", "--period", "2025-10"
+        "import",
+        "feed",
+        "--as",
+        "zhao",
+        files["medical"],
+        "--feed",
+        "medical",
+        "--period",
+        "2025-10",
     )
     out["resent"] = clerk.refused(
-        "import", "feed", files["medical_again"], "--feed", "medical", "--period", "2025-10"
+        "import",
+        "feed",
+        "--as",
+        "zhao",
+        files["medical_again"],
+        "--feed",
+        "medical",
+        "--period",
+        "2025-10",
     )
     batch = re.search(r"batch (\d+)", out["feed"])
     assert batch, out["feed"]
@@ -350,7 +368,7 @@ def month(tmp_path_factory: pytest.TempPathFactory) -> Month:
     out["national"] = clerk.ok(
         "export", "national", "--period", "2025-10", "--out", national, "--as", "zhao"
     )
-    out["roundtrip"] = clerk.ok("import", "registry", national)
+    out["roundtrip"] = clerk.ok("import", "registry", "--as", "system", national)
     files["national"] = national
     return Month(files=files, out=out, clues=clues, after=_clues(export), export=export)
 

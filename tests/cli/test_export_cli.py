@@ -26,7 +26,7 @@ def county(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     data = tmp_path_factory.mktemp("data")
     export = data / "export.csv"
     write_registry_export(population_for(scope=COUNTY, households=200, seed=5, year=2025), export)
-    assert run("import", "registry", str(export), data_dir=data).returncode == 0
+    assert run("import", "registry", "--as", "system", str(export), data_dir=data).returncode == 0
     engine = make_engine(f"sqlite:///{data / 'bottomline.db'}")
     with session_scope(engine) as session:
         village = session.scalars(select(Household.village_code).limit(1)).one()
@@ -75,7 +75,7 @@ def test_the_export_reads_back_as_a_partial_file_that_changes_nothing(
     numbers = {row[0] for row in rows[2:]}
     assert len(numbers) >= still
 
-    back = run("import", "registry", str(out), data_dir=data)
+    back = run("import", "registry", "--as", "system", str(out), data_dir=data)
 
     assert back.returncode == 0, back.stdout + back.stderr
     assert "partial import" in back.stdout

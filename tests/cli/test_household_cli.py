@@ -24,7 +24,7 @@ def county(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str, s
     data = tmp_path_factory.mktemp("data")
     export = data / "export.csv"
     write_registry_export(population_for(scope=COUNTY, households=30, seed=3, year=2025), export)
-    assert run("import", "registry", str(export), data_dir=data).returncode == 0
+    assert run("import", "registry", "--as", "system", str(export), data_dir=data).returncode == 0
     engine = make_engine(f"sqlite:///{data / 'bottomline.db'}")
     with session_scope(engine) as session:
         households = session.scalars(select(Household).order_by(Household.id)).all()
@@ -87,7 +87,7 @@ def test_a_death_is_kept_against_an_older_export(county: tuple) -> None:  # type
     assert "audit log intact" in verify.stdout
     older = data / "older.csv"
     older.write_bytes(export.read_bytes().replace(b"\r\n", b"\n"))
-    again = run("import", "registry", str(older), data_dir=data)
+    again = run("import", "registry", "--as", "system", str(older), data_dir=data)
     assert again.returncode == 0, again.stdout + again.stderr
     assert "冲突 / conflicts (人 members): 1" in again.stdout
     shown = run("household", "show", number, "--as", "li", data_dir=data)

@@ -83,6 +83,8 @@ def import_feed_cli(path: Path, data_dir: Path, *extra: str) -> tuple[int, str]:
     proc = run(
         "import",
         "feed",
+        "--as",
+        "system",
         str(path),
         "--feed",
         "civil_affairs",
@@ -198,7 +200,7 @@ def test_a_wrong_feed_or_period_is_refused(
     message: str,
 ) -> None:
     path = write_feed(tmp_path / "民政.csv", feed_rows(registry[1]))
-    proc = run("import", "feed", str(path), *args, data_dir=data_dir)
+    proc = run("import", "feed", "--as", "system", str(path), *args, data_dir=data_dir)
     output = proc.stdout + proc.stderr
     assert proc.returncode == 2, output
     assert "Traceback" not in output
@@ -257,6 +259,8 @@ def test_a_file_with_mixed_encodings_is_refused_without_a_traceback(
     proc = run(
         "import",
         "feed",
+        "--as",
+        "system",
         str(path),
         "--feed",
         "civil_affairs",
@@ -360,12 +364,17 @@ def test_a_resent_month_is_refused_then_superseded_and_withdrawn(
     try:
         with engine.connect() as con:
             actions = con.execute(
-                text("SELECT action, entity_id, actor FROM audit_log WHERE entity = 'ingest_batch'")
+                text(
+                    "SELECT action, entity_id, actor FROM audit_log "
+                    "WHERE entity = 'ingest_batch' ORDER BY seq"
+                )
             ).all()
     finally:
         engine.dispose()
     assert [tuple(a) for a in actions] == [
+        ("ingest.import", "1", "system"),  # the refused re-send (batch 2) wrote none
         ("ingest.supersede", "1", "zhao"),
+        ("ingest.import", "3", "zhao"),
         ("ingest.withdraw", "3", "zhao"),
     ]
 
@@ -395,7 +404,7 @@ def write_water(path: Path, ids: list[str]) -> Path:
 
 
 def run_files(data_dir: Path, *args: str) -> tuple[int, str]:
-    proc = run("import", "feed", *args, data_dir=data_dir)
+    proc = run("import", "feed", "--as", "system", *args, data_dir=data_dir)
     output = proc.stdout + proc.stderr
     assert "Traceback" not in output
     return proc.returncode, output

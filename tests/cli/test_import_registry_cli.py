@@ -23,7 +23,7 @@ def export(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_an_import_prints_the_reconciliation_and_the_diff(export: Path, tmp_path: Path) -> None:
-    proc = run("import", "registry", str(export), data_dir=tmp_path)
+    proc = run("import", "registry", "--as", "system", str(export), data_dir=tmp_path)
 
     assert proc.returncode == 0, proc.stdout + proc.stderr
     out = proc.stdout
@@ -34,7 +34,7 @@ def test_an_import_prints_the_reconciliation_and_the_diff(export: Path, tmp_path
     assert "人 members" in out
     assert "│       60 │" in out  # 60 new households
     assert str(tmp_path / "reports") in out.replace("\n", "")
-    again = run("import", "registry", str(export), data_dir=tmp_path)
+    again = run("import", "registry", "--as", "system", str(export), data_dir=tmp_path)
     assert again.returncode == 0, again.stdout + again.stderr
     assert "nothing changed" in again.stdout
 
@@ -52,7 +52,7 @@ def test_a_dry_run_shows_rejects_and_writes_nothing(export: Path, tmp_path: Path
                          "532328197001010012", "户主", "汉族", "小学", "非在校生", "健康",
                          "普通劳动力", "是", "是", "是", "否", "否"])  # fmt: skip
 
-    proc = run("import", "registry", str(path), "--dry-run", data_dir=tmp_path)
+    proc = run("import", "registry", "--as", "system", str(path), "--dry-run", data_dir=tmp_path)
 
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "1 rows in = 0 accepted + 1 rejected" in proc.stdout
@@ -77,7 +77,7 @@ def test_a_file_it_cannot_take_gives_a_message_not_a_traceback(
     if content is not None:
         path.write_text(content, encoding="utf-8")
 
-    proc = run("import", "registry", str(path), data_dir=tmp_path)
+    proc = run("import", "registry", "--as", "system", str(path), data_dir=tmp_path)
 
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "Traceback" not in proc.stdout + proc.stderr
@@ -91,7 +91,7 @@ def test_the_same_header_twice_is_refused(tmp_path: Path) -> None:
         encoding="utf-8",
     )
 
-    proc = run("import", "registry", str(path), data_dir=tmp_path)
+    proc = run("import", "registry", "--as", "system", str(path), data_dir=tmp_path)
 
     assert proc.returncode == 2, proc.stdout + proc.stderr
     out = proc.stdout.replace("\n", " ")

@@ -28,6 +28,7 @@ from bottomline.ingest.enums import BatchStatus
 from bottomline.ingest.match import MemberIndex
 from bottomline.ingest.models import IngestBatch, IngestReason
 from bottomline.ingest.store import staged_files
+from bottomline.users.actor import SYSTEM
 
 
 def _id(seq: int, born: str = "19800101") -> str:
@@ -73,6 +74,7 @@ def _write(path: Path, rows: list[str], *, encoding: str = "utf-8", header: str 
 def _import(engine: Engine, path: Path, tmp_path: Path, period: str = "2025-10", **kw: object):
     return import_feed(
         open_feed_file(path, feed="civil_affairs"),
+        actor=SYSTEM,
         engine=engine,
         feed="civil_affairs",
         period=period,
@@ -336,6 +338,7 @@ KILL_SCRIPT = textwrap.dedent(
     from bottomline.db import make_engine
     from bottomline.ingest import actions
     from bottomline.ingest.match import MemberIndex
+    from bottomline.users.actor import SYSTEM
 
     real = actions._take_chunk
     def slow(*args, **kwargs):
@@ -345,7 +348,7 @@ KILL_SCRIPT = textwrap.dedent(
     actions._take_chunk = slow
     members = MemberIndex(pa.table({"id_number": ["x"], "member_id": [1], "household_id": [1]}))
     actions.import_feed(actions.open_feed_file(Path(sys.argv[2]), feed="civil_affairs"),
-        engine=make_engine(sys.argv[1]), feed="civil_affairs", period="2025-10", members=members,
+        actor=SYSTEM, engine=make_engine(sys.argv[1]), feed="civil_affairs", period="2025-10", members=members,
         feeds_dir=Path(sys.argv[4]) / "feeds", reports_dir=Path(sys.argv[4]) / "reports")
     """
 )
@@ -387,6 +390,7 @@ def test_unknown_feed_lists_the_feeds(engine: Engine, tmp_path: Path) -> None:
     with pytest.raises(InputFileError, match="medical"):
         import_feed(
             open_feed_file(src, feed="civil_affairs"),
+            actor=SYSTEM,
             engine=engine,
             feed="pension",
             period="2025-10",

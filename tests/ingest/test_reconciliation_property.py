@@ -34,6 +34,7 @@ from bottomline.ingest.enums import Unmatched
 from bottomline.ingest.match import MemberIndex
 from bottomline.ingest.store import unmatched_path
 from bottomline.registry.queries import MEMBER_INDEX
+from bottomline.users.actor import SYSTEM
 
 FEED = FEEDS["civil_affairs"]
 PERIOD = "2025-10"
@@ -293,6 +294,7 @@ def test_every_row_is_accepted_rejected_or_unmatched(
             source = open_feed_file(path, feed=FEED.name)
             report = import_feed(
                 source,
+                actor=SYSTEM,
                 engine=engine,
                 feed=FEED.name,
                 period=PERIOD,
@@ -368,6 +370,7 @@ def import_file(root: Path, path: Path) -> ImportReport:
         upgrade(engine)
         return import_feed(
             open_feed_file(path, feed=FEED.name),
+            actor=SYSTEM,
             engine=engine,
             feed=FEED.name,
             period=PERIOD,

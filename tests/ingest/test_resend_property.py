@@ -119,6 +119,7 @@ def test_a_resent_month_never_doubles_its_rows(form: dict[str, object]) -> None:
             source = open_feed_file(path, feed="civil_affairs")
             return import_feed(
                 source,
+                actor=SYSTEM,
                 engine=engine,
                 feed="civil_affairs",
                 period=PERIOD,

@@ -8,6 +8,7 @@ from sqlalchemy import Engine, select
 
 from bottomline.ingest.actions import import_feed, open_feed_file, registry_members
 from bottomline.registry.models import Member
+from bottomline.users.actor import SYSTEM
 from tests.quality.conftest import check, open_subjects
 
 
@@ -26,6 +27,7 @@ def test_a_death_imported_by_the_feed_import_is_found(store: Engine, tmp_path: P
     )
     report = import_feed(
         open_feed_file(source, feed="public_security"),
+        actor=SYSTEM,
         engine=store,
         feed="public_security",
         period="2025-09",

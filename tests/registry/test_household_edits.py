@@ -46,7 +46,9 @@ def export(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def store(engine: Engine, export: Path, tmp_path: Path) -> Engine:
-    report = import_registry(engine=engine, path=export, report_dir=tmp_path / "reports")
+    report = import_registry(
+        actor=SYSTEM, engine=engine, path=export, report_dir=tmp_path / "reports"
+    )
     assert report.status == "committed"
     return engine
 
@@ -242,7 +244,9 @@ def test_an_import_after_a_local_death_shows_the_conflict_and_keeps_the_death(
         )
     again = tmp_path / "again.csv"  # last month's export: other bytes, the same people
     again.write_bytes(export.read_bytes().replace(b"\r\n", b"\n"))
-    report = import_registry(engine=store, path=again, report_dir=tmp_path / "reports")
+    report = import_registry(
+        actor=SYSTEM, engine=store, path=again, report_dir=tmp_path / "reports"
+    )
 
     assert report.status == "committed"
     assert (report.diff.members.conflicts, report.diff.households.conflicts) == (1, 1)
@@ -305,7 +309,9 @@ def test_a_newborn_is_not_removed_by_an_export_that_lacks_them(
         ).id
     again = tmp_path / "again.csv"
     again.write_bytes(export.read_bytes().replace(b"\r\n", b"\n"))
-    report = import_registry(engine=store, path=again, report_dir=tmp_path / "reports")
+    report = import_registry(
+        actor=SYSTEM, engine=store, path=again, report_dir=tmp_path / "reports"
+    )
 
     assert (report.diff.members.conflicts, report.diff.members.removed) == (1, 0)
     with session_scope(store) as session:
@@ -323,7 +329,9 @@ def test_a_file_that_agrees_with_a_local_edit_settles_it(
     caught_up = tmp_path / "caught-up.csv"  # the national system recorded the death too
     lines = export.read_bytes().split(b"\r\n")
     caught_up.write_bytes(b"\r\n".join(line for line in lines if other.encode() not in line))
-    report = import_registry(engine=store, path=caught_up, report_dir=tmp_path / "reports")
+    report = import_registry(
+        actor=SYSTEM, engine=store, path=caught_up, report_dir=tmp_path / "reports"
+    )
 
     assert report.diff.members.conflicts == 0
     assert report.diff.members.removed == 0  # removed already, here

@@ -40,6 +40,7 @@ from bottomline.registry.queries import count_households
 from bottomline.registry.snapshot import export_snapshot
 from bottomline.synth import Population, population_for, write_registry_export
 from bottomline.synth.registry_export import export_table
+from bottomline.users.actor import SYSTEM
 
 COUNTY = "532328000000"  # 元谋县
 HEADERS = [column.header for column in EXPORT_COLUMNS]
@@ -83,7 +84,7 @@ def write(path: Path, rows: Sequence[Row], *, headers: Sequence[str] = HEADERS) 
 
 def run(engine: Engine, path: Path, **options: Any) -> RegistryImportReport:
     report = import_registry(
-        engine=engine, path=path, report_dir=path.parent / "reports", **options
+        actor=SYSTEM, engine=engine, path=path, report_dir=path.parent / "reports", **options
     )
     assert report.rows_in == report.accepted + report.rejected
     return report

@@ -23,6 +23,7 @@ from bottomline.registry.models import HouseholdIncome
 from bottomline.registry.snapshot import export_snapshot
 from bottomline.synth import Population, population_for, write_registry_export
 from bottomline.synth.registry_export import export_table, write_income_collection
+from bottomline.users.actor import SYSTEM
 from tests.cli.test_cli import run as run_cli
 
 COUNTY = "532328000000"
@@ -56,8 +57,8 @@ def test_export_and_collection_round_trip_into_an_empty_store(
     collection = tmp_path / "collection.csv"
     write_income_collection(population, collection, population.year - 1)
 
-    first = import_registry(engine=engine, path=export, report_dir=tmp_path / "r")
-    second = import_incomes(engine=engine, path=collection, report_dir=tmp_path / "r")
+    first = import_registry(actor=SYSTEM, engine=engine, path=export, report_dir=tmp_path / "r")
+    second = import_incomes(actor=SYSTEM, engine=engine, path=collection, report_dir=tmp_path / "r")
 
     n = population.tables["households"].num_rows
     assert first.diff.incomes.new == first.diff.guarantees.new == n
@@ -79,9 +80,9 @@ def test_export_and_collection_round_trip_into_an_empty_store(
         assert {k: got[k] for k in want} == want, name
     sources = set(pq.read_table(tmp_path / "snap" / "incomes.parquet")["source"].to_pylist())
     assert sources == {"export", "collection"}
-    again = import_registry(engine=engine, path=export, report_dir=tmp_path / "r")
+    again = import_registry(actor=SYSTEM, engine=engine, path=export, report_dir=tmp_path / "r")
     assert again.status == "unchanged"
-    repeat = import_incomes(engine=engine, path=collection, report_dir=tmp_path / "r")
+    repeat = import_incomes(actor=SYSTEM, engine=engine, path=collection, report_dir=tmp_path / "r")
     assert repeat.status == "unchanged"
 
 
@@ -99,7 +100,7 @@ def test_a_clerks_collection_file_is_checked_row_by_row(
 ) -> None:
     export = tmp_path / "export.csv"
     write_registry_export(population, export)
-    import_registry(engine=engine, path=export, report_dir=tmp_path / "r")
+    import_registry(actor=SYSTEM, engine=engine, path=export, report_dir=tmp_path / "r")
     numbers = population.tables["households"]["household_no"].to_pylist()
     header = ["户编号", "工资性收入（元）", "生产经营性收入（元）", "财产性收入（元）", "转移性收入（元）",
               "低保金（元）", "生产经营性支出（元）", "家庭纯收入（元）", "是否住房出现安全问题"]  # fmt: skip
@@ -113,8 +114,10 @@ def test_a_clerks_collection_file_is_checked_row_by_row(
     path = _clerk_file(tmp_path / "采集.csv", rows, header)
 
     with pytest.raises(IncomeYearMissingError):
-        import_incomes(engine=engine, path=path, report_dir=tmp_path / "r")
-    report = import_incomes(engine=engine, path=path, report_dir=tmp_path / "r", year=2024)
+        import_incomes(actor=SYSTEM, engine=engine, path=path, report_dir=tmp_path / "r")
+    report = import_incomes(
+        actor=SYSTEM, engine=engine, path=path, report_dir=tmp_path / "r", year=2024
+    )
 
     assert (report.rows_in, report.accepted, report.rejected, report.unmatched) == (5, 1, 3, 1)
     with report.rejects_path.open(encoding="utf-8-sig") as fh:  # type: ignore[union-attr]
@@ -164,7 +167,7 @@ def test_an_income_sheet_beside_the_members_is_read(
     path = tmp_path / "export.xlsx"
     book.save(path)
 
-    report = import_registry(engine=engine, path=path, report_dir=tmp_path / "r")
+    report = import_registry(actor=SYSTEM, engine=engine, path=path, report_dir=tmp_path / "r")
 
     members_n = table.num_rows
     assert report.rows_in == members_n + len(numbers)
@@ -178,19 +181,21 @@ def test_a_truncated_export_does_not_remove_the_rest(
 ) -> None:
     full = tmp_path / "export.csv"
     write_registry_export(population, full)
-    import_registry(engine=engine, path=full, report_dir=tmp_path / "r")
+    import_registry(actor=SYSTEM, engine=engine, path=full, report_dir=tmp_path / "r")
     lines = full.read_text(encoding="utf-8-sig").splitlines()
     truncated = tmp_path / "truncated.csv"
     truncated.write_text("\n".join(lines[: len(lines) // 2]) + "\n", encoding="utf-8-sig")
 
     with pytest.raises(MassRemovalError) as refused:
-        import_registry(engine=engine, path=truncated, report_dir=tmp_path / "r")
+        import_registry(actor=SYSTEM, engine=engine, path=truncated, report_dir=tmp_path / "r")
     assert "of the 40 households" in refused.value.message
-    dry = import_registry(engine=engine, path=truncated, report_dir=tmp_path / "r", dry_run=True)
+    dry = import_registry(
+        actor=SYSTEM, engine=engine, path=truncated, report_dir=tmp_path / "r", dry_run=True
+    )
     assert dry.removals[1] == 40
     assert dry.removals[0] > 2
     done = import_registry(
-        engine=engine, path=truncated, report_dir=tmp_path / "r", allow_removals=True
+        actor=SYSTEM, engine=engine, path=truncated, report_dir=tmp_path / "r", allow_removals=True
     )
     assert done.diff.households.removed == dry.removals[0]
 
@@ -200,9 +205,12 @@ def test_import_incomes_through_the_cli(population: Population, tmp_path: Path) 
     write_registry_export(population, export)
     collection = tmp_path / "collection.xlsx"
     write_income_collection(population, collection, population.year - 1)
-    assert run_cli("import", "registry", str(export), data_dir=tmp_path).returncode == 0
+    assert (
+        run_cli("import", "registry", "--as", "system", str(export), data_dir=tmp_path).returncode
+        == 0
+    )
 
-    proc = run_cli("import", "incomes", str(collection), data_dir=tmp_path)
+    proc = run_cli("import", "incomes", "--as", "system", str(collection), data_dir=tmp_path)
 
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "40 rows in = 40 accepted + 0 rejected + 0 unmatched" in proc.stdout
@@ -210,7 +218,7 @@ def test_import_incomes_through_the_cli(population: Population, tmp_path: Path) 
     bad = _clerk_file(
         tmp_path / "noyear.csv", [["1", "2", "3"]], ["户编号", "工资性收入", "财产性收入"]
     )
-    proc = run_cli("import", "incomes", str(bad), data_dir=tmp_path)
+    proc = run_cli("import", "incomes", "--as", "system", str(bad), data_dir=tmp_path)
     assert proc.returncode == 2
     assert "--year" in proc.stdout + proc.stderr
 
@@ -249,7 +257,10 @@ def test_monitoring_and_incomes_on_member_rows_are_diffed(
         row |= {"监测对象类别": "边缘易致贫户", "致贫返贫风险1": "01", "致贫返贫风险2": "因残",
                 "识别监测时间": "2024/3/5"}  # fmt: skip
     first = import_registry(
-        engine=engine, path=_write_rows(tmp_path / "a.csv", header, rows), report_dir=tmp_path
+        actor=SYSTEM,
+        engine=engine,
+        path=_write_rows(tmp_path / "a.csv", header, rows),
+        report_dir=tmp_path,
     )
     assert first.diff.monitoring.unchanged == 0  # every household is new
     # The monitored among the new households are counted new and listed, this one too.
@@ -275,7 +286,10 @@ def test_monitoring_and_incomes_on_member_rows_are_diffed(
         row["生产经营性收入"] = "-2000.00"
         row["工资性收入"] = str(Decimal(row["工资性收入"]) + old_business + 2000)
     second = import_registry(
-        engine=engine, path=_write_rows(tmp_path / "b.csv", header, rows), report_dir=tmp_path
+        actor=SYSTEM,
+        engine=engine,
+        path=_write_rows(tmp_path / "b.csv", header, rows),
+        report_dir=tmp_path,
     )
     n = population.tables["households"].num_rows
     assert second.diff.monitoring.changed == 1
@@ -305,9 +319,11 @@ def test_income_columns_without_a_year_need_one(
     path = _write_rows(tmp_path / "noyear.csv", header, rows)
 
     with pytest.raises(IncomeYearMissingError) as missing:
-        import_registry(engine=engine, path=path, report_dir=tmp_path)
+        import_registry(actor=SYSTEM, engine=engine, path=path, report_dir=tmp_path)
     assert "年度" in (missing.value.hint or "")
-    report = import_registry(engine=engine, path=path, report_dir=tmp_path, income_year=2024)
+    report = import_registry(
+        actor=SYSTEM, engine=engine, path=path, report_dir=tmp_path, income_year=2024
+    )
     assert report.rejected == 0
     with engine.connect() as connection:
         years = set(connection.scalars(select(HouseholdIncome.year)))
@@ -326,7 +342,7 @@ def test_income_fields_must_agree_across_a_households_rows(
     first["财产性收入"] = "1.00"
     path = _write_rows(tmp_path / "split.csv", header, rows)
 
-    report = import_registry(engine=engine, path=path, report_dir=tmp_path)
+    report = import_registry(actor=SYSTEM, engine=engine, path=path, report_dir=tmp_path)
 
     assert report.reasons[("household_inconsistent", "property")] == sizes[number]
     assert report.diff.incomes.new == len(sizes) - 1
@@ -337,26 +353,41 @@ def test_a_dry_run_of_a_truncated_export_reports_the_removals(
 ) -> None:
     full = tmp_path / "export.csv"
     write_registry_export(population, full)
-    assert run_cli("import", "registry", str(full), data_dir=tmp_path).returncode == 0
+    assert (
+        run_cli("import", "registry", "--as", "system", str(full), data_dir=tmp_path).returncode
+        == 0
+    )
     lines = full.read_text(encoding="utf-8-sig").splitlines()
     truncated = tmp_path / "truncated.csv"
     truncated.write_text("\n".join(lines[:12]) + "\n", encoding="utf-8-sig")
 
-    dry = run_cli("import", "registry", str(truncated), "--dry-run", data_dir=tmp_path)
+    dry = run_cli(
+        "import", "registry", "--as", "system", str(truncated), "--dry-run", data_dir=tmp_path
+    )
     assert dry.returncode == 0, dry.stdout + dry.stderr
     assert "beyond the bound" in dry.stdout
-    refused = run_cli("import", "registry", str(truncated), data_dir=tmp_path)
+    refused = run_cli("import", "registry", "--as", "system", str(truncated), data_dir=tmp_path)
     assert refused.returncode == 2
     assert "--allow-removals" in refused.stdout + refused.stderr
     assert "of the 40 households" in refused.stdout + refused.stderr
-    confirmed = run_cli("import", "registry", str(truncated), "--allow-removals", data_dir=tmp_path)
+    confirmed = run_cli(
+        "import",
+        "registry",
+        "--as",
+        "system",
+        str(truncated),
+        "--allow-removals",
+        data_dir=tmp_path,
+    )
     assert confirmed.returncode == 0, confirmed.stdout + confirmed.stderr
 
 
 def test_per_capita_uses_the_registry_size_unless_the_file_gives_one(
     engine: Engine, population: Population, tmp_path: Path
 ) -> None:
-    import_registry(engine=engine, path=write_and(population, tmp_path), report_dir=tmp_path)
+    import_registry(
+        actor=SYSTEM, engine=engine, path=write_and(population, tmp_path), report_dir=tmp_path
+    )
     members = population.tables["members"]["household_id"].to_pylist()
     households = population.tables["households"]
     size = {
@@ -375,13 +406,13 @@ def test_per_capita_uses_the_registry_size_unless_the_file_gives_one(
     ]
     path = _clerk_file(tmp_path / "pc.csv", rows, header)
 
-    report = import_incomes(engine=engine, path=path, report_dir=tmp_path, year=2024)
+    report = import_incomes(actor=SYSTEM, engine=engine, path=path, report_dir=tmp_path, year=2024)
     assert (report.accepted, report.rejected) == (2, 0)
     rows[1][4] = str(size[b] + 7)  # now 3000 per head disagrees
     path = _clerk_file(tmp_path / "pc2.csv", rows, header)
-    report = import_incomes(engine=engine, path=path, report_dir=tmp_path, year=2023)
+    report = import_incomes(actor=SYSTEM, engine=engine, path=path, report_dir=tmp_path, year=2023)
     assert report.reasons[("per_capita_mismatch", "per_capita_net")] == 1
-    again = import_incomes(engine=engine, path=path, report_dir=tmp_path, year=2022)
+    again = import_incomes(actor=SYSTEM, engine=engine, path=path, report_dir=tmp_path, year=2022)
     assert again.status == "committed"  # the same file for another year is not "unchanged"
 
 
@@ -407,7 +438,10 @@ def test_the_income_catalogue_shares_only_the_household_number_and_is_documented
 def test_a_clerks_xlsx_through_the_cli(population: Population, tmp_path: Path) -> None:
     export = tmp_path / "export.csv"
     write_registry_export(population, export)
-    assert run_cli("import", "registry", str(export), data_dir=tmp_path).returncode == 0
+    assert (
+        run_cli("import", "registry", "--as", "system", str(export), data_dir=tmp_path).returncode
+        == 0
+    )
     numbers = population.tables["households"]["household_no"].to_pylist()
     book = openpyxl.Workbook()
     sheet = book.active
@@ -422,7 +456,7 @@ def test_a_clerks_xlsx_through_the_cli(population: Population, tmp_path: Path) -
     path = tmp_path / "排查.xlsx"
     book.save(path)
 
-    proc = run_cli("import", "incomes", str(path), data_dir=tmp_path)
+    proc = run_cli("import", "incomes", "--as", "system", str(path), data_dir=tmp_path)
 
     assert proc.returncode == 0, proc.stdout + proc.stderr
     out = proc.stdout
@@ -458,7 +492,10 @@ def test_an_empty_income_section_is_no_record(
             for h in amounts:
                 row[h] = ""
     report = import_registry(
-        engine=engine, path=_write_rows(tmp_path / "e.csv", header, rows), report_dir=tmp_path
+        actor=SYSTEM,
+        engine=engine,
+        path=_write_rows(tmp_path / "e.csv", header, rows),
+        report_dir=tmp_path,
     )
     n = population.tables["households"].num_rows
     assert report.rejected == 0

@@ -22,6 +22,7 @@ import pytest
 
 from bottomline.screening.engine import screen
 from bottomline.screening.rules import RULES
+from bottomline.users.actor import SYSTEM
 from tests.screening.builders import (
     CYCLE,
     HH,
@@ -799,6 +800,7 @@ def _synthetic_feeds(pop: Population, staged_dir: Path) -> Path | None:
     for path in write_feeds(panel, pop, staged_dir.parent / "department"):
         import_feed(
             open_feed_file(path, feed=path.stem),
+            actor=SYSTEM,
             engine=engine,
             feed=path.stem,
             period=path.parent.name,

@@ -18,6 +18,7 @@ from bottomline.synth.feeds import write_feeds
 from bottomline.synth.panel import Panel, simulate_panel
 from bottomline.synth.population import Population
 from bottomline.synth.writers import write_xlsx
+from bottomline.users.actor import SYSTEM
 
 EXTENSIONS = {"csv-utf8": ".csv", "csv-utf8-bom": ".csv", "csv-gb18030": ".csv", "xlsx": ".xlsx"}
 ENCODINGS = {"csv-utf8": "utf-8", "csv-utf8-bom": "utf-8-sig", "csv-gb18030": "gb18030"}
@@ -165,6 +166,7 @@ def test_every_file_imports_without_rejects(
         path = _path(feed_dir, "2026-08", feed)
         report = import_feed(
             open_feed_file(path, feed=feed.name),
+            actor=SYSTEM,
             engine=engine,
             feed=feed.name,
             period="2026-08",

@@ -51,6 +51,7 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
         report = import_one(
             file,
             engine=engine,
+            actor=actor,
             feed=feed,
             period=period,
             encoding=encoding,

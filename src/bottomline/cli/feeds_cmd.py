@@ -16,6 +16,7 @@ import typer
 from rich.table import Table
 
 from bottomline.cli.feed_files import FeedFile, feed_files, feed_for, period_for
+from bottomline.cli.params import AsOpt
 from bottomline.cli.ui import console, done, print_error, progress_bar, step
 from bottomline.errors import BottomlineError, UserError
 from bottomline.ingest.catalogue import FEEDS
@@ -28,6 +29,7 @@ if TYPE_CHECKING:  # ingest's actions pull in pyarrow, duckdb and pandas: import
     from bottomline.ingest.batches import Replacement
     from bottomline.ingest.match import MemberIndex
     from bottomline.ingest.models import IngestBatch
+    from bottomline.users.actor import Actor
 
 
 def require_registry(engine: Engine) -> None:
@@ -50,6 +52,7 @@ def import_one(
     path: Path,
     *,
     engine: Engine,
+    actor: Actor,
     feed: str,
     period: str,
     encoding: str | None,
@@ -74,6 +77,7 @@ def import_one(
             return import_feed(
                 source,
                 engine=engine,
+                actor=actor,
                 feed=feed,
                 period=period,
                 members=members,
@@ -107,6 +111,7 @@ class FeedRun:
     """One ``import feed``: the store, the options, the registry's members read once."""
 
     engine: Engine
+    actor: Actor
     store: Path
     feed: str | None
     period: str | None
@@ -156,6 +161,7 @@ def _import_file(path: Path, run: FeedRun, outcome: Outcome) -> None:
     outcome.report = import_one(
         path,
         engine=run.engine,
+        actor=run.actor,
         feed=outcome.feed,
         period=outcome.period,
         encoding=run.encoding,
@@ -262,6 +268,7 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
                 show_default=False,
             ),
         ],
+        as_: AsOpt,
         feed: Annotated[
             str | None,
             typer.Option(
@@ -288,9 +295,10 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
         is 2 when any file failed.
         """
         from bottomline.config import get_settings
-        from bottomline.db import open_store
+        from bottomline.db import open_store, session_scope
         from bottomline.ingest.actions import feed_named
         from bottomline.ingest.catalogue import parse_period
+        from bottomline.users.queries import actor_named
 
         if feed is not None:
             feed_named(feed)
@@ -299,8 +307,10 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
         store = get_settings().data_dir
         entries = feed_files(files, skip=store)
         engine = open_store()
+        with session_scope(engine) as session:
+            actor = actor_named(session, as_)
         require_registry(engine)
-        run = FeedRun(engine, store, feed, period, encoding)
+        run = FeedRun(engine, actor, store, feed, period, encoding)
         outcomes = import_files(entries, run)
         if len(outcomes) > 1:
             print_summary(outcomes)

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from bottomline.cli.params import AsOpt
 from bottomline.cli.registry_cmd import _print_diff, _print_reasons
 from bottomline.cli.ui import console, done, step
 
@@ -18,6 +19,7 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
 
 def import_incomes_command(
     file: Annotated[Path, typer.Argument(help="The collection file (XLSX, CSV or Parquet).")],
+    as_: AsOpt,
     year: Annotated[
         int | None,
         typer.Option(help="收入年度 / The year of rows without a 年度 (column or cell)."),
@@ -36,18 +38,22 @@ def import_incomes_command(
 ) -> None:
     """年度收入采集导入 / Import the yearly income collection: one row per household and year."""
     from bottomline.config import get_settings
-    from bottomline.db import open_store
+    from bottomline.db import open_store, session_scope
     from bottomline.registry.incomes.read import IncomeYearMissingError
     from bottomline.registry.incomes.run import import_incomes
+    from bottomline.users.queries import actor_named
 
     settings = get_settings()
     engine = open_store()
+    with session_scope(engine) as session:
+        actor = actor_named(session, as_)
     start = step(
         f"导入收入采集 / importing incomes from {file.name}" + (" (dry run)" if dry_run else "")
     )
     try:
         report = import_incomes(
             engine=engine,
+            actor=actor,
             path=file,
             report_dir=reports or settings.data_dir / "reports",
             year=year,

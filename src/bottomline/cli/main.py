@@ -108,6 +108,7 @@ def _import_all(files: list[Path], engine: Engine, store: Path) -> list[ImportRe
             import_feed(
                 source,
                 engine=engine,
+                actor=SYSTEM,
                 feed=path.stem,
                 period=path.parent.name,
                 members=members,
@@ -151,7 +152,7 @@ def _load_store(path: Path, export: Path, collection: Path, year: int, reports: 
     start = _step(f"导入登记库 / importing the registry from {export.name} (the national export)")
     engine = make_engine(f"sqlite:///{path.resolve()}")
     upgrade(engine)
-    report = import_registry(engine=engine, path=export, report_dir=reports)
+    report = import_registry(engine=engine, actor=SYSTEM, path=export, report_dir=reports)
     counts = report.diff.as_dict()
     _done(
         start,
@@ -163,7 +164,9 @@ def _load_store(path: Path, export: Path, collection: Path, year: int, reports: 
     start = _step(
         f"导入年度收入采集 / importing the {year - 1} income collection ({collection.name})"
     )
-    collected = import_incomes(engine=engine, path=collection, report_dir=reports, year=year - 1)
+    collected = import_incomes(
+        engine=engine, actor=SYSTEM, path=collection, report_dir=reports, year=year - 1
+    )
     _done(
         start,
         f"读入 {collected.rows_in:,} 行 = 接收 {collected.accepted:,} + 拒收 {collected.rejected:,} / "

@@ -9,6 +9,7 @@ import typer
 from rich.progress import TaskID
 from rich.table import Table
 
+from bottomline.cli.params import AsOpt
 from bottomline.cli.ui import console, done, progress_bar, step
 
 if TYPE_CHECKING:  # the import pulls in pyarrow, pandas and DuckDB: loaded when a command runs
@@ -30,6 +31,7 @@ def import_registry_command(
     file: Annotated[
         Path, typer.Argument(help="The export of 全国防返贫监测信息系统 (XLSX, CSV or Parquet).")
     ],
+    as_: AsOpt,
     encoding: Annotated[
         str | None,
         typer.Option(help="Text encoding of a CSV file (default: detected): utf-8, gb18030 …"),
@@ -70,10 +72,13 @@ def import_registry_command(
     (not with --partial, nor for a file marked 部分户 partial).
     """
     from bottomline.config import get_settings
-    from bottomline.db import open_store
+    from bottomline.db import open_store, session_scope
+    from bottomline.users.queries import actor_named
 
     settings = get_settings()
     engine = open_store()
+    with session_scope(engine) as session:
+        actor = actor_named(session, as_)
     start = step(
         f"导入登记库 / importing the registry from {file.name}" + (" (dry run)" if dry_run else "")
     )
@@ -92,6 +97,7 @@ def import_registry_command(
         try:
             report = import_registry(
                 engine=engine,
+                actor=actor,
                 path=file,
                 report_dir=reports or settings.data_dir / "reports",
                 encoding=encoding,

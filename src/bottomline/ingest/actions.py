@@ -34,14 +34,16 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.exc import IntegrityError as DBIntegrityError
 from sqlalchemy.orm import Session
 
+from bottomline import audit
 from bottomline.config import get_settings
 from bottomline.db import utcnow
-from bottomline.errors import InputFileError, IntegrityError
+from bottomline.errors import InputFileError, IntegrityError, PermissionDenied
 from bottomline.ids import id_problem, mask_id, mask_name, problem_label
 from bottomline.ingest.batches import (
     OverlapError,
     Replacement,
     check_replaceable,
+    check_retiring_role,
     supersede,
 )
 from bottomline.ingest.catalogue import (
@@ -68,6 +70,8 @@ from bottomline.ingest.validate import Checked, check_chunk, map_headers
 from bottomline.registry.queries import member_index
 from bottomline.sources import Source, SourceChunk, open_source
 from bottomline.spreadsheet import REJECT_HEADER, ReportWriter
+from bottomline.users.actor import Actor
+from bottomline.users.enums import Role
 
 log = logging.getLogger(__name__)
 
@@ -146,10 +150,15 @@ def registry_members(engine: Engine) -> MemberIndex:
         return MemberIndex(member_index(connection=connection))
 
 
+# Who sends department files into the store (a department role comes with the server, issue 10).
+FEED_IMPORTERS = frozenset({Role.county, Role.city, Role.province, Role.system})
+
+
 def import_feed(
     source: Source,
     *,
     engine: Engine,
+    actor: Actor,
     feed: str,
     period: str,
     members: MemberIndex,
@@ -160,10 +169,21 @@ def import_feed(
 ) -> ImportReport:
     """Import ``source`` as one batch of ``feed`` for ``period``; see the module docstring.
 
+    A committed batch is one audited action of ``actor`` (``ingest.import``, in the commit's
+    transaction); a role that does not import department files is refused before anything is
+    read.
+
     Rows that a committed batch of the same feed and period already holds (a re-sent file)
     refuse the import (:class:`OverlapError`) unless ``replaces`` names that batch: the new
     batch then supersedes it in the commit's transaction, audited (``batches.supersede``).
     """
+    if replaces is not None:  # who may replace a batch is the narrower question: asked first
+        check_retiring_role(replaces.actor)
+    if actor.role not in FEED_IMPORTERS:
+        raise PermissionDenied(
+            f"{actor} 不能导入部门数据 / {actor} cannot import department files",
+            hint="由县、市、省级用户导入 / county, city or province users import them",
+        )
     spec, period = feed_named(feed), parse_period(period)
     mapping, ignored = map_headers(source, spec)
     with import_lock(feeds_dir):
@@ -185,7 +205,7 @@ def import_feed(
                 report.ignored_columns = ignored
                 report.warnings += _same_content_warning(earlier)
                 _refuse_overlap(con, engine, report, spec, feeds_dir, replaces)
-            _commit(engine, report, feeds_dir, replaces)
+            _commit(engine, report, feeds_dir, actor, replaces)
         except BaseException as err:
             _fail(engine, batch_id, err, feeds_dir, reports_dir)
             raise
@@ -288,7 +308,11 @@ def _refuse_overlap(
 
 
 def _commit(
-    engine: Engine, report: ImportReport, feeds_dir: Path, replaces: Replacement | None = None
+    engine: Engine,
+    report: ImportReport,
+    feeds_dir: Path,
+    actor: Actor,
+    replaces: Replacement | None = None,
 ) -> None:
     values = {
         "status": BatchStatus.committed,
@@ -312,6 +336,7 @@ def _commit(
             )
             if replaces is not None:
                 supersede(session, replaces, new_batch_id=report.batch_id)
+            _audit_import(session, report, actor)
     except DBIntegrityError:
         raise InputFileError(
             f"{report.source} 已被另一进程同时导入 / {report.source} was imported by another "
@@ -319,6 +344,24 @@ def _commit(
             hint="无需再做什么：另一次导入已保存这些行 / nothing more to do: the other import "
             "holds the rows",
         ) from None
+
+
+def _audit_import(session: Session, report: ImportReport, actor: Actor) -> None:
+    change = audit.Change(
+        "ingest.import",
+        "ingest_batch",
+        report.batch_id,
+        region_code=actor.region_code,
+        after={
+            "feed": report.feed,
+            "period": report.period,
+            "rows_in": report.rows_in,
+            "accepted": report.accepted,
+            "rejected": report.rejected,
+            "unmatched": report.unmatched,
+        },
+    )
+    audit.record(session, change, actor=actor.name, role=actor.role.value)
 
 
 def _fail(

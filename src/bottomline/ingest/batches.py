@@ -70,7 +70,7 @@ class OverlapError(InputFileError):
 
 def check_replaceable(engine: Engine, replaces: Replacement, *, feed: str, period: str) -> None:
     """The batch to replace exists, is committed, and is of this feed and period."""
-    _check_role(replaces.actor)
+    check_retiring_role(replaces.actor)
     with Session(engine) as session:
         batch = session.get(IngestBatch, replaces.batch_id)
         _check_committed(batch, replaces.batch_id)
@@ -98,7 +98,7 @@ def withdraw_batch(
     *, engine: Engine, actor: Actor, batch_id: int, reason: str, feeds_dir: Path
 ) -> IngestBatch:
     """Withdraw a committed batch sent by mistake: no longer read, its files kept for audit."""
-    _check_role(actor)
+    check_retiring_role(actor)
     reason = reason.strip()
     if not reason:
         raise UserError(
@@ -116,7 +116,7 @@ def withdraw_batch(
     return batch
 
 
-def _check_role(actor: Actor) -> None:
+def check_retiring_role(actor: Actor) -> None:
     if actor.role not in RETIRING_ROLES:
         raise PermissionDenied(
             f"{actor} 不能替代或撤回部门数据批次 / {actor.name} may not supersede or withdraw "

@@ -8,13 +8,37 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, insert, select
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
+from bottomline import audit
 from bottomline.db import utcnow
-from bottomline.errors import BottomlineError
+from bottomline.errors import BottomlineError, PermissionDenied
 from bottomline.registry.imports.report import RegistryImportReport
 from bottomline.registry.models import RegistryImport
+from bottomline.users.actor import Actor
+from bottomline.users.enums import Role
+
+# Who loads the national system's export and the yearly collection into the store.
+IMPORTERS = frozenset({Role.county, Role.city, Role.province, Role.system})
 
 log = logging.getLogger(__name__)
+
+
+def check_importer(actor: Actor, counties: list[str] | None = None) -> None:
+    """Refuse a role that does not import, or a file of counties outside the actor's region."""
+    if actor.role not in IMPORTERS:
+        raise PermissionDenied(
+            f"{actor} 不能导入登记库或收入采集 / {actor} cannot import the registry or incomes",
+            hint="由县、市、省级用户导入 / county, city or province users import them",
+        )
+    outside = sorted(code for code in counties or () if not actor.covers(code))
+    if outside:
+        raise PermissionDenied(
+            f"文件含辖区外的县 {', '.join(outside)} / the file holds counties outside the region "
+            f"of {actor}: {', '.join(outside)}",
+            hint="只导入本辖区的户，或由上级用户导入 / import your own region's households, or "
+            "let a user of the level above import the file",
+        )
 
 
 def record_import(
@@ -24,7 +48,11 @@ def record_import(
     status: str,
     error: str | None = None,
     kind: str = "registry",
+    actor: Actor | None = None,
 ) -> int:
+    """The import's row; with ``actor`` (every import that changes the store or records that it
+    changed nothing) also its audit row, in the same transaction. A failed import changes
+    nothing but this row and has no actor's action to record."""
     stmt = insert(_imports_table()).values(
         kind=kind,
         source_name=report.source[:255],
@@ -41,7 +69,37 @@ def record_import(
     )
     key = connection.execute(stmt).inserted_primary_key
     assert key is not None
-    return int(key[0])
+    import_id = int(key[0])
+    if actor is not None:
+        _audit_import(connection, report, import_id, status, kind, actor)
+    return import_id
+
+
+def _audit_import(
+    connection: Connection,
+    report: RegistryImportReport,
+    import_id: int,
+    status: str,
+    kind: str,
+    actor: Actor,
+) -> None:
+    change = audit.Change(
+        f"{kind}.import",
+        "registry_import",
+        import_id,
+        region_code=actor.region_code,
+        after={
+            "status": status,
+            "content_sha256": report.content_sha256,
+            "rows_in": report.rows_in,
+            "accepted": report.accepted,
+            "rejected": report.rejected,
+            "counties": list(report.counties),
+            "diff": report.diff.as_dict(),
+        },
+    )
+    with Session(bind=connection) as session:  # joins the import's transaction
+        audit.record(session, change, actor=actor.name, role=actor.role.value)
 
 
 def record_failure(

@@ -26,6 +26,7 @@ from bottomline.registry.imports.monitoring import (
 )
 from bottomline.registry.imports.read import MIN_KNOWN_HEADERS, Rows, map_headers, read_rows
 from bottomline.registry.imports.record import (
+    check_importer,
     error_text,
     last_committed,
     record_failure,
@@ -46,6 +47,7 @@ from bottomline.registry.incomes.read import content_key
 from bottomline.registry.national_export import is_partial_title, known_headers
 from bottomline.registry.snapshot import Progress  # (stage, done, total or 0)
 from bottomline.sources import Source, open_source
+from bottomline.users.actor import Actor
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +55,7 @@ log = logging.getLogger(__name__)
 def import_registry(
     *,
     engine: Engine,
+    actor: Actor,
     path: Path,
     report_dir: Path,
     encoding: str | None = None,
@@ -71,16 +74,20 @@ def import_registry(
     nothing is removed. A file whose title row carries ``national_export.PARTIAL_MARK`` is
     partial by itself.
 
-    Raises InputFileError when the file cannot be read or lacks required columns. A failure
-    while writing rolls everything back and is recorded as a ``failed`` import.
+    Raises InputFileError when the file cannot be read or lacks required columns, and
+    PermissionDenied for a role that does not import or a file with counties outside the
+    actor's region. A failure while writing rolls everything back and is recorded as a
+    ``failed`` import; a committed or unchanged import is one audited action of ``actor``
+    (``registry.import``, in the import's transaction).
     """
+    check_importer(actor)
     started = utcnow()
     source = open_source(
         Path(path), known_headers=known_headers(), min_known=MIN_KNOWN_HEADERS, encoding=encoding
     )
     report = RegistryImportReport(
         source=source.name,
-        content_sha256=content_key(source, income_year),
+        content_sha256=content_key(source, income_year, actor.region_code),
         status="dry_run" if dry_run else "committed",
         income_year=income_year,
         partial=partial or is_partial_title(source.title),
@@ -89,9 +96,9 @@ def import_registry(
         mapping = map_headers(source)
         previous = last_committed(engine)
         if previous is not None and previous[1] == report.content_sha256:
-            return _unchanged(engine, report, previous, started, dry_run)
+            return _unchanged(engine, report, previous, started, dry_run, actor)
         report.report_dir = report_dir / _report_name(report, started, dry_run)
-        options = _Options(Path(path), encoding, dry_run, allow_removals)
+        options = _Options(Path(path), encoding, dry_run, allow_removals, actor)
         _import(engine, source, mapping, report, started, options, progress)
     except Exception as err:
         if not dry_run:
@@ -138,6 +145,7 @@ class _Options:
     encoding: str | None
     dry_run: bool
     allow_removals: bool
+    actor: Actor
 
 
 def _import(
@@ -167,6 +175,7 @@ def _import(
     report.reasons = checked.reasons
     report.warnings = checked.warnings
     report.counties = checked.counties
+    check_importer(options.actor, checked.counties)
     path = report.report_dir / "rejects.csv"
     report.rejects_path = write_rejects(path, source, rows, checked, more)
     records = found.records(checked, sheet)
@@ -211,7 +220,9 @@ def _reconcile(
                 report.regions_created = ensure_regions(connection, checked)
                 with bulk_cache(connection):
                     homes = apply_plan(connection, plan, progress)
-                    report.import_id = record_import(connection, report, started, "committed")
+                    report.import_id = record_import(
+                        connection, report, started, "committed", actor=options.actor
+                    )
                     apply_monitoring(connection, watch, homes)
                     if annual is not None:
                         apply_annual(
@@ -248,6 +259,7 @@ def _unchanged(
     previous: tuple[int, str, dict[str, Any]],
     started: dt.datetime,
     dry_run: bool,
+    actor: Actor,
 ) -> RegistryImportReport:
     import_id, _sha, counts = previous
     report.status = "unchanged"
@@ -258,7 +270,7 @@ def _unchanged(
     report.previous_import_id = import_id
     if not dry_run:
         with engine.begin() as connection:
-            report.import_id = record_import(connection, report, started, "unchanged")
+            report.import_id = record_import(connection, report, started, "unchanged", actor=actor)
     log.info(
         "registry import unchanged", extra={"import_id": report.import_id, "previous": import_id}
     )

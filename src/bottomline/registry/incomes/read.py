@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from bottomline.errors import InputFileError
+from bottomline.regions import NATIONAL_CODE
 from bottomline.registry.imports.read import Problem, Rows, map_headers, read_rows
 from bottomline.registry.incomes.catalogue import (
     COLUMNS,
@@ -57,12 +58,15 @@ def open_income_sheet(
     return (sheet, mapping) if FIGURE_NAMES & mapping.keys() else None
 
 
-def content_key(source: Source, year: int | None) -> str:
-    """What makes two imports the same: the file's content, and the year given for its
-    incomes (the same file with another year is another import)."""
-    if year is None:
+def content_key(source: Source, year: int | None, region: str = NATIONAL_CODE) -> str:
+    """What makes two imports the same: the file's content, the year given for its incomes
+    (the same file with another year is another import) and the region of the user who
+    imports it (what a file changes depends on the households the user reaches)."""
+    parts = [source.sha256, *([str(year)] if year is not None else [])]
+    parts += [region] if region != NATIONAL_CODE else []
+    if len(parts) == 1:
         return source.sha256
-    return hashlib.sha256(f"{source.sha256}:{year}".encode()).hexdigest()
+    return hashlib.sha256(":".join(parts).encode()).hexdigest()
 
 
 def require_year(source: Source, mapping: dict[str, str], year: int | None) -> None:

@@ -29,6 +29,7 @@ from bottomline.errors import IntegrityError as StoreIntegrityError
 from bottomline.registry.enums import IncomeSource
 from bottomline.registry.imports.read import Problem, Rows, map_headers
 from bottomline.registry.imports.record import (
+    check_importer,
     error_text,
     last_committed,
     record_failure,
@@ -59,6 +60,8 @@ from bottomline.registry.national_export import as_mask
 from bottomline.registry.snapshot import store_table
 from bottomline.sources import Source, open_source
 from bottomline.spreadsheet import ReportWriter
+from bottomline.users.actor import Actor
+from bottomline.users.scope import Scope
 
 log = logging.getLogger(__name__)
 
@@ -70,20 +73,25 @@ UNMATCHED_HEADER = ("文件 file", "工作表 sheet", "行号 row", "户编号 h
 def import_incomes(
     *,
     engine: Engine,
+    actor: Actor,
     path: Path,
     report_dir: Path,
     year: int | None = None,
     encoding: str | None = None,
     dry_run: bool = False,
 ) -> RegistryImportReport:
-    """Import a yearly income collection; ``year`` for rows without a 年度 (column or cell)."""
+    """Import a yearly income collection; ``year`` for rows without a 年度 (column or cell).
+
+    Rows of households outside the actor's region count as not in the registry (unmatched);
+    a committed or unchanged import is one audited action of ``actor`` (``incomes.import``)."""
+    check_importer(actor)
     started = utcnow()
     source = open_source(
         Path(path), known_headers=known_headers(), min_known=MIN_KNOWN_HEADERS, encoding=encoding
     )
     report = RegistryImportReport(
         source=source.name,
-        content_sha256=content_key(source, year),
+        content_sha256=content_key(source, year, actor.region_code),
         status="dry_run" if dry_run else "committed",
         income_year=year,
     )
@@ -97,10 +105,10 @@ def import_incomes(
         require_year(source, mapping, year)
         previous = last_committed(engine, KIND)
         if previous is not None and previous[1] == report.content_sha256:
-            return _unchanged(engine, report, previous[0], started, dry_run)
+            return _unchanged(engine, report, previous[0], started, dry_run, actor)
         name = f"incomes-{started:%Y%m%dT%H%M%S}-{report.content_sha256[:8]}"
         report.report_dir = report_dir / (name + ("-dry-run" if dry_run else ""))
-        _import(engine, source, mapping, report, started, dry_run)
+        _import(engine, source, mapping, report, started, dry_run, actor)
     except Exception as err:
         if not dry_run:
             record_failure(engine, report, started, err, KIND)
@@ -128,6 +136,7 @@ def _import(
     report: RegistryImportReport,
     started: dt.datetime,
     dry_run: bool,
+    actor: Actor,
 ) -> None:
     assert report.report_dir is not None
     rows = read_income_rows(source, mapping, None)
@@ -139,7 +148,7 @@ def _import(
     try:
         with engine.begin() as connection:
             numbers = sorted(set(values["household_no"].drop_null().to_pylist()))
-            homes, sizes = _households(connection, numbers)
+            homes, sizes = _households(connection, numbers, Scope.of(actor))
             known = pa.array(list(homes), pa.string())
             size = sizes_by(values["household_no"], sizes)
             if "household_size" in values:
@@ -187,7 +196,7 @@ def _import(
                 )
             if not dry_run:
                 report.import_id = record_import(
-                    connection, report, started, "committed", kind=KIND
+                    connection, report, started, "committed", kind=KIND, actor=actor
                 )
                 apply_annual(
                     connection,
@@ -220,9 +229,10 @@ def _count(
 
 
 def _households(
-    connection: Connection, numbers: list[str]
+    connection: Connection, numbers: list[str], scope: Scope
 ) -> tuple[dict[str, int], dict[str, int]]:
-    """Stored households (not removed) by 户编号, and their current members' count."""
+    """Stored households (not removed) of the scope by 户编号, and their current members'
+    count; a household outside the scope is not found, like one the registry does not hold."""
     h, m = store_table("households"), store_table("members")
     homes: dict[str, int] = {}
     sizes: dict[str, int] = {}
@@ -230,7 +240,11 @@ def _households(
         stmt = (
             select(h.c.household_no, h.c.id, func.count(m.c.id))
             .outerjoin(m, (m.c.household_id == h.c.id) & m.c.removed_at.is_(None))
-            .where(h.c.household_no.in_(part), h.c.removed_at.is_(None))
+            .where(
+                h.c.household_no.in_(part),
+                h.c.removed_at.is_(None),
+                scope.villages(h.c.village_code),
+            )
             .group_by(h.c.household_no, h.c.id)
         )
         for number, home, size in connection.execute(stmt):
@@ -258,11 +272,18 @@ def _write_unmatched(
 
 
 def _unchanged(
-    engine: Engine, report: RegistryImportReport, previous: int, started: dt.datetime, dry_run: bool
+    engine: Engine,
+    report: RegistryImportReport,
+    previous: int,
+    started: dt.datetime,
+    dry_run: bool,
+    actor: Actor,
 ) -> RegistryImportReport:
     report.status = "unchanged"
     report.previous_import_id = previous
     if not dry_run:
         with engine.begin() as connection:
-            report.import_id = record_import(connection, report, started, "unchanged", kind=KIND)
+            report.import_id = record_import(
+                connection, report, started, "unchanged", kind=KIND, actor=actor
+            )
     return report
