@@ -65,6 +65,14 @@ def test_a_run_is_recorded_with_its_audit_row(county: Engine, tmp_path: Path) ->
         assert entry.actor == "county.li"
         assert entry.entity_id == str(run.id)
         assert entry.after["inputs_sha256"] == run.summary["inputs_sha256"]
+        stored = session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "policy.store")
+        ).all()
+        documents = load_directory(POLICIES)
+        assert len(stored) == len(documents) > 0  # each document of the run, stored once
+        assert {(e.actor, e.after["content_hash"]) for e in stored} == {
+            ("county.li", d.content_hash) for d in documents
+        }
 
 
 def test_the_same_inputs_again_change_nothing(county: Engine, tmp_path: Path) -> None:
@@ -78,6 +86,7 @@ def test_the_same_inputs_again_change_nothing(county: Engine, tmp_path: Path) ->
     assert again.run_id == first.run_id
     assert _count(county, ScreeningRun) == 1
     assert _count(county, Lead) == leads
+    assert _count(county, AuditEntry) == 1 + len(load_directory(POLICIES))  # nothing more
 
 
 def test_changed_inputs_run_again_without_raising_covered_households(

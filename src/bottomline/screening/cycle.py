@@ -149,7 +149,7 @@ def record_run(
             finished_at=dt.datetime.now(dt.UTC),
         )
         session.add(run)
-        store_documents(session=session, documents=documents)
+        store_documents(session=session, documents=documents, actor=actor)
         session.flush()
         # In bulk: one INSERT … RETURNING for the leads (ids in the rows' order), one for their
         # hits (not a flush and a statement per lead).
