@@ -54,6 +54,21 @@ class Settings(BaseSettings):
         ),
     )
 
+    token: str | None = Field(
+        default=None,
+        description=(
+            "A token the CLI acts with (an API token for a script or a scheduled job); "
+            "otherwise the one `bottomline login` saved."
+        ),
+    )
+    token_file: Path | None = Field(
+        default=None,
+        description=(
+            "Where `bottomline login` keeps the CLI's token (default: one file per store under "
+            "~/.config/bottomline/, readable by its owner only)."
+        ),
+    )
+
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url

@@ -11,6 +11,7 @@ domain code never prints. The tree::
     │   ├── NotFound                a record that does not exist or lies outside the actor's region
     │   ├── ConfigError             a bad setting (environment variable or option)
     │   ├── PermissionDenied        the acting user's role or region does not allow the action
+    │   ├── NotAuthenticated        no valid login or token: who acts is not known
     │   ├── TransitionError         a case move the workflow does not allow, or whose guard fails
     │   └── ConflictError           someone else changed the record first (optimistic locking)
     └── IntegrityError              the data contradicts itself (a bug or a tampered store)
@@ -65,6 +66,13 @@ class IntegrityError(BottomlineError):
 
 class PermissionDenied(UserError):  # noqa: N818 - reads as the HTTP status it maps to
     status_code = 403
+
+
+class NotAuthenticated(UserError):  # noqa: N818 - reads as the HTTP status it maps to
+    """Wrong user name or password, a locked account, or a token that is unknown, expired or
+    revoked: the message is the same for each, so it tells a prober nothing."""
+
+    status_code = 401
 
 
 class TransitionError(UserError):

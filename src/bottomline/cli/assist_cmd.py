@@ -38,7 +38,7 @@ def measure_add(
         str, typer.Option("--type", help="措施类型 / catalogue code (`bottomline measure types`).")
     ],
     start: StartOpt,
-    as_: AsOpt,
+    as_: AsOpt = None,
     end: EndOpt = None,
     amount: Annotated[str | None, typer.Option(help="金额 / amount in yuan.")] = None,
     status: Annotated[
@@ -53,15 +53,15 @@ def measure_add(
     from bottomline.assistance.actions import NewMeasure, add_measure
     from bottomline.assistance.catalogue import load_catalogue
     from bottomline.cases.queries import case_by_household_no, household_id_for
+    from bottomline.cli.credentials import acting
     from bottomline.db import open_store, write_scope
-    from bottomline.users.queries import actor_named
 
     kind = load_catalogue().get(type_)
     new_status = p.choice(MeasureStatus, status, option="--status")
     start_on, end_on = p.day(start, option="--start"), p.optional_day(end, option="--end")
     yuan = p.money(amount, option="--amount")
     with write_scope(open_store()) as session:
-        actor = actor_named(session, as_)
+        actor = acting(session, as_)
         household_id = household_id_for(session, household, actor, removed=True)
         case = case_by_household_no(session, household)
         new = NewMeasure(
@@ -88,18 +88,16 @@ def measure_status(
     status: Annotated[
         str, typer.Argument(help="planned, in_progress, implemented, ended or cancelled.")
     ],
-    as_: AsOpt,
+    as_: AsOpt = None,
 ) -> None:
     """措施状态 / Set a measure's status."""
     from bottomline.assistance.actions import set_measure_status
+    from bottomline.cli.credentials import acting
     from bottomline.db import open_store, write_scope
-    from bottomline.users.queries import actor_named
 
     new_status = p.choice(MeasureStatus, status, option="STATUS")
     with write_scope(open_store()) as session:
-        measure = set_measure_status(
-            session, measure_id, new_status, actor=actor_named(session, as_)
-        )
+        measure = set_measure_status(session, measure_id, new_status, actor=acting(session, as_))
     console.print(f"措施 / measure {measure.id}: {new_status.label}")
 
 
@@ -130,20 +128,20 @@ def helper_add(
     name: Annotated[str, typer.Option(help="姓名 / the helper's name.")],
     unit: Annotated[str, typer.Option(help="派出单位 / the helper's unit.")],
     start: StartOpt,
-    as_: AsOpt,
+    as_: AsOpt = None,
     phone: Annotated[str | None, typer.Option(help="电话 / phone (shown masked).")] = None,
     end: EndOpt = None,
 ) -> None:
     """结对帮扶 / Assign a helper (帮扶责任人) to a household."""
     from bottomline.assistance.actions import assign_helper
     from bottomline.cases.queries import household_id_for
+    from bottomline.cli.credentials import acting
     from bottomline.db import open_store, write_scope
     from bottomline.ids import mask_phone
-    from bottomline.users.queries import actor_named
 
     start_on, end_on = p.day(start, option="--start"), p.optional_day(end, option="--end")
     with write_scope(open_store()) as session:
-        actor = actor_named(session, as_)
+        actor = acting(session, as_)
         helper = assign_helper(
             session,
             household_id=household_id_for(session, household, actor, removed=True),
@@ -167,20 +165,20 @@ def income_add(
     per_capita: Annotated[
         str, typer.Option("--per-capita", help="人均纯收入 / yuan per person per year.")
     ],
-    as_: AsOpt,
+    as_: AsOpt = None,
     note: Annotated[str | None, typer.Option(help="备注 / note.")] = None,
     date: DateOpt = None,
 ) -> None:
     """收入跟踪 / Record a follow-up of the household's per-capita income (annualised)."""
     from bottomline.assistance.actions import add_followup
     from bottomline.cases.queries import household_id_for
+    from bottomline.cli.credentials import acting
     from bottomline.db import open_store, write_scope
-    from bottomline.users.queries import actor_named
 
     on = p.day(date)
     income = p.amount(per_capita, option="--per-capita")
     with write_scope(open_store()) as session:
-        actor = actor_named(session, as_)
+        actor = acting(session, as_)
         followup = add_followup(
             session,
             household_id=household_id_for(session, household, actor, removed=True),

@@ -1,4 +1,4 @@
-"""``bottomline user | audit | lookback``: who acts, the record of what they did, and look-backs.
+"""``bottomline audit | lookback``: the record of what users did, and look-backs.
 
 ``audit verify`` recomputes the hash chain of the audit log. A log that does not verify is not
 a user mistake: the command lists every finding and exits with code 1 (user mistakes exit 2).
@@ -16,13 +16,10 @@ from bottomline.cases.enums import TaskResult, TaskStatus
 from bottomline.cli import params as p
 from bottomline.cli.params import DEFAULT_POLICIES, AsOpt, DateOpt, PoliciesOpt, RegionOpt, ScopeOpt
 from bottomline.cli.ui import console
-from bottomline.users.enums import Role
 
-USER_ROLES = (Role.village, Role.township, Role.county, Role.city, Role.province, Role.auditor)
 TaskArg = Annotated[int, typer.Argument(help="核查任务编号 / the task.")]
 CampaignArg = Annotated[int, typer.Argument(help="回头看编号 / the campaign.")]
 
-user_app = typer.Typer(help="用户 / users: who may act where, in which role.", no_args_is_help=True)
 audit_app = typer.Typer(help="审计日志 / the audit log.", no_args_is_help=True)
 lookback_app = typer.Typer(
     help="回头看 / look-back campaigns: re-screen and verify a population.", no_args_is_help=True
@@ -31,69 +28,8 @@ lookback_app = typer.Typer(
 
 def register(app: typer.Typer, import_app: typer.Typer) -> None:
     """Add this module's commands to the ``bottomline`` app."""
-    app.add_typer(user_app, name="user")
     app.add_typer(audit_app, name="audit")
     app.add_typer(lookback_app, name="lookback")
-
-
-# --- users -------------------------------------------------------------------------------------
-
-
-@user_app.command("add")
-def user_add(
-    username: Annotated[str, typer.Argument(help="用户名 / user name, e.g. zhang.wei.")],
-    name: Annotated[str, typer.Option(help="显示名 / the name shown, e.g. 张伟.")],
-    role: Annotated[
-        str, typer.Option(help="角色 / village, township, county, city, province or auditor.")
-    ],
-    region: Annotated[str, typer.Option(help="工作区域 / the 12-digit code of the user's region.")],
-    as_: AsOpt,
-) -> None:
-    """添加用户 / Add a user (the first one is added `--as system`)."""
-    from bottomline.db import open_store, write_scope
-    from bottomline.users.actions import add_user
-    from bottomline.users.queries import actor_named
-
-    new_role = p.choice(Role, role, option="--role", allowed=USER_ROLES)
-    with write_scope(open_store()) as session:
-        user = add_user(
-            session,
-            username=username,
-            display_name=name,
-            role=new_role,
-            region_code=p.known_region(session, region),
-            acting=actor_named(session, as_),
-        )
-    console.print(f"用户 / user {user.username}: {new_role.label} in {user.region_code}")
-
-
-@user_app.command("list")
-def user_list() -> None:
-    """用户列表 / Every user with role and region."""
-    from bottomline.db import open_store, session_scope
-    from bottomline.users.queries import list_users
-
-    with session_scope(open_store()) as session:
-        users = list_users(session)
-        names = p.region_names(session, {u.region_code for u in users})
-    table = Table(title=f"用户 / users ({len(users)})")
-    for column in (
-        "用户名 / user",
-        "显示名 / name",
-        "角色 / role",
-        "区域 / region",
-        "在用 / active",
-    ):
-        table.add_column(column)
-    for u in users:
-        table.add_row(
-            u.username,
-            p.shown(u.display_name),
-            Role(u.role).zh,
-            f"{names.get(u.region_code, '')} ({u.region_code})",
-            p.yes_no(u.active),
-        )
-    console.print(table)
 
 
 # --- audit log ---------------------------------------------------------------------------------
@@ -143,7 +79,7 @@ def lookback_create(
     population: Annotated[
         str, typer.Option(help="对象 / eliminated (since --since) or monitored households.")
     ],
-    as_: AsOpt,
+    as_: AsOpt = None,
     since: Annotated[
         str | None, typer.Option(help="消除日期起 / eliminated on or after, YYYY-MM-DD.")
     ] = None,
@@ -174,7 +110,7 @@ def lookback_create(
 
 
 @lookback_app.command("tasks")
-def lookback_tasks(campaign_id: CampaignArg, as_: AsOpt, region: ScopeOpt = None) -> None:
+def lookback_tasks(campaign_id: CampaignArg, as_: AsOpt = None, region: ScopeOpt = None) -> None:
     """核查任务 / A campaign's tasks in a region, flagged first."""
     from bottomline.cases.campaigns import tasks_in
     from bottomline.db import open_store, session_scope
@@ -204,7 +140,10 @@ def lookback_tasks(campaign_id: CampaignArg, as_: AsOpt, region: ScopeOpt = None
 
 @lookback_app.command("progress")
 def lookback_progress(
-    campaign_id: CampaignArg, as_: AsOpt, region: ScopeOpt = None, level: p.LevelOpt = "township"
+    campaign_id: CampaignArg,
+    as_: AsOpt = None,
+    region: ScopeOpt = None,
+    level: p.LevelOpt = "township",
 ) -> None:
     """回头看进度 / Tasks done per region."""
     from bottomline.cases.campaigns import progress
@@ -242,15 +181,15 @@ def lookback_progress(
 def lookback_done(
     task_id: TaskArg,
     result: Annotated[str, typer.Option(help="核查结果 / stable, risk_found or data_fixed.")],
-    as_: AsOpt,
+    as_: AsOpt = None,
     note: Annotated[str | None, typer.Option(help="说明 / what the visit found.")] = None,
     date: DateOpt = None,
     policies: PoliciesOpt = DEFAULT_POLICIES,
 ) -> None:
     """完成核查 / Record a task's verification; "risk_found" raises a look-back lead."""
     from bottomline.cases.campaigns import complete_task
+    from bottomline.cli.credentials import acting
     from bottomline.db import open_store, write_scope
-    from bottomline.users.queries import actor_named
 
     outcome = p.choice(TaskResult, result, option="--result")
     on = p.day(date)
@@ -258,7 +197,7 @@ def lookback_done(
     with write_scope(open_store()) as session:
         task = complete_task(
             session,
-            actor=actor_named(session, as_),
+            actor=acting(session, as_),
             task_id=task_id,
             result=outcome,
             note=note,

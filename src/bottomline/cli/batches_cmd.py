@@ -18,7 +18,7 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
     def supersede_command(
         batch: Annotated[int, typer.Argument(help="The committed batch the file replaces.")],
         file: Annotated[Path, typer.Argument(help="The corrected CSV, XLSX or Parquet file.")],
-        acting: AsOpt,
+        acting: AsOpt = None,
         reason: Annotated[
             str, typer.Option("--reason", help="原因 / why the batch is replaced.")
         ] = "更正后重新报送 / corrected file re-sent",
@@ -30,15 +30,15 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
         """替代批次 / Import a corrected file in place of a committed batch (same feed, month)."""
         from sqlalchemy.orm import Session
 
+        from bottomline.cli.credentials import acting as acting_user
         from bottomline.config import get_settings
         from bottomline.db import open_store
         from bottomline.ingest.batches import Replacement
         from bottomline.ingest.models import IngestBatch
-        from bottomline.users.queries import actor_named
 
         engine = open_store()
         with Session(engine) as session:
-            actor = actor_named(session, acting)
+            actor = acting_user(session, acting)
             old = session.get(IngestBatch, batch)
             if old is None:
                 raise UserError(
@@ -72,19 +72,19 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
     def withdraw_command(
         batch: Annotated[int, typer.Argument(help="The committed batch sent by mistake.")],
         reason: Annotated[str, typer.Option("--reason", help="原因 / why it is withdrawn.")],
-        acting: AsOpt,
+        acting: AsOpt = None,
     ) -> None:
         """撤回批次 / Withdraw a batch sent by mistake: no longer read, its file kept for audit."""
         from sqlalchemy.orm import Session
 
+        from bottomline.cli.credentials import acting as acting_user
         from bottomline.config import get_settings
         from bottomline.db import open_store
         from bottomline.ingest.batches import withdraw_batch
-        from bottomline.users.queries import actor_named
 
         engine = open_store()
         with Session(engine) as session:
-            actor = actor_named(session, acting)
+            actor = acting_user(session, acting)
         withdrawn = withdraw_batch(
             engine=engine,
             actor=actor,

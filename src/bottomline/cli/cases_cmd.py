@@ -57,7 +57,7 @@ def lead_add(
     channel: Annotated[
         str, typer.Option(help="来源 / self_declaration, cadre_visit or department.")
     ],
-    as_: AsOpt,
+    as_: AsOpt = None,
     risk: RiskOpt = None,
     category: CategoryOpt = None,
     note: Annotated[str | None, typer.Option(help="说明 / what was reported.")] = None,
@@ -67,8 +67,8 @@ def lead_add(
     """登记线索 / Report a lead; it opens the household's case or joins the one under way."""
     from bottomline.cases.leads import NewLead, record_lead
     from bottomline.cases.queries import household_id_for
+    from bottomline.cli.credentials import acting
     from bottomline.db import open_store, write_scope
-    from bottomline.users.queries import actor_named
 
     on = p.day(date)
     new_channel = p.choice(Channel, channel, option="--channel", allowed=MANUAL_CHANNELS)
@@ -76,7 +76,7 @@ def lead_add(
     suggested = p.choice(Category, category, option="--category") if category else None
     index = p.policies(policies)
     with write_scope(open_store()) as session:
-        actor = actor_named(session, as_)
+        actor = acting(session, as_)
         lead = NewLead(
             household_id=household_id_for(session, household, actor),
             channel=new_channel,
@@ -94,19 +94,19 @@ def lead_add(
 
 @lead_app.command("intake")
 def lead_intake(
-    as_: AsOpt,
+    as_: AsOpt = None,
     region: ScopeOpt = None,
     policies: PoliciesOpt = DEFAULT_POLICIES,
 ) -> None:
     """接收线索 / Take in leads stored without a case (not screening clues: `clue dispatch`)."""
     from bottomline.cases.clues.queries import ClueFilter, clue_ids
     from bottomline.cases.leads import intake_leads
+    from bottomline.cli.credentials import acting
     from bottomline.db import open_store, write_scope
-    from bottomline.users.queries import actor_named
 
     index = p.policies(policies)
     with write_scope(open_store()) as session:
-        actor = actor_named(session, as_)
+        actor = acting(session, as_)
         scope = p.scope(session, actor, region).region_code
         intake = intake_leads(session, actor=actor, policies=index, scope_code=scope)
         waiting = len(clue_ids(session, actor=actor, filters=ClueFilter()))
@@ -123,7 +123,7 @@ def lead_intake(
 
 
 @lead_app.command("queue")
-def lead_queue_command(as_: AsOpt, region: ScopeOpt = None, date: DateOpt = None) -> None:
+def lead_queue_command(as_: AsOpt = None, region: ScopeOpt = None, date: DateOpt = None) -> None:
     """待核实线索 / Cases waiting at the lead stage, oldest first, with their leads."""
     from bottomline.cases.clock import clock_of
     from bottomline.cases.queries import lead_queue
@@ -162,7 +162,7 @@ def lead_queue_command(as_: AsOpt, region: ScopeOpt = None, date: DateOpt = None
 def visit_add(
     household: HouseholdOpt,
     visitor: Annotated[str, typer.Option(help="走访人 / who visited.")],
-    as_: AsOpt,
+    as_: AsOpt = None,
     unit: Annotated[str | None, typer.Option(help="走访人单位 / the visitor's unit.")] = None,
     signed: Annotated[
         bool,
@@ -184,14 +184,14 @@ def visit_add(
     """登记走访 / Record a home visit; with --suggest it raises a lead."""
     from bottomline.cases.queries import household_id_for
     from bottomline.cases.visits import NewVisit, record_visit
+    from bottomline.cli.credentials import acting
     from bottomline.db import open_store, write_scope
-    from bottomline.users.queries import actor_named
 
     on, estimate = p.day(date), p.money(income, option="--income")
     risks = tuple(p.choices(RiskType, risk, option="--risk"))
     index = p.policies(policies)
     with write_scope(open_store()) as session:
-        actor = actor_named(session, as_)
+        actor = acting(session, as_)
         new = NewVisit(
             household_id=household_id_for(session, household, actor),
             visit_date=on,
@@ -216,7 +216,7 @@ def visit_add(
 
 @case_app.command("list")
 def case_list(
-    as_: AsOpt,
+    as_: AsOpt = None,
     region: ScopeOpt = None,
     stage: Annotated[str | None, typer.Option(help="阶段 / only cases at this stage.")] = None,
 ) -> None:
@@ -250,15 +250,15 @@ def case_list(
 @case_app.command("find")
 def case_find(
     household_no: Annotated[str, typer.Argument(help="户编号 / the household number.")],
-    as_: AsOpt,
+    as_: AsOpt = None,
 ) -> None:
     """查找案件 / The household's active case, or else its latest one."""
     from bottomline.cases.queries import access_case, case_by_household_no, household_id_for
+    from bottomline.cli.credentials import acting
     from bottomline.db import open_store, session_scope
-    from bottomline.users.queries import actor_named
 
     with session_scope(open_store()) as session:
-        actor = actor_named(session, as_)
+        actor = acting(session, as_)
         household_id_for(session, household_no, actor)
         found = case_by_household_no(session, household_no)
         case = access_case(session, found.id, actor) if found else None
@@ -269,15 +269,15 @@ def case_find(
 
 
 @case_app.command("show")
-def case_show(case_id: CaseArg, as_: AsOpt, date: DateOpt = None) -> None:
+def case_show(case_id: CaseArg, as_: AsOpt = None, date: DateOpt = None) -> None:
     """案件详情 / Everything about one case, and the steps it may take next."""
     from bottomline.cases.queries import access_case, case_file
+    from bottomline.cli.credentials import acting
     from bottomline.db import open_store, session_scope
-    from bottomline.users.queries import actor_named
 
     today = p.day(date)
     with session_scope(open_store()) as session:
-        case = access_case(session, case_id, actor_named(session, as_))
+        case = access_case(session, case_id, acting(session, as_))
         file = case_file(session, case, today)
         names = p.region_names(session, {case.village_code})
     print_case_file(file, names.get(case.village_code, case.village_code))
@@ -287,7 +287,7 @@ def case_show(case_id: CaseArg, as_: AsOpt, date: DateOpt = None) -> None:
 def case_move(
     case_id: CaseArg,
     stage: Annotated[str, typer.Argument(help="目标阶段 / the stage to move to.")],
-    as_: AsOpt,
+    as_: AsOpt = None,
     reason: Annotated[str | None, typer.Option(help="理由 / why (some moves need one).")] = None,
     evidence: Annotated[
         list[str] | None,
@@ -307,15 +307,15 @@ def case_move(
     """流转 / Move a case to its next stage; refused with the reason when not allowed."""
     from bottomline.cases.queries import access_case
     from bottomline.cases.workflow import transition
+    from bottomline.cli.credentials import acting
     from bottomline.db import open_store, write_scope
-    from bottomline.users.queries import actor_named
 
     target = p.choice(Stage, stage, option="STAGE")
     given = _evidence_options(evidence, risk, category, method)
     on = p.day(date)
     index = p.policies(policies)
     with write_scope(open_store()) as session:
-        actor = actor_named(session, as_)
+        actor = acting(session, as_)
         case = access_case(session, case_id, actor)
         event = transition(
             session,
@@ -359,7 +359,7 @@ def _evidence_options(
 @case_app.command("check-exit")
 def case_check_exit(
     case_id: CaseArg,
-    as_: AsOpt,
+    as_: AsOpt = None,
     method: Annotated[
         str | None, typer.Option(help="消除方式 / assisted or natural (default: the case's).")
     ] = None,
@@ -369,14 +369,14 @@ def case_check_exit(
     """风险消除条件 / Check the exit conditions, each with its explanation (a report: exit 0)."""
     from bottomline.cases.elimination import evaluate_case
     from bottomline.cases.queries import access_case
+    from bottomline.cli.credentials import acting
     from bottomline.db import open_store, session_scope
-    from bottomline.users.queries import actor_named
 
     on = p.day(date)
     how = p.choice(EliminationMethod, method, option="--method") if method else None
     index = p.policies(policies)
     with session_scope(open_store()) as session:
-        case = access_case(session, case_id, actor_named(session, as_))
+        case = access_case(session, case_id, acting(session, as_))
         chosen = (how or EliminationMethod(case.elimination_method or "assisted")).value
         evaluation = evaluate_case(session, case, on=on, policies=index, method=chosen)
     console.print(

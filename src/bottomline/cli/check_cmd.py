@@ -42,7 +42,7 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
 
 
 def check(
-    as_: AsOpt,
+    as_: AsOpt = None,
     region: ScopeOpt = None,
     export: ExportOpt = None,
     feeds: FeedsOpt = None,

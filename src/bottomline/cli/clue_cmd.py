@@ -95,7 +95,7 @@ def _filters(
 
 @clue_app.command("list")
 def clue_list(
-    as_: AsOpt,
+    as_: AsOpt = None,
     township: TownshipOpt = None,
     village: VillageOpt = None,
     rule: RuleOpt = None,
@@ -121,8 +121,8 @@ def clue_list(
     """线索队列 / The clues waiting for triage in your region, with their reasons."""
     from bottomline.cases.clues.export import write_clues
     from bottomline.cases.clues.queries import all_clues, clue_page
+    from bottomline.cli.credentials import acting
     from bottomline.db import open_store, session_scope
-    from bottomline.users.queries import actor_named
 
     filters = _filters(township, village, rule, category, risk, channel, status)
     if export is not None and export.suffix.lower() != ".xlsx":
@@ -131,7 +131,7 @@ def clue_list(
             hint="例如 / e.g. --export clues.xlsx",
         )
     with session_scope(open_store()) as session:
-        actor = actor_named(session, as_)
+        actor = acting(session, as_)
         found = clue_page(
             session, actor=actor, filters=filters, sort=sort, page=page, page_size=page_size
         )
@@ -211,7 +211,7 @@ def _selection(
 
 @clue_app.command("dispatch")
 def clue_dispatch(
-    as_: AsOpt,
+    as_: AsOpt = None,
     ids: IdsArg = None,
     all_: AllOpt = False,
     township: TownshipOpt = None,
@@ -225,14 +225,14 @@ def clue_dispatch(
 ) -> None:
     """派发核实 / Send clues for verification: the case opens, its clock starts that day."""
     from bottomline.cases.clues.actions import dispatch_clues
+    from bottomline.cli.credentials import acting
     from bottomline.db import open_store, write_scope
-    from bottomline.users.queries import actor_named
 
     filters = _filters(township, village, rule, category, risk, channel)
     on = p.day(date)
     index = p.policies(policies)
     with write_scope(open_store()) as session:
-        actor = actor_named(session, as_)
+        actor = acting(session, as_)
         chosen = _selection(session, actor, ids, all_, filters)
         intake = dispatch_clues(session, chosen, actor=actor, policies=index, on=on)
     console.print(
@@ -244,7 +244,7 @@ def clue_dispatch(
 
 @clue_app.command("dismiss")
 def clue_dismiss(
-    as_: AsOpt,
+    as_: AsOpt = None,
     ids: IdsArg = None,
     all_: AllOpt = False,
     reason: Annotated[
@@ -269,8 +269,8 @@ def clue_dismiss(
 ) -> None:
     """排除 / Dismiss clues with a reason; not raised again on the same evidence."""
     from bottomline.cases.clues.actions import dismiss_clues
+    from bottomline.cli.credentials import acting
     from bottomline.db import open_store, write_scope
-    from bottomline.users.queries import actor_named
 
     filters = _filters(township, village, rule, category, risk, channel)
     why = p.choice(DismissReason, code, option="--code")
@@ -283,7 +283,7 @@ def clue_dismiss(
             + ", ".join(r.value for r in DismissReason if r is not DismissReason.other),
         )
     with write_scope(open_store()) as session:
-        actor = actor_named(session, as_)
+        actor = acting(session, as_)
         chosen = _selection(session, actor, ids, all_, filters)
         count = dismiss_clues(session, chosen, actor=actor, code=why, reason=reason, on=on)
     console.print(
@@ -294,21 +294,21 @@ def clue_dismiss(
 
 @clue_app.command("reopen")
 def clue_reopen(
-    as_: AsOpt,
     ids: Annotated[list[int], typer.Argument(help="线索编号 / numbers of dismissed clues.")],
     reason: Annotated[
         str, typer.Option("--reason", help="理由 / why the dismissal is undone (audited).")
     ],
+    as_: AsOpt = None,
     date: DateOpt = None,
 ) -> None:
     """撤销排除 / Undo a dismissal: the clue is pending again, to be dispatched or dismissed."""
     from bottomline.cases.clues.actions import reopen_clues
+    from bottomline.cli.credentials import acting
     from bottomline.db import open_store, write_scope
-    from bottomline.users.queries import actor_named
 
     on = p.day(date)
     with write_scope(open_store()) as session:
-        actor = actor_named(session, as_)
+        actor = acting(session, as_)
         count = reopen_clues(session, ids, actor=actor, reason=reason, on=on)
     console.print(
         f"撤销排除 / reopened {count:,} clues on {on}: 待研判 / pending again; 筛查不再按原证据"

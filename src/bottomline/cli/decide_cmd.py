@@ -40,7 +40,7 @@ def case_decide(
             "--to", help="目标阶段 / " + ", ".join(f"{s.value} ({s.zh})" for s in TARGETS)
         ),
     ],
-    as_: AsOpt,
+    as_: AsOpt = None,
     ids: Annotated[list[int] | None, typer.Argument(help="案件编号 / case numbers.")] = None,
     at: Annotated[
         str | None,
@@ -62,15 +62,15 @@ def case_decide(
 ) -> None:
     """批量决定 / Approve, reject or withdraw cases; each its own audited move."""
     from bottomline.cases.decisions import DECISIONS, cases_at, decide_cases
+    from bottomline.cli.credentials import acting
     from bottomline.db import open_store, write_scope
-    from bottomline.users.queries import actor_named
 
     target = p.choice(Stage, to, option="--to", allowed=DECISIONS)
     given = _evidence_options(evidence, risk, category, None)
     on = p.day(date)
     index = p.policies(policies)
     with write_scope(open_store()) as session:
-        actor = actor_named(session, as_)
+        actor = acting(session, as_)
         if ids and (at or region):
             raise UserError(
                 "给出案件编号或 --at 与 --region / give case numbers or --at with --region",

@@ -31,7 +31,7 @@ def national_command(
     out: Annotated[
         Path, typer.Option("--out", help="输出文件 / the file to write (.xlsx, or .csv).")
     ],
-    as_: AsOpt,
+    as_: AsOpt = None,
     region: Annotated[
         str | None,
         typer.Option("--region", help="区域 / 12-digit code (default: the acting user's region)."),
@@ -40,13 +40,13 @@ def national_command(
     """全国系统导出 / The period's monitored, newly identified and eliminated households, in the
     layout the national system imports (full ID numbers: audited)."""
     from bottomline.cases.national import export_national  # pyarrow: loaded when it runs
+    from bottomline.cli.credentials import acting
     from bottomline.db import open_store, write_scope
     from bottomline.ingest.catalogue import parse_period
-    from bottomline.users.queries import actor_named
 
     period = parse_period(period)
     with write_scope(open_store()) as session:
-        actor = actor_named(session, as_)
+        actor = acting(session, as_)
         code = p.scope(session, actor, region).region_code if region else None
         result = export_national(session, actor=actor, period=period, out=out, region_code=code)
     console.print(

@@ -268,7 +268,7 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
                 show_default=False,
             ),
         ],
-        as_: AsOpt,
+        as_: AsOpt = None,
         feed: Annotated[
             str | None,
             typer.Option(
@@ -294,11 +294,11 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
         and reported on its own, and a file that fails does not stop the others; the exit code
         is 2 when any file failed.
         """
+        from bottomline.cli.credentials import acting
         from bottomline.config import get_settings
         from bottomline.db import open_store, session_scope
         from bottomline.ingest.actions import feed_named
         from bottomline.ingest.catalogue import parse_period
-        from bottomline.users.queries import actor_named
 
         if feed is not None:
             feed_named(feed)
@@ -308,7 +308,7 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
         entries = feed_files(files, skip=store)
         engine = open_store()
         with session_scope(engine) as session:
-            actor = actor_named(session, as_)
+            actor = acting(session, as_)
         require_registry(engine)
         run = FeedRun(engine, actor, store, feed, period, encoding)
         outcomes = import_files(entries, run)

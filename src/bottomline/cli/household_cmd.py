@@ -55,7 +55,7 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
 @household_app.command("show")
 def household_show(
     number: NumberArg,
-    as_: AsOpt,
+    as_: AsOpt = None,
     feeds: Annotated[
         Path | None,
         typer.Option("--feeds", help="部门数据 / feed store (default: <data dir>/feeds)."),
@@ -66,15 +66,15 @@ def household_show(
     date: p.DateOpt = None,
 ) -> None:
     """农户详情 / Members (IDs masked), incomes, guarantees, monitoring, assistance, cases, feeds."""
+    from bottomline.cli.credentials import acting
     from bottomline.config import get_settings
     from bottomline.db import open_store, session_scope
     from bottomline.registry.access import access_household
-    from bottomline.users.queries import actor_named
 
     today = p.day(date)
     with session_scope(open_store()) as session:
         household = access_household(
-            session, actor=actor_named(session, as_), number=number, removed=True
+            session, actor=acting(session, as_), number=number, removed=True
         )
         record = view.gather(session, household, today)
     view.print_household(record)
@@ -85,17 +85,17 @@ def household_show(
 
 @household_app.command("death")
 def household_death(
-    number: NumberArg, member: MemberOpt, on: OnOpt, as_: AsOpt, new_head: NewHeadOpt = None
+    number: NumberArg, member: MemberOpt, on: OnOpt, as_: AsOpt = None, new_head: NewHeadOpt = None
 ) -> None:
     """死亡减员 / Record a member's death: removed from the household, the date kept."""
+    from bottomline.cli.credentials import acting
     from bottomline.db import open_store, write_scope
     from bottomline.ids import mask_id
     from bottomline.registry import edits
-    from bottomline.users.queries import actor_named
 
     died_on = p.day(on, option="--on")
     with write_scope(open_store()) as session:
-        actor = actor_named(session, as_)
+        actor = acting(session, as_)
         gone = edits.record_death(
             session, actor=actor, number=number, member=member, died_on=died_on, new_head=new_head
         )
@@ -107,7 +107,7 @@ def household_birth(
     number: NumberArg,
     name: NameOpt,
     id_number: IdOpt,
-    as_: AsOpt,
+    as_: AsOpt = None,
     sex: SexOpt = None,
     born: BornOpt = None,
     relationship: Annotated[
@@ -117,10 +117,10 @@ def household_birth(
     ethnicity: EthnicityOpt = None,
 ) -> None:
     """出生增员 / Add a newborn (ID number required: issued at birth registration)."""
+    from bottomline.cli.credentials import acting
     from bottomline.db import open_store, write_scope
     from bottomline.ids import mask_id
     from bottomline.registry import edits
-    from bottomline.users.queries import actor_named
 
     person = edits.NewPerson(
         name=name,
@@ -132,7 +132,7 @@ def household_birth(
     )
     with write_scope(open_store()) as session:
         added = edits.record_birth(
-            session, actor=actor_named(session, as_), number=number, person=person
+            session, actor=acting(session, as_), number=number, person=person
         )
     console.print(f"已增员 / newborn added: {mask_id(added.id_number)} (member {added.id})")
 
@@ -147,11 +147,11 @@ def household_move_in(
         str, typer.Option("--reason", help="原因 / marriage_in (婚入), returned, other.")
     ],
     on: OnOpt,
-    as_: AsOpt,
     education: Annotated[str, typer.Option("--education", help="文化程度 / e.g. 初中.")],
     schooling: Annotated[str, typer.Option("--schooling", help="在校生状况 / e.g. 非在校生.")],
     health: Annotated[str, typer.Option("--health", help="健康状况 / e.g. 健康, 患有大病.")],
     labour: Annotated[str, typer.Option("--labour", help="劳动技能 / e.g. 普通劳动力.")],
+    as_: AsOpt = None,
     sex: SexOpt = None,
     born: BornOpt = None,
     ethnicity: EthnicityOpt = None,
@@ -171,10 +171,10 @@ def household_move_in(
     tekun: Annotated[bool, typer.Option("--tekun/--no-tekun")] = False,
 ) -> None:
     """迁入增员 / A member moves in (marriage, return) with all member fields."""
+    from bottomline.cli.credentials import acting
     from bottomline.db import open_store, write_scope
     from bottomline.ids import mask_id
     from bottomline.registry import edits
-    from bottomline.users.queries import actor_named
 
     moved_on = p.day(on, option="--on")
     fields: dict[str, Any] = {
@@ -203,7 +203,7 @@ def household_move_in(
     with write_scope(open_store()) as session:
         added = edits.record_move_in(
             session,
-            actor=actor_named(session, as_),
+            actor=acting(session, as_),
             number=number,
             person=person,
             moved_on=moved_on,
@@ -223,20 +223,20 @@ def household_move_out(
         ),
     ],
     on: OnOpt,
-    as_: AsOpt,
+    as_: AsOpt = None,
     new_head: NewHeadOpt = None,
 ) -> None:
     """迁出减员 / A member moves out (married out, moved away, joined the army …)."""
+    from bottomline.cli.credentials import acting
     from bottomline.db import open_store, write_scope
     from bottomline.ids import mask_id
     from bottomline.registry import edits
-    from bottomline.users.queries import actor_named
 
     moved_on = p.day(on, option="--on")
     with write_scope(open_store()) as session:
         gone = edits.record_move_out(
             session,
-            actor=actor_named(session, as_),
+            actor=acting(session, as_),
             number=number,
             member=member,
             moved_on=moved_on,
@@ -250,7 +250,7 @@ def household_move_out(
 def household_guarantee(
     number: NumberArg,
     year: Annotated[int, typer.Option("--year", help="年度 / the year assessed.")],
-    as_: AsOpt,
+    as_: AsOpt = None,
     food_clothing_insecure: Annotated[
         bool | None, typer.Option("--food-clothing-insecure/--no-food-clothing-insecure")
     ] = None,
@@ -260,9 +260,9 @@ def household_guarantee(
     water_unsafe: Annotated[bool | None, typer.Option("--water-unsafe/--no-water-unsafe")] = None,
 ) -> None:
     """两不愁三保障 / Set the year's guarantees (吃穿, 住房, 饮水) as assessed (source: edit)."""
+    from bottomline.cli.credentials import acting
     from bottomline.db import open_store, write_scope
     from bottomline.registry import edits
-    from bottomline.users.queries import actor_named
 
     given = {"food_clothing_insecure": food_clothing_insecure, "housing_unsafe": housing_unsafe,
              "water_unsafe": water_unsafe}  # fmt: skip
@@ -270,7 +270,7 @@ def household_guarantee(
     _some(changes, "--housing-unsafe/--no-housing-unsafe, --water-unsafe …")
     with write_scope(open_store()) as session:
         row = edits.set_guarantees(
-            session, actor=actor_named(session, as_), number=number, year=year, changes=changes
+            session, actor=acting(session, as_), number=number, year=year, changes=changes
         )
     console.print(f"{year} 年保障情况已更新 / guarantees of {year} set ({row.source}, {row.as_of})")
 
@@ -278,7 +278,7 @@ def household_guarantee(
 @household_app.command("set")
 def household_set(
     number: NumberArg,
-    as_: AsOpt,
+    as_: AsOpt = None,
     phone: Annotated[str | None, typer.Option("--phone", help="联系电话 / phone.")] = None,
     address: Annotated[str | None, typer.Option("--address", help="家庭住址 / address.")] = None,
     no_labour_household: Annotated[
@@ -289,16 +289,16 @@ def household_set(
     ] = None,
 ) -> None:
     """户信息 / Change household fields (phone, address, whole household without labour)."""
+    from bottomline.cli.credentials import acting
     from bottomline.db import open_store, write_scope
     from bottomline.registry import edits
-    from bottomline.users.queries import actor_named
 
     given = {"phone": phone, "address": address, "no_labour_household": no_labour_household}
     changes = {k: v for k, v in given.items() if v is not None}
     _some(changes, "--phone, --address, --no-labour-household/--has-labour")
     with write_scope(open_store()) as session:
         edits.set_household_fields(
-            session, actor=actor_named(session, as_), number=number, changes=changes
+            session, actor=acting(session, as_), number=number, changes=changes
         )
     console.print(f"户 {number} 已更新 / household updated: {', '.join(changes)}")
 
@@ -307,7 +307,7 @@ def household_set(
 def household_member_set(
     number: NumberArg,
     member: MemberOpt,
-    as_: AsOpt,
+    as_: AsOpt = None,
     relationship: Text = None,
     education: Text = None,
     schooling: Annotated[str | None, typer.Option(help="在校生状况 / e.g. 义务教育在校.")] = None,
@@ -329,10 +329,10 @@ def household_member_set(
     tekun: Annotated[bool | None, typer.Option("--tekun/--no-tekun")] = None,
 ) -> None:
     """成员信息 / Change a member's fields (schooling, health, labour, insurance, migrant work)."""
+    from bottomline.cli.credentials import acting
     from bottomline.db import open_store, write_scope
     from bottomline.ids import mask_id
     from bottomline.registry import edits
-    from bottomline.users.queries import actor_named
 
     given: dict[str, Any] = {
         "relationship": relationship, "education": education, "schooling": schooling,
@@ -345,7 +345,7 @@ def household_member_set(
     _some(changes, "--schooling, --health, --labour, --insured-medical …")
     with write_scope(open_store()) as session:
         found = edits.set_member_fields(
-            session, actor=actor_named(session, as_), number=number, member=member, changes=changes
+            session, actor=acting(session, as_), number=number, member=member, changes=changes
         )
     console.print(f"成员 {mask_id(found.id_number)} 已更新 / member updated: {', '.join(changes)}")
 

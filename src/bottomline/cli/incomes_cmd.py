@@ -19,7 +19,7 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
 
 def import_incomes_command(
     file: Annotated[Path, typer.Argument(help="The collection file (XLSX, CSV or Parquet).")],
-    as_: AsOpt,
+    as_: AsOpt = None,
     year: Annotated[
         int | None,
         typer.Option(help="收入年度 / The year of rows without a 年度 (column or cell)."),
@@ -37,16 +37,16 @@ def import_incomes_command(
     ] = None,
 ) -> None:
     """年度收入采集导入 / Import the yearly income collection: one row per household and year."""
+    from bottomline.cli.credentials import acting
     from bottomline.config import get_settings
     from bottomline.db import open_store, session_scope
     from bottomline.registry.incomes.read import IncomeYearMissingError
     from bottomline.registry.incomes.run import import_incomes
-    from bottomline.users.queries import actor_named
 
     settings = get_settings()
     engine = open_store()
     with session_scope(engine) as session:
-        actor = actor_named(session, as_)
+        actor = acting(session, as_)
     start = step(
         f"导入收入采集 / importing incomes from {file.name}" + (" (dry run)" if dry_run else "")
     )

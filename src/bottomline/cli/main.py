@@ -32,6 +32,7 @@ from bottomline.cli import (
     odk_cmd,
     overview_cmd,
     registry_cmd,
+    users_cmd,
 )
 from bottomline.cli.demo_cases import run_cases
 from bottomline.cli.screen_view import print_summary, print_top_leads
@@ -372,19 +373,12 @@ def screen(
 def _screen_store(
     cycle: str, as_: str | None, region: str | None, policies: Path, top: int
 ) -> None:
+    from bottomline.cli.credentials import acting
     from bottomline.db import open_store, session_scope
-    from bottomline.users.queries import actor_named
 
-    if as_ is None:
-        raise UserError(
-            "筛查数据库将记为一次运行，须给出经办人 / screening the store is recorded as a run and "
-            "needs the acting user",
-            hint="给出 --as 用户，或以 --snapshot 目录筛查快照而不记录 / give --as USER, or "
-            "--snapshot DIR to screen a snapshot without recording it",
-        )
     engine = open_store()
     with session_scope(engine) as session:
-        actor = actor_named(session, as_)
+        actor = acting(session, as_)
     outcome = month_cmd.screen_store(
         engine, cycle=cycle, actor=actor, region=region, policies=policies
     )
@@ -451,6 +445,7 @@ month_cmd.register(app, import_app)
 clue_cmd.register(app, import_app)
 decide_cmd.register(app, import_app)
 export_cmd.register(app, import_app)
+users_cmd.register(app, import_app)
 
 
 def main() -> None:

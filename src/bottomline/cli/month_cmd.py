@@ -102,7 +102,7 @@ def print_outcome(outcome: CycleOutcome, top: int) -> None:
 
 def month(
     cycle: CycleOpt,
-    as_: AsOpt,
+    as_: AsOpt = None,
     region: Annotated[
         str | None,
         typer.Option("--region", help="区域 / 12-digit code (default: the acting user's region)."),
@@ -111,13 +111,13 @@ def month(
     top: TopOpt = 10,
 ) -> None:
     """月度筛查 / Run the month on the store: screen, check data quality, list the new leads."""
+    from bottomline.cli.credentials import acting
     from bottomline.config import get_settings
     from bottomline.db import open_store, session_scope
-    from bottomline.users.queries import actor_named
 
     engine = open_store()
     with session_scope(engine) as session:
-        actor = actor_named(session, as_)
+        actor = acting(session, as_)
     outcome = screen_store(engine, cycle=cycle, actor=actor, region=region, policies=policies)
     print_outcome(outcome, top)
     start = step("检查问题数据 / checking data quality (the problem-data queue)")

@@ -27,7 +27,7 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
 def notice_publish(
     village: Annotated[str, typer.Option(help="村 / the village's 12-digit code.")],
     kind: Annotated[str, typer.Option(help="公示类型 / identification or elimination.")],
-    as_: AsOpt,
+    as_: AsOpt = None,
     date: Annotated[
         str | None,
         typer.Option("--date", help="公示首日 / first notice day, YYYY-MM-DD (default: today)."),
@@ -38,9 +38,9 @@ def notice_publish(
 ) -> None:
     """发布公示 / Put the village's waiting cases on a new notice and write it (HTML, PDF)."""
     from bottomline.cases.notices.actions import publish_notice
+    from bottomline.cli.credentials import acting
     from bottomline.config import get_settings
     from bottomline.db import open_store, write_scope
-    from bottomline.users.queries import actor_named
 
     starts_on = p.day(date)
     notice_kind = p.choice(NoticeKind, kind, option="--kind")
@@ -48,7 +48,7 @@ def notice_publish(
     with write_scope(open_store()) as session:
         published = publish_notice(
             session,
-            actor=actor_named(session, as_),
+            actor=acting(session, as_),
             village_code=p.region_code(village),
             kind=notice_kind,
             starts_on=starts_on,
@@ -73,7 +73,7 @@ def notice_publish(
 
 
 @notice_app.command("list")
-def notice_list(as_: AsOpt, region: ScopeOpt = None) -> None:
+def notice_list(as_: AsOpt = None, region: ScopeOpt = None) -> None:
     """公示列表 / Notices of the villages in a region, newest first, on notice or over."""
     from bottomline.cases.notices.queries import notices_in
     from bottomline.db import open_store, session_scope
@@ -113,7 +113,7 @@ def objection_add(
     notice: Annotated[int, typer.Option(help="公示编号 / the notice.")],
     case: Annotated[int, typer.Option(help="案件编号 / the case objected to.")],
     summary: Annotated[str, typer.Option(help="异议内容 / what was raised (internal).")],
-    as_: AsOpt,
+    as_: AsOpt = None,
     date: Annotated[
         str | None,
         typer.Option("--date", help="收到日期 / day received, YYYY-MM-DD (default: today)."),
@@ -121,14 +121,14 @@ def objection_add(
 ) -> None:
     """登记异议 / Record an objection received during the notice period."""
     from bottomline.cases.notices.actions import record_objection
+    from bottomline.cli.credentials import acting
     from bottomline.db import open_store, write_scope
-    from bottomline.users.queries import actor_named
 
     received_on = p.day(date)
     with write_scope(open_store()) as session:
         objection = record_objection(
             session,
-            actor=actor_named(session, as_),
+            actor=acting(session, as_),
             notice_id=notice,
             case_id=case,
             received_on=received_on,
@@ -150,19 +150,19 @@ def objection_resolve(
         ),
     ],
     resolution: Annotated[str, typer.Option(help="处理结果 / how it was resolved.")],
-    as_: AsOpt,
+    as_: AsOpt = None,
     date: DateOpt = None,
 ) -> None:
     """处理异议 / Resolve an objection after checking it."""
     from bottomline.cases.notices.actions import resolve_objection
+    from bottomline.cli.credentials import acting
     from bottomline.db import open_store, write_scope
-    from bottomline.users.queries import actor_named
 
     on = p.day(date)
     with write_scope(open_store()) as session:
         objection = resolve_objection(
             session,
-            actor=actor_named(session, as_),
+            actor=acting(session, as_),
             objection_id=objection_id,
             upheld=upheld,
             resolution=resolution,

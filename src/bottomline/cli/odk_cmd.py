@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from bottomline.cli.params import AsOpt
 from bottomline.cli.ui import console, done, step
 
 odk_app = typer.Typer(
@@ -42,7 +43,7 @@ def import_visits_cmd(
     file: Annotated[
         Path, typer.Argument(help="ODK Central export: Submissions .csv, .zip or .json.")
     ],
-    acting: Annotated[str, typer.Option("--as", help="The importing user (user name).")],
+    acting: AsOpt = None,
     policies: Annotated[
         Path, typer.Option("--policies", help="Directory of policy TOML files.")
     ] = Path("policies"),
@@ -50,11 +51,11 @@ def import_visits_cmd(
     """导入走访记录 / Import ODK home visits: visits recorded, leads raised, rows reconciled."""
     from bottomline.cases.odk.importer import import_visits
     from bottomline.cases.odk.submissions import read_submissions
+    from bottomline.cli.credentials import acting as acting_user
     from bottomline.config import get_settings
     from bottomline.db import open_store, write_scope
     from bottomline.policy import load_directory
     from bottomline.policy.resolve import index_documents
-    from bottomline.users.queries import actor_named
 
     index = index_documents(load_directory(policies))
     start = step(f"读取 / reading {file.name}")
@@ -62,7 +63,7 @@ def import_visits_cmd(
     done(start, f"{parsed.rows_in:,} 条提交 / submissions ({parsed.format})")
     engine = open_store()
     with write_scope(engine) as session:
-        actor = actor_named(session, acting)
+        actor = acting_user(session, acting)
         report = import_visits(
             session,
             parsed,

@@ -18,7 +18,7 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
     app.command("pipeline")(pipeline_command)
 
 
-def overdue(as_: AsOpt, region: ScopeOpt = None, date: DateOpt = None) -> None:
+def overdue(as_: AsOpt = None, region: ScopeOpt = None, date: DateOpt = None) -> None:
     """超期预警 / Cases due soon (township acts) or overdue (county acts), soonest first."""
     from bottomline.cases.clock import escalations
     from bottomline.db import open_store, session_scope
@@ -51,7 +51,7 @@ def overdue(as_: AsOpt, region: ScopeOpt = None, date: DateOpt = None) -> None:
 
 
 def pipeline_command(
-    as_: AsOpt,
+    as_: AsOpt = None,
     region: ScopeOpt = None,
     level: p.LevelOpt = "township",
 ) -> None:

@@ -20,18 +20,23 @@ from rich.markup import escape
 
 from bottomline.errors import UnknownRegionError, UserError
 from bottomline.labels import LabelledEnum
+from bottomline.users.actor import Actor
 
 if TYPE_CHECKING:  # the store, policies and the calendar are imported when a command uses them
     from sqlalchemy.orm import Session
 
     from bottomline.policy.resolve import PolicyIndex
-    from bottomline.users.actor import Actor
     from bottomline.users.scope import Scope
 
 E = TypeVar("E", bound=LabelledEnum)
 
 AsOpt = Annotated[
-    str, typer.Option("--as", help="经办人 / the acting user's name (see `bottomline user list`).")
+    str | None,
+    typer.Option(
+        "--as",
+        help="经办人 / the acting user's name (see `bottomline user list`); once the store "
+        "requires logins, the logged-in user (default).",
+    ),
 ]
 DateOpt = Annotated[
     str | None,
@@ -114,13 +119,14 @@ def known_region(session: Session, value: str) -> str:
     return value
 
 
-def scope(session: Session, as_: str | Actor, region: str | None) -> Scope:
-    """The acting user's region (``--as``, a name or the actor), or the region ``--region``
-    names inside it (a code outside it answers like one the registry does not hold)."""
+def scope(session: Session, as_: str | Actor | None, region: str | None) -> Scope:
+    """The acting user's region (``--as`` or the login, or the actor), or the region
+    ``--region`` names inside it (a code outside it answers like one the registry does not
+    hold)."""
+    from bottomline.cli.credentials import acting
     from bottomline.registry.access import access_region
-    from bottomline.users.queries import actor_named
 
-    actor = actor_named(session, as_) if isinstance(as_, str) else as_
+    actor = as_ if isinstance(as_, Actor) else acting(session, as_)
     return access_region(session, actor=actor, code=None if region is None else region_code(region))
 
 

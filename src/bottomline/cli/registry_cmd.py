@@ -31,7 +31,7 @@ def import_registry_command(
     file: Annotated[
         Path, typer.Argument(help="The export of 全国防返贫监测信息系统 (XLSX, CSV or Parquet).")
     ],
-    as_: AsOpt,
+    as_: AsOpt = None,
     encoding: Annotated[
         str | None,
         typer.Option(help="Text encoding of a CSV file (default: detected): utf-8, gb18030 …"),
@@ -71,14 +71,14 @@ def import_registry_command(
     Re-importing updates what changed and marks what the file no longer lists as removed
     (not with --partial, nor for a file marked 部分户 partial).
     """
+    from bottomline.cli.credentials import acting
     from bottomline.config import get_settings
     from bottomline.db import open_store, session_scope
-    from bottomline.users.queries import actor_named
 
     settings = get_settings()
     engine = open_store()
     with session_scope(engine) as session:
-        actor = actor_named(session, as_)
+        actor = acting(session, as_)
     start = step(
         f"导入登记库 / importing the registry from {file.name}" + (" (dry run)" if dry_run else "")
     )

@@ -150,8 +150,8 @@ def registry_members(engine: Engine) -> MemberIndex:
         return MemberIndex(member_index(connection=connection))
 
 
-# Who sends department files into the store (a department role comes with the server, issue 10).
-FEED_IMPORTERS = frozenset({Role.county, Role.city, Role.province, Role.system})
+# Who sends department files into the store; a department user only its own feeds.
+FEED_IMPORTERS = frozenset({Role.county, Role.city, Role.province, Role.department, Role.system})
 
 
 def import_feed(
@@ -182,7 +182,15 @@ def import_feed(
     if actor.role not in FEED_IMPORTERS:
         raise PermissionDenied(
             f"{actor} 不能导入部门数据 / {actor} cannot import department files",
-            hint="由县、市、省级用户导入 / county, city or province users import them",
+            hint="由县、市、省级用户或该部门导入 / county, city or province users or the "
+            "department import them",
+        )
+    if (actor.feeds is not None or actor.role is Role.department) and feed not in (
+        actor.feeds or ()
+    ):
+        raise PermissionDenied(
+            f"{actor} 的令牌不能报送 {feed} / {actor}'s token does not send {feed}",
+            hint="用签发给该数据的令牌 / use a token issued for that feed",
         )
     spec, period = feed_named(feed), parse_period(period)
     mapping, ignored = map_headers(source, spec)

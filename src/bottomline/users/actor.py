@@ -20,8 +20,16 @@ class Actor:
     name: str  # user name, as the audit log records it
     role: Role
     region_code: str
+    feeds: frozenset[str] | None = None  # a department token's feeds; None: not limited
 
     def covers(self, region_code: str) -> bool:
+        """Whether the actor may reach the records of ``region_code``: it lies in the actor's
+        region and the role reads records at all (an analyst's or administrator's reach is
+        empty, so every record answers to them like one that does not exist)."""
+        return self.role.reads_records and regions.within(region_code, self.region_code)
+
+    def administers(self, region_code: str) -> bool:
+        """Whether ``region_code`` lies in the actor's region (for managing its users)."""
         return regions.within(region_code, self.region_code)
 
     def __str__(self) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, true
 
 from bottomline import regions
+from bottomline.errors import PermissionDenied
 from bottomline.users.actor import Actor
 
 
@@ -27,7 +28,12 @@ class Scope:
 
     @classmethod
     def of(cls, actor: Actor) -> Scope:
-        """Everything the actor may reach."""
+        """Everything the actor may reach; a role that reads no records has no scope."""
+        if not actor.role.reads_records:
+            raise PermissionDenied(
+                f"{actor.role.zh}不查看个人记录 / the {actor.role.value} role does not read "
+                "households', cases' or leads' records"
+            )
         return cls(actor, actor.region_code)
 
     def narrowed(self, region_code: str) -> Scope:
