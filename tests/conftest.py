@@ -13,6 +13,7 @@ import os
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -57,6 +58,13 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         if os.environ.get("CI") == "true":
             pytest.fail(f"PostgreSQL tests cannot run on CI: {reason}")
         pytest.skip(reason)
+    with new_database(admin) as url:
+        yield url
+
+
+@contextmanager
+def new_database(admin: Engine) -> Iterator[str]:
+    """The URL of a new, empty database on the PostgreSQL test server, dropped afterwards."""
     name = f"bl_test_{uuid.uuid4().hex[:16]}"
     with admin.connect() as connection:
         connection.exec_driver_sql(f'CREATE DATABASE "{name}"')

@@ -69,6 +69,14 @@ class Settings(BaseSettings):
         ),
     )
 
+    behind_tls: bool = Field(
+        default=False,
+        description=(
+            "The API server sits behind a reverse proxy that terminates TLS: session cookies "
+            "are marked Secure although requests reach it over plain HTTP."
+        ),
+    )
+
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url

@@ -60,6 +60,13 @@ PG_CONNECT_TIMEOUT_S = 10
 # A 64-bit key that autoincrements on both backends: SQLite only autoincrements a column
 # declared exactly INTEGER PRIMARY KEY (its 64-bit rowid); PostgreSQL gets BIGINT (BIGSERIAL).
 BigId = BigInteger().with_variant(Integer(), "sqlite")
+MAX_ID = 2**63 - 1  # the largest key SQLite's INTEGER and PostgreSQL's BIGINT hold
+
+
+def storable_id(value: int) -> bool:
+    """Whether ``value`` can be a record's id: a lookup of any other answers "absent" at once
+    (the database would refuse the number rather than find nothing)."""
+    return 0 < value <= MAX_ID
 
 
 class Base(DeclarativeBase):

@@ -24,6 +24,7 @@ from bottomline.cases.enums import Channel, LeadStatus, Stage, TaskResult, TaskS
 from bottomline.cases.leads import NewLead, lead_day, record_lead
 from bottomline.cases.models import Campaign, CampaignTask, Case
 from bottomline.cases.text import check_free_text
+from bottomline.db import storable_id
 from bottomline.errors import NotFound, PermissionDenied, UserError
 from bottomline.labels import LabelledEnum
 from bottomline.policy.resolve import PolicyIndex
@@ -193,7 +194,7 @@ def complete_task(
             f"{actor} 不能完成回头看任务 / {actor} cannot complete look-back tasks",
             hint="任务由村、乡镇用户完成 / village and township users complete tasks",
         )
-    task = session.get(CampaignTask, task_id)
+    task = session.get(CampaignTask, task_id) if storable_id(task_id) else None
     if task is None or not actor.covers(task.village_code):
         raise NotFound(
             f"你的辖区内没有回头看任务 {task_id} / no look-back task {task_id} in your region"

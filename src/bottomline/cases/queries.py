@@ -18,7 +18,7 @@ from bottomline.assistance.queries import followups_of, helpers_of, measures_of
 from bottomline.cases.clock import Clock, clock_of
 from bottomline.cases.enums import Stage
 from bottomline.cases.models import Case, CaseEvent, CaseLead, Notice, NoticeCase, Objection, Visit
-from bottomline.db import chunks
+from bottomline.db import chunks, storable_id
 from bottomline.errors import NotFound
 from bottomline.registry.access import access_household
 from bottomline.registry.enums import LabourCapacity
@@ -33,7 +33,7 @@ from bottomline.users.scope import Scope
 def access_case(session: Session, case_id: int, actor: Actor) -> Case:
     """The case, if it exists and lies in the actor's region (the only way to read one); an
     absent case and one outside the region answer alike."""
-    case = session.get(Case, case_id)
+    case = session.get(Case, case_id) if storable_id(case_id) else None
     if case is None or not actor.covers(case.village_code):
         raise NotFound(
             f"你的辖区内没有案件 {case_id} / no case {case_id} in your region",

@@ -32,6 +32,7 @@ from bottomline.cli import (
     odk_cmd,
     overview_cmd,
     registry_cmd,
+    serve_cmd,
     users_cmd,
 )
 from bottomline.cli.demo_cases import run_cases
@@ -446,6 +447,7 @@ clue_cmd.register(app, import_app)
 decide_cmd.register(app, import_app)
 export_cmd.register(app, import_app)
 users_cmd.register(app, import_app)
+serve_cmd.register(app, import_app)
 
 
 def main() -> None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bottomline.db import storable_id
 from bottomline.errors import NotFound, UnknownRegionError
 from bottomline.registry.models import Household, Region
 from bottomline.users.actor import Actor
@@ -61,8 +62,8 @@ def access_region(session: Session, *, actor: Actor, code: str | None = None) ->
 
 def _find(session: Session, number: str | int) -> Household | None:
     if isinstance(number, int):
-        return session.get(Household, number)
+        return session.get(Household, number) if storable_id(number) else None
     found = session.scalars(select(Household).where(Household.household_no == number)).first()
-    if found is None and number.isdigit() and len(number) <= 12:
+    if found is None and number.isascii() and number.isdigit() and len(number) <= 12:
         return session.get(Household, int(number))
     return found

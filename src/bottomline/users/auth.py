@@ -29,7 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bottomline import audit
-from bottomline.db import utcnow
+from bottomline.db import storable_id, utcnow
 from bottomline.errors import NotAuthenticated, NotFound, PermissionDenied, UserError
 from bottomline.labels import LabelledEnum
 from bottomline.users.actions import ADMINS, check_not_retired_system
@@ -216,7 +216,7 @@ def actor_for_token(session: Session, token: str, *, now: dt.datetime | None = N
 def revoke_token(session: Session, *, token_id: int, acting: Actor) -> None:
     """Revoke a token: its own user's, or one an administrator of the user's region manages.
     Revoking a revoked token changes nothing."""
-    row = session.get(Token, token_id)
+    row = session.get(Token, token_id) if storable_id(token_id) else None
     user = None if row is None else session.get(User, row.user_id)
     if row is None or user is None or not (acting.name == user.username or _manages(acting, user)):
         raise NotFound(  # a token outside the actor's reach answers like none

@@ -16,7 +16,7 @@ from bottomline.cases.leads import lead_day
 from bottomline.cases.models import Case
 from bottomline.cases.queries import lead_reasons
 from bottomline.db import chunks
-from bottomline.errors import UserError
+from bottomline.errors import UnknownRegionError, UserError
 from bottomline.ids import mask_name
 from bottomline.regions import level_of, prefix
 from bottomline.registry.enums import Relationship
@@ -24,6 +24,7 @@ from bottomline.registry.models import Household, Member, Region
 from bottomline.screening.enums import CLUE_CHANNELS, Category, RiskType, Triage
 from bottomline.screening.models import Lead, LeadHit
 from bottomline.users.actor import Actor
+from bottomline.users.scope import Scope
 
 _HITS = select(LeadHit.lead_id, func.count().label("hits")).group_by(LeadHit.lead_id).subquery("nh")
 SORTS = {
@@ -143,7 +144,7 @@ def check_region(session: Session, actor: Actor, code: str, level: str) -> str:
     """A township or village code of the registry inside the actor's region (else absent)."""
     known = session.scalar(select(Region.code).where(Region.code == code))
     if known is None or level_of(code) != level or not actor.covers(code):
-        raise UserError(
+        raise UnknownRegionError(
             f"你的辖区内没有此{_LEVEL_ZH[level]} / no {level} {code} in the region of {actor}",
             hint=f"给出本辖区内{_LEVEL_ZH[level]}的12位代码 / "
             f"give the 12-digit code of a {level} in your region",
@@ -155,12 +156,13 @@ _LEVEL_ZH = {"township": "乡镇", "village": "村"}
 
 
 def _selected(session: Session, actor: Actor, f: ClueFilter) -> Select[Any]:
+    scope = Scope.of(actor)  # a role that reads no records is refused here
     query = (
         select(Lead.id)
         .join(Household, Household.id == Lead.household_id)
         .outerjoin(_HITS, _HITS.c.lead_id == Lead.id)
         .where(Lead.triage == f.status.value)
-        .where(Household.village_code.startswith(prefix(actor.region_code)))
+        .where(scope.villages(Household.village_code))
     )
     if f.township:
         check_region(session, actor, f.township, "township")

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bottomline.cases.models import Notice, NoticeCase
+from bottomline.db import storable_id
 from bottomline.errors import NotFound
 from bottomline.users.actor import Actor
 from bottomline.users.scope import Scope
@@ -14,7 +15,7 @@ from bottomline.users.scope import Scope
 def access_notice(session: Session, notice_id: int, actor: Actor) -> Notice:
     """The notice, if it exists and its village lies in the actor's region; an absent notice and
     one outside the region answer alike."""
-    notice = session.get(Notice, notice_id)
+    notice = session.get(Notice, notice_id) if storable_id(notice_id) else None
     if notice is None or not actor.covers(notice.village_code):
         raise NotFound(
             f"你的辖区内没有公示 {notice_id} / no notice {notice_id} in your region",

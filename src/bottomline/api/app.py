@@ -1,0 +1,37 @@
+"""The application: ``create_app(engine)`` for a store; ``bottomline serve`` runs it.
+
+Every route reads through the domain's access functions with the request's acting user
+(:func:`~bottomline.api.security.current_actor`), so an id outside the user's region answers
+exactly like an id that does not exist; every failure has the one shape of
+:mod:`bottomline.api.errors`. docs/api.md lists the routes.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from bottomline.api import errors, routes
+from bottomline.api.security import LoginLimiter
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(engine: Engine, *, behind_tls: bool = False) -> FastAPI:
+    """The API over ``engine``. ``behind_tls``: the server sits behind a TLS proxy, so the
+    session cookie is marked Secure even though the request reaches it over plain HTTP."""
+    app = FastAPI(
+        title="bottomline",
+        summary="防返贫动态监测和帮扶 / dynamic monitoring and assistance against a return to poverty",
+        version="1",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=None,  # the Swagger page loads its script from a CDN: none at run time
+        redoc_url=None,
+    )
+    app.state.engine = engine
+    app.state.behind_tls = behind_tls
+    app.state.login_limiter = LoginLimiter()
+    errors.install(app)
+    for router in routes.ROUTERS:
+        app.include_router(router, prefix=API_PREFIX)
+    return app

@@ -1,0 +1,7 @@
+"""The API's routers, in the order the OpenAPI document lists them."""
+
+from __future__ import annotations
+
+from bottomline.api.routes import cases, households, session
+
+ROUTERS = (session.router, households.router, cases.router)

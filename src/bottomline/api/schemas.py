@@ -1,0 +1,174 @@
+"""What the API answers with (the OpenAPI schema is made from these). Personal data is masked:
+ID numbers as ``5323**********12``, names as ``张*``, phones as ``138****5678``; free text that
+holds an ID, phone, bank account or health detail is withheld (:func:`text`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from bottomline.labels import LabelledEnum
+
+
+def text(value: str | None) -> str | None:
+    """Free text as the API shows it: withheld when it holds personal data."""
+    from bottomline.cases.notices.redact import find_personal_data
+
+    if not value:
+        return value
+    found = find_personal_data(value)
+    if found:
+        kinds = sorted({f.kind for f in found})
+        return (
+            f"（含{'、'.join(k.zh for k in kinds)}，不显示）/ (withheld: holds "
+            f"{', '.join(k.en for k in kinds)})"
+        )
+    return value
+
+
+class Label(BaseModel):
+    """A code-list value with its Chinese and English names."""
+
+    value: str
+    zh: str
+    en: str
+
+    @classmethod
+    def of(cls, member: LabelledEnum) -> Label:
+        return cls(value=member.value, zh=member.zh, en=member.en)
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    status: int
+    message: str
+    zh: str
+    en: str
+    hint: str | None = None
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+class LoginIn(BaseModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class Me(BaseModel):
+    username: str
+    role: Label
+    region_code: str
+    feeds: list[str] | None = None
+
+
+class SessionOut(Me):
+    csrf_token: str
+    expires_at: dt.datetime
+
+
+class MemberOut(BaseModel):
+    id: int
+    id_number: str  # masked
+    name: str  # masked
+    relationship: Label
+    sex: str
+    birth_year: int
+
+
+class IncomeOut(BaseModel):
+    year: int
+    net_income: str  # yuan, exact decimal as text
+    per_capita_net_income: str
+
+
+class HouseholdOut(BaseModel):
+    id: int
+    household_no: str
+    village_code: str
+    household_type: Label
+    formerly_poor: bool
+    monitoring_category: Label | None
+    monitored_on: dt.date | None
+    risk_eliminated_on: dt.date | None
+    removed: bool
+    phone: str  # masked
+    members: list[MemberOut]
+    incomes: list[IncomeOut]
+    cases: list[int]
+
+
+class CaseRow(BaseModel):
+    id: int
+    household_id: int
+    village_code: str
+    stage: Label
+    category: str | None
+    first_lead_on: dt.date
+    deadline_on: dt.date
+    version: int
+
+
+class CaseEventOut(BaseModel):
+    occurred_on: dt.date
+    from_stage: str | None
+    to_stage: str
+    actor: str
+    role: str
+    reason: str | None
+
+
+class CaseOut(CaseRow):
+    household_no: str
+    risk_types: list[str]
+    days_used: int
+    days_left: int
+    overdue: bool
+    events: list[CaseEventOut]
+    notices: list[int]
+    visits: int
+    measures: int
+
+
+class CaseList(BaseModel):
+    rows: list[CaseRow]
+    limit: int
+
+
+class ClueOut(BaseModel):
+    id: int
+    household_no: str
+    head: str  # masked
+    village_code: str
+    village: str
+    township: str
+    category: str | None
+    risk_types: list[str]
+    channel: str
+    reported_on: dt.date
+    triage: str
+    rules: list[str]
+    reasons: list[str]
+    active_case: int | None
+
+
+class CluePageOut(BaseModel):
+    total: int
+    page: int
+    page_size: int
+    pages: int
+    rows: list[ClueOut]
+
+
+class PipelineOut(BaseModel):
+    level: str
+    region_code: str
+    counts: dict[str, dict[str, int]]  # region code -> stage -> cases
+
+
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI ``responses`` of a route's failures, all of the one shape."""
+    return {status: {"model": ErrorBody} for status in statuses}

@@ -1,0 +1,99 @@
+"""Who makes a request: a browser session (cookie) or a bearer token; CSRF and login limits.
+
+* ``Authorization: Bearer blt_…`` — an API token (a department system, a script) or a CLI
+  login's token. No cookie is read then, so CSRF does not arise.
+* The ``bl_session`` cookie — set by ``POST /api/v1/session`` (HttpOnly, SameSite=Strict,
+  Secure when the request came over TLS or the server is told it sits behind TLS). Every
+  state-changing request with it must carry ``X-CSRF-Token``: the value the login returned
+  (also in the ``bl_csrf`` cookie the page's script reads), derived from the session's token,
+  so it cannot be guessed without the cookie and needs no storage.
+* Logins are limited per client address (a sliding window, per process) before any password is
+  checked; the account lockout (``users.auth``) holds across processes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from bottomline.db import session_scope, write_scope
+from bottomline.errors import NotAuthenticated, PermissionDenied
+from bottomline.users.actor import Actor
+from bottomline.users.auth import actor_for_token
+
+SESSION_COOKIE = "bl_session"
+CSRF_COOKIE = "bl_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def csrf_for(token: str) -> str:
+    return hashlib.sha256(b"bottomline-csrf\0" + token.encode()).hexdigest()[:40]
+
+
+def db(request: Request) -> Iterator[Session]:
+    """The request's transaction: a write transaction for a state-changing method."""
+    engine = request.app.state.engine
+    scope = session_scope if request.method in SAFE_METHODS else write_scope
+    with scope(engine) as session:
+        yield session
+
+
+def presented(request: Request) -> tuple[str | None, bool]:
+    """The token a request carries, and whether it came in the session cookie."""
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip(), False
+    cookie = request.cookies.get(SESSION_COOKIE)
+    return (cookie, True) if cookie else (None, False)
+
+
+def current_actor(request: Request, session: Session = Depends(db)) -> Actor:  # noqa: B008
+    token, from_cookie = presented(request)
+    if token is None:
+        raise NotAuthenticated(
+            "需要登录 / login required",
+            hint="登录后带会话 Cookie，或带 Authorization: Bearer 令牌 / log in and send the "
+            "session cookie, or send Authorization: Bearer with a token",
+        )
+    actor = actor_for_token(session, token)
+    if from_cookie and request.method not in SAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER, "")
+        if not hmac.compare_digest(sent, csrf_for(token)):
+            raise PermissionDenied(
+                "缺少或错误的 CSRF 令牌 / missing or wrong CSRF token",
+                hint=f"在请求头 {CSRF_HEADER} 中带上登录时得到的值 / send the value the login "
+                f"returned in the {CSRF_HEADER} header",
+            )
+    return actor
+
+
+class LoginLimiter:
+    """At most ``limit`` login attempts per client address in ``window`` seconds."""
+
+    def __init__(self, limit: int = 10, window: float = 60.0) -> None:
+        self.limit, self.window = limit, window
+        self._seen: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def allow(self, client: str) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            seen = self._seen.setdefault(client, deque())
+            while seen and now - seen[0] > self.window:
+                seen.popleft()
+            if len(seen) >= self.limit:
+                return False
+            seen.append(now)
+            if len(self._seen) > 10_000:  # forget idle addresses
+                for key in [k for k, v in self._seen.items() if not v]:
+                    del self._seen[key]
+            return True
