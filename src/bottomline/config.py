@@ -69,6 +69,10 @@ class Settings(BaseSettings):
         ),
     )
 
+    policies_dir: Path = Field(
+        default=Path("policies"),
+        description="Directory of policy TOML files the API server decides under.",
+    )
     behind_tls: bool = Field(
         default=False,
         description=(

@@ -183,7 +183,7 @@ def build_world(url: str) -> World:
             tokens[name] = issued.token
     with session_scope(engine) as session:
         number = session.get_one(Household, here).household_no
-    client = TestClient(create_app(engine), raise_server_exceptions=False)
+    client = TestClient(create_app(engine, policies=policies), raise_server_exceptions=False)
     return World(engine, client, tokens, number, case_ids[0], clue_ids[0], case_ids[1], clue_ids[1])
 
 

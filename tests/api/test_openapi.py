@@ -1,6 +1,6 @@
 """schemathesis against the OpenAPI document: generated requests to every route, as a county
 official and without a login, answer without a server error and as the document says (status
-codes, content type, response schema)."""
+codes, content type, response schema; invalid requests are refused)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.api.conftest import World, build_world
 
@@ -45,7 +46,10 @@ def test_generated_requests_meet_the_document(
         @given(case=operation.as_strategy())  # type: ignore[attr-defined]
         @settings(max_examples=examples, suppress_health_check=list(HealthCheck), deadline=None)
         def check(case: schemathesis.Case) -> None:
-            case.call_and_validate(headers=headers)
+            # A schema-valid decision may still be one the workflow refuses (a move the table
+            # does not allow, evidence it lacks): those answer 400/422 by design, so the check
+            # that every schema-valid request succeeds is left out; every other check runs.
+            case.call_and_validate(headers=headers, excluded_checks=[positive_data_acceptance])
 
         check()
 

@@ -13,13 +13,17 @@ from sqlalchemy import Engine
 
 from bottomline.api import errors, routes
 from bottomline.api.security import LoginLimiter
+from bottomline.policy.resolve import PolicyIndex
 
 API_PREFIX = "/api/v1"
 
 
-def create_app(engine: Engine, *, behind_tls: bool = False) -> FastAPI:
-    """The API over ``engine``. ``behind_tls``: the server sits behind a TLS proxy, so the
-    session cookie is marked Secure even though the request reaches it over plain HTTP."""
+def create_app(
+    engine: Engine, *, policies: PolicyIndex | None = None, behind_tls: bool = False
+) -> FastAPI:
+    """The API over ``engine``, deciding under ``policies`` (routes that need them answer
+    that none were loaded when None). ``behind_tls``: the server sits behind a TLS proxy, so
+    the session cookie is marked Secure even though the request reaches it over plain HTTP."""
     app = FastAPI(
         title="bottomline",
         summary="防返贫动态监测和帮扶 / dynamic monitoring and assistance against a return to poverty",
@@ -29,6 +33,7 @@ def create_app(engine: Engine, *, behind_tls: bool = False) -> FastAPI:
         redoc_url=None,
     )
     app.state.engine = engine
+    app.state.policies = policies
     app.state.behind_tls = behind_tls
     app.state.login_limiter = LoginLimiter()
     errors.install(app)

@@ -5,11 +5,13 @@ holds an ID, phone, bank account or health detail is withheld (:func:`text`)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
+from bottomline.cases.enums import EliminationMethod, Stage
 from bottomline.labels import LabelledEnum
+from bottomline.registry.enums import Category, RiskType
 
 
 def text(value: str | None) -> str | None:
@@ -131,6 +133,27 @@ class CaseOut(CaseRow):
     notices: list[int]
     visits: int
     measures: int
+
+
+Key = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+Text = Annotated[str, StringConstraints(max_length=2000)]
+
+
+class TransitionIn(BaseModel):
+    """A decision on a case: the stage it moves to, made on the version the user saw."""
+
+    to: Stage = Field(description="the stage to move to, e.g. verifying")
+    version: int = Field(
+        ge=1, le=2**31 - 1, description="the case's version the decision was made on"
+    )
+    reason: str | None = Field(default=None, max_length=2000)
+    evidence: dict[Key, Text] = Field(
+        default_factory=dict, max_length=20, description="evidence by key, e.g. township_opinion"
+    )
+    risk_types: list[RiskType] = Field(default_factory=list, max_length=5)
+    category: Category | None = None
+    method: EliminationMethod | None = Field(default=None, description="assisted or natural")
+    on: dt.date | None = Field(default=None, description="the day it was decided (default: today)")
 
 
 class CaseList(BaseModel):

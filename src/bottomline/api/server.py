@@ -11,5 +11,10 @@ from bottomline.db import open_store
 
 
 def from_settings() -> FastAPI:
-    """The API over the settings' store (migrated on start)."""
-    return create_app(open_store(), behind_tls=get_settings().behind_tls)
+    """The API over the settings' store (migrated on start) and policies."""
+    from bottomline.policy import load_directory
+    from bottomline.policy.resolve import index_documents
+
+    settings = get_settings()
+    policies = index_documents(load_directory(settings.policies_dir))
+    return create_app(open_store(), policies=policies, behind_tls=settings.behind_tls)

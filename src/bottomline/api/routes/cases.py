@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 from sqlalchemy.orm import Session
 
 from bottomline.api.schemas import (
@@ -16,6 +16,7 @@ from bottomline.api.schemas import (
     CluePageOut,
     Label,
     PipelineOut,
+    TransitionIn,
     errors,
     text,
 )
@@ -23,13 +24,16 @@ from bottomline.api.security import current_actor, db
 from bottomline.cases.enums import Stage
 from bottomline.cases.models import Case
 from bottomline.db import MAX_ID
+from bottomline.errors import ConfigError
+from bottomline.labels import LabelledEnum
 from bottomline.registry.access import access_region
 from bottomline.screening.enums import Triage
 from bottomline.users.actor import Actor
 from bottomline.workdays import today_in_china
 
+E = TypeVar("E", bound=LabelledEnum)
 router = APIRouter(tags=["cases"])
-ERRORS = errors(401, 403, 404, 422)
+ERRORS = errors(400, 401, 403, 404, 409, 422)
 Region = Annotated[
     str | None,
     Query(
@@ -102,6 +106,44 @@ def case_detail(
         visits=len(found.visits),
         measures=len(found.measures),
     )
+
+
+@router.post("/cases/{case_id}/transitions", response_model=CaseOut, responses=ERRORS)
+def case_transition(
+    case_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    decision: TransitionIn,
+    request: Request,
+    actor: Actor = Depends(current_actor),  # noqa: B008
+    session: Session = Depends(db),  # noqa: B008
+) -> CaseOut:
+    """流转 / Move a case to its next stage, on the version you saw: if someone moved it since,
+    nothing changes and the answer is 409 (reload the case and decide again)."""
+    from bottomline.cases.queries import access_case
+    from bottomline.cases.workflow import transition
+
+    policies = request.app.state.policies
+    if policies is None:
+        raise ConfigError("服务器没有加载政策文件 / the server loaded no policy files")
+    evidence: dict[str, Any] = dict(decision.evidence)
+    if decision.risk_types:
+        evidence["risk_types"] = [r.value for r in decision.risk_types]
+    if decision.category:
+        evidence["category"] = decision.category.value
+    if decision.method:
+        evidence["method"] = decision.method.value
+    case = access_case(session, case_id, actor)
+    transition(
+        session,
+        case,
+        decision.to,
+        actor=actor,
+        reason=decision.reason,
+        evidence=evidence,
+        on=decision.on or today_in_china(),
+        policies=policies,
+        expected_version=decision.version,
+    )
+    return case_detail(case_id, actor, session)
 
 
 @router.get("/clues", response_model=CluePageOut, responses=ERRORS)
