@@ -131,7 +131,7 @@ def _clue(session: object, household_id: int) -> int:
     return lead.id
 
 
-def build_world(url: str) -> World:
+def build_world(url: str, data_dir: Path) -> World:
     engine = make_engine(url)
     upgrade(engine)
     population = population_for(scope=COUNTY, households=24, seed=20260302, year=2025)
@@ -183,13 +183,14 @@ def build_world(url: str) -> World:
             tokens[name] = issued.token
     with session_scope(engine) as session:
         number = session.get_one(Household, here).household_no
-    client = TestClient(create_app(engine, policies=policies), raise_server_exceptions=False)
+    app = create_app(engine, policies=policies, data_dir=data_dir)
+    client = TestClient(app, raise_server_exceptions=False)
     return World(engine, client, tokens, number, case_ids[0], clue_ids[0], case_ids[1], clue_ids[1])
 
 
 @pytest.fixture(scope="module")
-def world(backend_url: str) -> Iterator[World]:
-    built = build_world(backend_url)
+def world(backend_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    built = build_world(backend_url, tmp_path_factory.mktemp("data"))
     yield built
     built.client.close()
     built.engine.dispose()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -19,8 +20,8 @@ from tests.api.conftest import PASSWORD, World, build_world
 
 
 @pytest.fixture
-def world(store_url: str) -> Iterator[World]:
-    built = build_world(store_url)
+def world(store_url: str, tmp_path: Path) -> Iterator[World]:
+    built = build_world(store_url, tmp_path / "data")
     yield built
     built.client.close()
     built.engine.dispose()

@@ -17,7 +17,8 @@ from tests.api.conftest import World, build_world
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    built = build_world(f"sqlite:///{tmp_path_factory.mktemp('openapi') / 'bottomline.db'}")
+    where = tmp_path_factory.mktemp("openapi")
+    built = build_world(f"sqlite:///{where / 'bottomline.db'}", where / "data")
     yield built
     built.client.close()
     built.engine.dispose()

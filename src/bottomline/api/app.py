@@ -8,22 +8,30 @@ exactly like an id that does not exist; every failure has the one shape of
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from bottomline.api import errors, routes
 from bottomline.api.security import LoginLimiter
+from bottomline.config import get_settings
 from bottomline.policy.resolve import PolicyIndex
 
 API_PREFIX = "/api/v1"
 
 
 def create_app(
-    engine: Engine, *, policies: PolicyIndex | None = None, behind_tls: bool = False
+    engine: Engine,
+    *,
+    policies: PolicyIndex | None = None,
+    data_dir: Path | None = None,
+    behind_tls: bool = False,
 ) -> FastAPI:
     """The API over ``engine``, deciding under ``policies`` (routes that need them answer
     that none were loaded when None). ``behind_tls``: the server sits behind a TLS proxy, so
-    the session cookie is marked Secure even though the request reaches it over plain HTTP."""
+    the session cookie is marked Secure even though the request reaches it over plain HTTP.
+    ``data_dir``: where pushed department batches are kept (default: the settings')."""
     app = FastAPI(
         title="bottomline",
         summary="防返贫动态监测和帮扶 / dynamic monitoring and assistance against a return to poverty",
@@ -34,6 +42,7 @@ def create_app(
     )
     app.state.engine = engine
     app.state.policies = policies
+    app.state.data_dir = data_dir or get_settings().data_dir
     app.state.behind_tls = behind_tls
     app.state.login_limiter = LoginLimiter()
     errors.install(app)

@@ -57,6 +57,18 @@ def presented(request: Request) -> tuple[str | None, bool]:
 
 
 def current_actor(request: Request, session: Session = Depends(db)) -> Actor:  # noqa: B008
+    """The request's user, in the request's transaction."""
+    return _authenticated(request, session)
+
+
+def actor_only(request: Request) -> Actor:
+    """The request's user, checked in a transaction of its own: for long work (an import) that
+    opens its own transactions and must not wait behind the request's."""
+    with session_scope(request.app.state.engine) as session:
+        return _authenticated(request, session)
+
+
+def _authenticated(request: Request, session: Session) -> Actor:
     token, from_cookie = presented(request)
     if token is None:
         raise NotAuthenticated(

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -37,7 +38,13 @@ from sqlalchemy.orm import Session
 from bottomline import audit
 from bottomline.config import get_settings
 from bottomline.db import utcnow
-from bottomline.errors import InputFileError, IntegrityError, PermissionDenied
+from bottomline.errors import (
+    ConflictError,
+    InputFileError,
+    IntegrityError,
+    PermissionDenied,
+    UserError,
+)
 from bottomline.ids import id_problem, mask_id, mask_name, problem_label
 from bottomline.ingest.batches import (
     OverlapError,
@@ -68,7 +75,7 @@ from bottomline.ingest.store import (
 )
 from bottomline.ingest.validate import Checked, check_chunk, map_headers
 from bottomline.registry.queries import member_index
-from bottomline.sources import Source, SourceChunk, open_source
+from bottomline.sources import Source, SourceChunk, open_source, source_from_table
 from bottomline.spreadsheet import REJECT_HEADER, ReportWriter
 from bottomline.users.actor import Actor
 from bottomline.users.enums import Role
@@ -154,31 +161,9 @@ def registry_members(engine: Engine) -> MemberIndex:
 FEED_IMPORTERS = frozenset({Role.county, Role.city, Role.province, Role.department, Role.system})
 
 
-def import_feed(
-    source: Source,
-    *,
-    engine: Engine,
-    actor: Actor,
-    feed: str,
-    period: str,
-    members: MemberIndex,
-    feeds_dir: Path,
-    reports_dir: Path,
-    progress: Progress | None = None,
-    replaces: Replacement | None = None,
-) -> ImportReport:
-    """Import ``source`` as one batch of ``feed`` for ``period``; see the module docstring.
-
-    A committed batch is one audited action of ``actor`` (``ingest.import``, in the commit's
-    transaction); a role that does not import department files is refused before anything is
-    read.
-
-    Rows that a committed batch of the same feed and period already holds (a re-sent file)
-    refuse the import (:class:`OverlapError`) unless ``replaces`` names that batch: the new
-    batch then supersedes it in the commit's transaction, audited (``batches.supersede``).
-    """
-    if replaces is not None:  # who may replace a batch is the narrower question: asked first
-        check_retiring_role(replaces.actor)
+def check_importer(actor: Actor, feed: str) -> None:
+    """Refuse a user whose role does not send department files, or whose token does not send
+    ``feed`` (a department user sends only the feeds its token names)."""
     if actor.role not in FEED_IMPORTERS:
         raise PermissionDenied(
             f"{actor} 不能导入部门数据 / {actor} cannot import department files",
@@ -192,12 +177,57 @@ def import_feed(
             f"{actor} 的令牌不能报送 {feed} / {actor}'s token does not send {feed}",
             hint="用签发给该数据的令牌 / use a token issued for that feed",
         )
+
+
+def import_feed(
+    source: Source,
+    *,
+    engine: Engine,
+    actor: Actor,
+    feed: str,
+    period: str,
+    members: MemberIndex,
+    feeds_dir: Path,
+    reports_dir: Path,
+    progress: Progress | None = None,
+    replaces: Replacement | None = None,
+    batch_key: str | None = None,
+) -> ImportReport:
+    """Import ``source`` as one batch of ``feed`` for ``period``; see the module docstring.
+
+    ``batch_key`` is a pushing system's own name for the batch (a source from
+    :func:`pushed_source`): the same key with the same rows again is the batch already
+    imported; the same key with other rows is refused (:class:`ConflictError`), so a system
+    that re-sends after a timeout never imports twice and never overwrites by mistake.
+
+    A committed batch is one audited action of ``actor`` (``ingest.import``, in the commit's
+    transaction); a role that does not import department files is refused before anything is
+    read.
+
+    Rows that a committed batch of the same feed and period already holds (a re-sent file)
+    refuse the import (:class:`OverlapError`) unless ``replaces`` names that batch: the new
+    batch then supersedes it in the commit's transaction, audited (``batches.supersede``).
+    """
+    if replaces is not None:  # who may replace a batch is the narrower question: asked first
+        check_retiring_role(replaces.actor)
+    check_importer(actor, feed)
     spec, period = feed_named(feed), parse_period(period)
     mapping, ignored = map_headers(source, spec)
     with import_lock(feeds_dir):
         recover(engine=engine, feeds_dir=feeds_dir)
         if replaces is not None:
             check_replaceable(engine, replaces, feed=feed, period=period)
+        if batch_key is not None:
+            pushed = _pushed_as(engine, feed, batch_key)
+            if pushed is not None:
+                if (pushed.content_sha256, pushed.period) != (source.sha256, period):
+                    raise ConflictError(
+                        f"批次键 {batch_key!r} 已用于另一批数据（批次 {pushed.id}） / batch key "
+                        f"{batch_key!r} was used for other rows (batch {pushed.id})",
+                        hint="新的一批用新的批次键；更正已报送的批次请先撤回 / use a new key for "
+                        "a new batch; withdraw the sent batch to correct it",
+                    )
+                return _already_imported(pushed)
         earlier = _committed_with(engine, source.sha256)
         for batch in earlier:
             if (batch.feed, batch.period) == (feed, period):
@@ -243,6 +273,31 @@ def _committed_with(engine: Engine, sha256: str) -> list[IngestBatch]:
             IngestBatch.content_sha256 == sha256, IngestBatch.status == BatchStatus.committed
         )
         return list(session.scalars(stmt.order_by(IngestBatch.id)))
+
+
+PUSH_PREFIX = "push:"
+BATCH_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$")
+
+
+def pushed_source(table: pa.Table, *, batch_key: str) -> Source:
+    """A source over the rows a department's system pushed, named by its batch key."""
+    if not BATCH_KEY.match(batch_key):
+        raise UserError(
+            f"批次键 {batch_key!r} 不可用 / batch key {batch_key!r} is not usable",
+            hint="用 1 至 100 个字母、数字、'.'、'_'、':' 或 '-' / use 1-100 letters, digits, "
+            "'.', '_', ':' or '-'",
+        )
+    return source_from_table(table, name=PUSH_PREFIX + batch_key)
+
+
+def _pushed_as(engine: Engine, feed: str, batch_key: str) -> IngestBatch | None:
+    with Session(engine) as session:
+        stmt = select(IngestBatch).where(
+            IngestBatch.feed == feed,
+            IngestBatch.source_name == PUSH_PREFIX + batch_key,
+            IngestBatch.status == BatchStatus.committed,
+        )
+        return session.scalars(stmt.order_by(IngestBatch.id.desc()).limit(1)).first()
 
 
 def _already_imported(batch: IngestBatch) -> ImportReport:

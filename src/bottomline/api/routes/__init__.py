@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from bottomline.api.routes import cases, households, session
+from bottomline.api.routes import cases, feeds, households, session
 
-ROUTERS = (session.router, households.router, cases.router)
+ROUTERS = (session.router, households.router, cases.router, feeds.router)
