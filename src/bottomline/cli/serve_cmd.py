@@ -43,7 +43,9 @@ def serve(
         )
     engine.dispose()
     where = "TLS proxy" if settings.behind_tls else "plain HTTP"
-    console.print(f"bottomline API on http://{host}:{port}/api/v1 ({where}, {workers} worker(s))")
+    console.print(
+        f"接口服务 / bottomline API on http://{host}:{port}/api/v1 ({where}, {workers} worker(s))"
+    )
     uvicorn.run(
         "bottomline.api.server:from_settings",
         factory=True,
