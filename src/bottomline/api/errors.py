@@ -19,6 +19,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -38,6 +39,7 @@ _HTTP_WORDS = {
     422: ("请求内容不合格", "the request's content is not valid"),
     429: ("请求太频繁，请稍后再试", "too many requests; try again later"),
     500: ("服务器出错，已记录", "server error; it has been logged"),
+    503: ("服务器繁忙，请稍后再试", "the server is busy; try again shortly"),
 }
 
 
@@ -75,6 +77,11 @@ def install(app: FastAPI) -> None:
         return JSONResponse(
             body(status, _code(type(exc).__name__), exc.message, exc.hint), status_code=status
         )
+
+    @app.exception_handler(PoolTimeout)
+    async def busy(_: Request, exc: PoolTimeout) -> JSONResponse:
+        log.warning("no free database connection: answered 503")
+        return JSONResponse(http_body(503), status_code=503, headers={"Retry-After": "5"})
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

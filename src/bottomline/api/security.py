@@ -19,14 +19,15 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterator
+from contextlib import contextmanager
 
-from fastapi import Depends, Request
+from fastapi import Request
 from sqlalchemy.orm import Session
 
 from bottomline.db import session_scope, write_scope
 from bottomline.errors import NotAuthenticated, PermissionDenied
 from bottomline.users.actor import Actor
-from bottomline.users.auth import actor_for_token
+from bottomline.users.auth import check_token, record_use
 
 SESSION_COOKIE = "bl_session"
 CSRF_COOKIE = "bl_csrf"
@@ -38,8 +39,13 @@ def csrf_for(token: str) -> str:
     return hashlib.sha256(b"bottomline-csrf\0" + token.encode()).hexdigest()[:40]
 
 
-def db(request: Request) -> Iterator[Session]:
-    """The request's transaction: a write transaction for a state-changing method."""
+@contextmanager
+def transaction(request: Request) -> Iterator[Session]:
+    """The route's transaction: a write transaction for a state-changing method.
+
+    Opened inside the route's own thread and closed there, never as a FastAPI dependency with
+    ``yield``: such a dependency's closing runs in another turn of the thread pool, and under
+    load every thread can end up waiting for a connection that only a closing would free."""
     engine = request.app.state.engine
     scope = session_scope if request.method in SAFE_METHODS else write_scope
     with scope(engine) as session:
@@ -56,19 +62,19 @@ def presented(request: Request) -> tuple[str | None, bool]:
     return (cookie, True) if cookie else (None, False)
 
 
-def current_actor(request: Request, session: Session = Depends(db)) -> Actor:  # noqa: B008
-    """The request's user, in the request's transaction."""
-    return _authenticated(request, session)
+def current_actor(request: Request) -> Actor:
+    """The request's user, checked in a short transaction of its own (the route opens its
+    own: :func:`transaction`)."""
+    engine = request.app.state.engine
+    with session_scope(engine) as session:
+        actor, due = _authenticated(request, session)
+    if due is not None:  # bookkeeping, at most every few minutes: its own write transaction
+        with write_scope(engine) as session:
+            record_use(session, due)
+    return actor
 
 
-def actor_only(request: Request) -> Actor:
-    """The request's user, checked in a transaction of its own: for long work (an import) that
-    opens its own transactions and must not wait behind the request's."""
-    with session_scope(request.app.state.engine) as session:
-        return _authenticated(request, session)
-
-
-def _authenticated(request: Request, session: Session) -> Actor:
+def _authenticated(request: Request, session: Session) -> tuple[Actor, int | None]:
     token, from_cookie = presented(request)
     if token is None:
         raise NotAuthenticated(
@@ -76,7 +82,7 @@ def _authenticated(request: Request, session: Session) -> Actor:
             hint="登录后带会话 Cookie，或带 Authorization: Bearer 令牌 / log in and send the "
             "session cookie, or send Authorization: Bearer with a token",
         )
-    actor = actor_for_token(session, token)
+    actor, due = check_token(session, token)
     if from_cookie and request.method not in SAFE_METHODS:
         sent = request.headers.get(CSRF_HEADER, "")
         if not hmac.compare_digest(sent, csrf_for(token)):
@@ -85,7 +91,7 @@ def _authenticated(request: Request, session: Session) -> Actor:
                 hint=f"在请求头 {CSRF_HEADER} 中带上登录时得到的值 / send the value the login "
                 f"returned in the {CSRF_HEADER} header",
             )
-    return actor
+    return actor, due
 
 
 class LoginLimiter:

@@ -25,7 +25,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bottomline import audit
@@ -200,7 +200,19 @@ def issue_api_token(
 def actor_for_token(session: Session, token: str, *, now: dt.datetime | None = None) -> Actor:
     """The user ``token`` proves, as an actor limited to the token's feeds; raises
     :class:`NotAuthenticated` for a token unknown, expired or revoked, or of a user no longer
-    active."""
+    active. Brings the token's ``last_used_at`` forward in the same session when it is due."""
+    actor, due = check_token(session, token, now=now)
+    if due is not None:
+        record_use(session, due, now=now)
+    return actor
+
+
+def check_token(
+    session: Session, token: str, *, now: dt.datetime | None = None
+) -> tuple[Actor, int | None]:
+    """:func:`actor_for_token` without writing: the actor, and the token's id when its
+    ``last_used_at`` is due to be brought forward (:func:`record_use`, in a write transaction;
+    a server reads in read transactions)."""
     now = now or utcnow()
     row = session.scalars(select(Token).where(Token.digest == digest(token))).one_or_none()
     if row is None or row.revoked_at is not None or now >= row.expires_at:
@@ -208,9 +220,14 @@ def actor_for_token(session: Session, token: str, *, now: dt.datetime | None = N
     user = session.get(User, row.user_id)
     if user is None or not user.active:
         raise refused()
-    if row.last_used_at is None or now - row.last_used_at >= _USED_EVERY:
-        row.last_used_at = now  # bookkeeping for the administrator's token list, not an action
-    return _actor(user, row.feeds)
+    due = row.last_used_at is None or now - row.last_used_at >= _USED_EVERY
+    return _actor(user, row.feeds), row.id if due else None
+
+
+def record_use(session: Session, token_id: int, *, now: dt.datetime | None = None) -> None:
+    """Bring a token's ``last_used_at`` forward (bookkeeping for the administrator's token list,
+    not an audited action)."""
+    session.execute(update(Token).where(Token.id == token_id).values(last_used_at=now or utcnow()))
 
 
 def revoke_token(session: Session, *, token_id: int, acting: Actor) -> None:

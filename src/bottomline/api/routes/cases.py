@@ -20,7 +20,7 @@ from bottomline.api.schemas import (
     errors,
     text,
 )
-from bottomline.api.security import current_actor, db
+from bottomline.api.security import current_actor, transaction
 from bottomline.cases.enums import Stage
 from bottomline.cases.models import Case
 from bottomline.db import MAX_ID
@@ -58,8 +58,8 @@ def _row(case: Case) -> CaseRow:
 
 @router.get("/cases", response_model=CaseList, responses=ERRORS)
 def case_list(
+    request: Request,
     actor: Actor = Depends(current_actor),  # noqa: B008
-    session: Session = Depends(db),  # noqa: B008
     region: Region = None,
     stage: Stage | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 200,
@@ -67,20 +67,26 @@ def case_list(
     """案件 / The cases of your region (or a region inside it), oldest first."""
     from bottomline.cases.queries import cases_in
 
-    scope = access_region(session, actor=actor, code=region)
-    return CaseList(
-        rows=[_row(c) for c in cases_in(session, scope, stage=stage, limit=limit)], limit=limit
-    )
+    with transaction(request) as session:
+        scope = access_region(session, actor=actor, code=region)
+        return CaseList(
+            rows=[_row(c) for c in cases_in(session, scope, stage=stage, limit=limit)], limit=limit
+        )
 
 
 @router.get("/cases/{case_id}", response_model=CaseOut, responses=ERRORS)
 def case_detail(
     case_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    request: Request,
     actor: Actor = Depends(current_actor),  # noqa: B008
-    session: Session = Depends(db),  # noqa: B008
 ) -> CaseOut:
     """案件详情 / One case with its clock and history. One outside your region answers like
     one that does not exist."""
+    with transaction(request) as session:
+        return _case_out(session, case_id, actor)
+
+
+def _case_out(session: Session, case_id: int, actor: Actor) -> CaseOut:
     from bottomline.cases.queries import access_case, case_file
 
     found = case_file(session, access_case(session, case_id, actor), today_in_china())
@@ -114,42 +120,42 @@ def case_transition(
     decision: TransitionIn,
     request: Request,
     actor: Actor = Depends(current_actor),  # noqa: B008
-    session: Session = Depends(db),  # noqa: B008
 ) -> CaseOut:
     """流转 / Move a case to its next stage, on the version you saw: if someone moved it since,
     nothing changes and the answer is 409 (reload the case and decide again)."""
     from bottomline.cases.queries import access_case
     from bottomline.cases.workflow import transition
 
-    policies = request.app.state.policies
-    if policies is None:
-        raise ConfigError("服务器没有加载政策文件 / the server loaded no policy files")
-    evidence: dict[str, Any] = dict(decision.evidence)
-    if decision.risk_types:
-        evidence["risk_types"] = [r.value for r in decision.risk_types]
-    if decision.category:
-        evidence["category"] = decision.category.value
-    if decision.method:
-        evidence["method"] = decision.method.value
-    case = access_case(session, case_id, actor)
-    transition(
-        session,
-        case,
-        decision.to,
-        actor=actor,
-        reason=decision.reason,
-        evidence=evidence,
-        on=decision.on or today_in_china(),
-        policies=policies,
-        expected_version=decision.version,
-    )
-    return case_detail(case_id, actor, session)
+    with transaction(request) as session:
+        policies = request.app.state.policies
+        if policies is None:
+            raise ConfigError("服务器没有加载政策文件 / the server loaded no policy files")
+        evidence: dict[str, Any] = dict(decision.evidence)
+        if decision.risk_types:
+            evidence["risk_types"] = [r.value for r in decision.risk_types]
+        if decision.category:
+            evidence["category"] = decision.category.value
+        if decision.method:
+            evidence["method"] = decision.method.value
+        case = access_case(session, case_id, actor)
+        transition(
+            session,
+            case,
+            decision.to,
+            actor=actor,
+            reason=decision.reason,
+            evidence=evidence,
+            on=decision.on or today_in_china(),
+            policies=policies,
+            expected_version=decision.version,
+        )
+        return _case_out(session, case_id, actor)
 
 
 @router.get("/clues", response_model=CluePageOut, responses=ERRORS)
 def clue_list(
+    request: Request,
     actor: Actor = Depends(current_actor),  # noqa: B008
-    session: Session = Depends(db),  # noqa: B008
     township: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
     village: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
     status: Triage = Triage.pending,
@@ -160,30 +166,32 @@ def clue_list(
     """线索 / The screening clues of your region waiting for triage (or dispatched, dismissed)."""
     from bottomline.cases.clues.queries import ClueFilter, clue_page
 
-    filters = ClueFilter(township=township, village=village, status=status)
-    found = clue_page(
-        session, actor=actor, filters=filters, sort=sort, page=page, page_size=page_size
-    )
-    return CluePageOut(
-        total=found.total,
-        page=found.page,
-        page_size=found.page_size,
-        pages=found.pages,
-        rows=[ClueOut.model_validate(r, from_attributes=True) for r in found.rows],
-    )
+    with transaction(request) as session:
+        filters = ClueFilter(township=township, village=village, status=status)
+        found = clue_page(
+            session, actor=actor, filters=filters, sort=sort, page=page, page_size=page_size
+        )
+        return CluePageOut(
+            total=found.total,
+            page=found.page,
+            page_size=found.page_size,
+            pages=found.pages,
+            rows=[ClueOut.model_validate(r, from_attributes=True) for r in found.rows],
+        )
 
 
 @router.get("/pipeline", response_model=PipelineOut, responses=ERRORS)
 def pipeline_counts(
+    request: Request,
     actor: Actor = Depends(current_actor),  # noqa: B008
-    session: Session = Depends(db),  # noqa: B008
     region: Region = None,
     level: Annotated[str, Query(pattern="^(county|township|village)$")] = "township",
 ) -> PipelineOut:
     """案件进度 / Cases per region and stage: the dashboard's counts."""
     from bottomline.cases.queries import pipeline
 
-    scope = access_region(session, actor=actor, code=region)
-    return PipelineOut(
-        level=level, region_code=scope.region_code, counts=pipeline(session, scope, level=level)
-    )
+    with transaction(request) as session:
+        scope = access_region(session, actor=actor, code=region)
+        return PipelineOut(
+            level=level, region_code=scope.region_code, counts=pipeline(session, scope, level=level)
+        )

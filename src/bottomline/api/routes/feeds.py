@@ -24,7 +24,7 @@ from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from bottomline.api.schemas import Key, errors
-from bottomline.api.security import actor_only
+from bottomline.api.security import current_actor
 from bottomline.errors import InputFileError
 from bottomline.users.actor import Actor
 
@@ -132,7 +132,7 @@ async def push(
         str,
         Query(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$", description="the system's batch id"),
     ],
-    actor: Actor = Depends(actor_only),  # noqa: B008
+    actor: Actor = Depends(current_actor),  # noqa: B008
 ) -> PushOut:
     """报送 / Push one month's rows of a feed (201: imported; 200: this batch key was imported
     already with the same rows; 409: the key was used for other rows)."""

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Depends, Path, Request
 
 from bottomline.api.schemas import HouseholdOut, IncomeOut, Label, MemberOut, errors
-from bottomline.api.security import current_actor, db
+from bottomline.api.security import current_actor, transaction
 from bottomline.ids import mask_id, mask_name, mask_phone
 from bottomline.registry.access import access_household
 from bottomline.registry.enums import Category, HouseholdType, Relationship
@@ -21,48 +20,49 @@ ERRORS = errors(401, 403, 404)
 @router.get("/households/{number}", response_model=HouseholdOut, responses=ERRORS)
 def household(
     number: Annotated[str, Path(min_length=1, max_length=32, description="户编号")],
+    request: Request,
     actor: Actor = Depends(current_actor),  # noqa: B008
-    session: Session = Depends(db),  # noqa: B008
 ) -> HouseholdOut:
     """农户 / A household by 户编号: members, incomes by year and cases (masked). One outside
     your region answers like one that does not exist."""
     from bottomline.cases.queries import cases_of
     from bottomline.registry.records import incomes_of
 
-    found = access_household(session, actor=actor, number=number, removed=True)
-    members = [m for m in found.members if m.removed_at is None]
-    size = len(members)
-    return HouseholdOut(
-        id=found.id,
-        household_no=found.household_no,
-        village_code=found.village_code,
-        household_type=Label.of(HouseholdType(found.household_type)),
-        formerly_poor=found.formerly_poor,
-        monitoring_category=None
-        if found.monitoring_category is None
-        else Label.of(Category(found.monitoring_category)),
-        monitored_on=found.monitored_on,
-        risk_eliminated_on=found.risk_eliminated_on,
-        removed=found.removed_at is not None,
-        phone=mask_phone(found.phone),
-        members=[
-            MemberOut(
-                id=m.id,
-                id_number=mask_id(m.id_number),
-                name=mask_name(m.name),
-                relationship=Label.of(Relationship(m.relationship)),
-                sex=m.sex,
-                birth_year=m.birth_date.year,
-            )
-            for m in members
-        ],
-        incomes=[
-            IncomeOut(
-                year=i.year,
-                net_income=str(i.net_income),
-                per_capita_net_income=str(i.per_capita_net_income(size)) if size else "",
-            )
-            for i in incomes_of(session, found.id)
-        ],
-        cases=[c.id for c in cases_of(session, found.id)],
-    )
+    with transaction(request) as session:
+        found = access_household(session, actor=actor, number=number, removed=True)
+        members = [m for m in found.members if m.removed_at is None]
+        size = len(members)
+        return HouseholdOut(
+            id=found.id,
+            household_no=found.household_no,
+            village_code=found.village_code,
+            household_type=Label.of(HouseholdType(found.household_type)),
+            formerly_poor=found.formerly_poor,
+            monitoring_category=None
+            if found.monitoring_category is None
+            else Label.of(Category(found.monitoring_category)),
+            monitored_on=found.monitored_on,
+            risk_eliminated_on=found.risk_eliminated_on,
+            removed=found.removed_at is not None,
+            phone=mask_phone(found.phone),
+            members=[
+                MemberOut(
+                    id=m.id,
+                    id_number=mask_id(m.id_number),
+                    name=mask_name(m.name),
+                    relationship=Label.of(Relationship(m.relationship)),
+                    sex=m.sex,
+                    birth_year=m.birth_date.year,
+                )
+                for m in members
+            ],
+            incomes=[
+                IncomeOut(
+                    year=i.year,
+                    net_income=str(i.net_income),
+                    per_capita_net_income=str(i.per_capita_net_income(size)) if size else "",
+                )
+                for i in incomes_of(session, found.id)
+            ],
+            cases=[c.id for c in cases_of(session, found.id)],
+        )

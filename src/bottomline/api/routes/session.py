@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
-from sqlalchemy.orm import Session
 
 from bottomline.api.schemas import Label, LoginIn, Me, SessionOut, errors
 from bottomline.api.security import (
@@ -11,8 +10,8 @@ from bottomline.api.security import (
     SESSION_COOKIE,
     csrf_for,
     current_actor,
-    db,
     presented,
+    transaction,
 )
 from bottomline.db import write_scope
 from bottomline.users.actor import Actor
@@ -63,16 +62,16 @@ def logout_route(
     request: Request,
     response: Response,
     actor: Actor = Depends(current_actor),  # noqa: B008
-    session: Session = Depends(db),  # noqa: B008
 ) -> Response:
     """退出登录 / Log out: the session's token is revoked."""
-    token, _ = presented(request)
-    if token is not None:
-        logout(session, token=token)
-    response.status_code = 204
-    response.delete_cookie(SESSION_COOKIE)
-    response.delete_cookie(CSRF_COOKIE)
-    return response
+    with transaction(request) as session:
+        token, _ = presented(request)
+        if token is not None:
+            logout(session, token=token)
+        response.status_code = 204
+        response.delete_cookie(SESSION_COOKIE)
+        response.delete_cookie(CSRF_COOKIE)
+        return response
 
 
 @router.get("/me", response_model=Me, responses=ERRORS)

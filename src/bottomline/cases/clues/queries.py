@@ -160,7 +160,6 @@ def _selected(session: Session, actor: Actor, f: ClueFilter) -> Select[Any]:
     query = (
         select(Lead.id)
         .join(Household, Household.id == Lead.household_id)
-        .outerjoin(_HITS, _HITS.c.lead_id == Lead.id)
         .where(Lead.triage == f.status.value)
         .where(scope.villages(Household.village_code))
     )
@@ -189,6 +188,8 @@ def _ordered(query: Select[Any], sort: str) -> Select[Any]:
             f"排序 {sort!r} 未知 / unknown sort key {sort!r}",
             hint=f"可按以下排序 / sort by one of: {', '.join(SORTS)}",
         )
+    if sort == "hits":  # the hit counts are grouped only when the queue is sorted by them
+        query = query.outerjoin(_HITS, _HITS.c.lead_id == Lead.id)
     return query.order_by(*SORTS[sort])
 
 
