@@ -69,6 +69,8 @@ def test_a_state_changing_request_needs_the_csrf_token(client: TestClient) -> No
     assert refused.json()["error"]["en"] == "missing or wrong CSRF token"
     wrong = client.delete("/api/v1/session", headers={"X-CSRF-Token": "0" * 40})
     assert wrong.status_code == 403
+    odd = client.delete("/api/v1/session", headers={"X-CSRF-Token": "é".encode("latin-1")})
+    assert odd.status_code == 403  # not a crash
     assert client.get("/api/v1/me").status_code == 200  # the session is untouched
     done = client.delete("/api/v1/session", headers={"X-CSRF-Token": csrf})
     assert done.status_code == 204
@@ -167,3 +169,12 @@ def test_a_crash_is_a_500_of_the_one_shape_and_its_message_is_not_logged(
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "unhandled RuntimeError" in logged
     assert "110101199003077777" not in logged
+
+
+def test_the_login_limiter_forgets_addresses_it_has_not_seen_for_a_window() -> None:
+    from bottomline.api.security import LoginLimiter
+
+    limiter = LoginLimiter(limit=1, window=0.0)
+    for i in range(10_002):
+        assert limiter.allow(f"10.0.{i // 256}.{i % 256}")
+    assert len(limiter._seen) < 10_002  # idle addresses were dropped, not kept forever

@@ -85,7 +85,7 @@ def _authenticated(request: Request, session: Session) -> tuple[Actor, int | Non
     actor, due = check_token(session, token)
     if from_cookie and request.method not in SAFE_METHODS:
         sent = request.headers.get(CSRF_HEADER, "")
-        if not hmac.compare_digest(sent, csrf_for(token)):
+        if not hmac.compare_digest(sent.encode(), csrf_for(token).encode()):
             raise PermissionDenied(
                 "缺少或错误的 CSRF 令牌 / missing or wrong CSRF token",
                 hint=f"在请求头 {CSRF_HEADER} 中带上登录时得到的值 / send the value the login "
@@ -111,7 +111,7 @@ class LoginLimiter:
             if len(seen) >= self.limit:
                 return False
             seen.append(now)
-            if len(self._seen) > 10_000:  # forget idle addresses
-                for key in [k for k, v in self._seen.items() if not v]:
+            if len(self._seen) > 10_000:  # forget addresses not seen within the window
+                for key in [k for k, v in self._seen.items() if now - v[-1] > self.window]:
                     del self._seen[key]
             return True
