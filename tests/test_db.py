@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 
 from bottomline.db import (
@@ -34,6 +34,43 @@ def test_upgrade_migrates_an_empty_store_to_head(store_url: str) -> None:
         upgrade(engine)
         upgrade(engine)  # a second run changes nothing
         assert current_revision(engine) == head_revision()
+    finally:
+        engine.dispose()
+
+
+def test_leads_stored_before_0011_take_their_households_village(store_url: str) -> None:
+    engine = make_engine(store_url)
+    try:
+        upgrade(engine, "0010")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO regions (code, name, level) VALUES "
+                    "('532328100201', '甲一村', 'village'), ('532328100202', '甲二村', 'village')"
+                )
+            )
+            for hid, village in ((1, "532328100201"), (2, "532328100202")):
+                connection.execute(
+                    text(
+                        "INSERT INTO households (id, household_no, village_code, household_type,"
+                        " formerly_poor, relocated, no_labour_household, created_at, updated_at)"
+                        " VALUES (:id, :no, :village, 'ordinary', false, false, false,"
+                        " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                    ),
+                    {"id": hid, "no": str(hid), "village": village},
+                )
+                connection.execute(
+                    text(
+                        "INSERT INTO leads (id, household_id, cycle, channel, risk_types, status,"
+                        " created_at, triage) VALUES (:id, :id, '2026-03', 'screening', '[]',"
+                        " 'open', CURRENT_TIMESTAMP, 'pending')"
+                    ),
+                    {"id": hid},
+                )
+        upgrade(engine)
+        with session_scope(engine) as session:
+            villages = {i: v for i, v in session.execute(select(Lead.id, Lead.village_code))}
+        assert villages == {1: "532328100201", 2: "532328100202"}
     finally:
         engine.dispose()
 
@@ -176,6 +213,7 @@ def test_json_columns_and_defaults_round_trip(engine: Engine) -> None:
         lead = Lead(
             run_id=run.id,
             household_id=7,
+            village_code="532328100201",
             cycle="2026-03",
             category="income",
             risk_types=["income_low", "medical"],

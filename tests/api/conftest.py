@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select, update
+from sqlalchemy.orm import Session
 
 from bottomline import regions
 from bottomline.api.app import create_app
@@ -108,18 +109,19 @@ def backend_url(
         admin.dispose()
 
 
-def _clue(session: object, household_id: int) -> int:
+def _clue(session: Session, household_id: int) -> int:
     lead = Lead(
         household_id=household_id,
+        village_code=session.get_one(Household, household_id).village_code,
         cycle="2026-03",
         category="marginal",
         risk_types=["illness"],
         policy_ref="abc",
         reported_on=dt.date(2026, 3, 31),
     )
-    session.add(lead)  # type: ignore[attr-defined]
-    session.flush()  # type: ignore[attr-defined]
-    session.add(  # type: ignore[attr-defined]
+    session.add(lead)
+    session.flush()
+    session.add(
         LeadHit(
             lead_id=lead.id,
             rule_id="income.within_range",

@@ -57,6 +57,7 @@ def _clue(
     with write_scope(store) as session:
         lead = Lead(
             household_id=household_id,
+            village_code=session.get_one(Household, household_id).village_code,
             cycle="2026-03",
             category=category,
             risk_types=list(risks),

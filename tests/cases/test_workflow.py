@@ -273,6 +273,7 @@ def test_stored_leads_are_taken_in_per_household_and_screening_clues_are_left_to
             session.add(
                 Lead(
                     household_id=hid,
+                    village_code=session.get_one(Household, hid).village_code,
                     cycle="2026-03",
                     channel="department",
                     category="marginal",
@@ -280,7 +281,14 @@ def test_stored_leads_are_taken_in_per_household_and_screening_clues_are_left_to
                     reported_on=D(2026, 3, 2),
                 )
             )
-        session.add(Lead(household_id=ids[2], cycle="2026-03", risk_types=["housing"]))
+        session.add(
+            Lead(
+                household_id=ids[2],
+                village_code=session.get_one(Household, ids[2]).village_code,
+                cycle="2026-03",
+                risk_types=["housing"],
+            )
+        )
     with write_scope(store) as session:
         intake = intake_leads(session, actor=people.system, policies=policies)
     assert (intake.leads, intake.cases_opened, intake.merged) == (3, 2, 0)
@@ -506,6 +514,7 @@ def test_a_case_file_explains_its_screening_leads(
     with write_scope(store) as session:
         lead = Lead(
             household_id=household.id,
+            village_code=household.village_code,
             cycle="2026-03",
             category="marginal",
             risk_types=["other"],

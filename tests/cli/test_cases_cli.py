@@ -100,6 +100,7 @@ def county(tmp_path_factory: pytest.TempPathFactory) -> County:
         session.add(
             Lead(
                 household_id=households[2].id,
+                village_code=households[2].village_code,
                 cycle="2026-03",
                 channel="screening",
                 category="marginal",

@@ -52,6 +52,7 @@ def _seed(data: Path) -> County:
         for index, category, risks, hits in CLUES:
             lead = Lead(
                 household_id=households[index].id,
+                village_code=households[index].village_code,
                 cycle="2026-03",
                 category=category,
                 risk_types=risks,

@@ -126,6 +126,7 @@ def record_lead(
     _check_new_lead(new)
     lead = Lead(
         household_id=household.id,
+        village_code=household.village_code,
         cycle=new.reported_on.strftime("%Y-%m"),
         channel=new.channel.value,
         category=new.category.value if new.category else None,

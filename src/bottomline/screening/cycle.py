@@ -160,6 +160,7 @@ def record_run(
                     {
                         "run_id": run.id,
                         "household_id": row["household_id"],
+                        "village_code": row["village_code"],
                         "cycle": result.cycle,
                         "category": row["category"],
                         "risk_types": sorted(row["risk_types"]),

@@ -73,13 +73,16 @@ class Lead(Base):
     __tablename__ = "leads"
     __table_args__ = (
         Index("ix_leads_household_id_status", "household_id", "status"),
-        Index("ix_leads_triage", "triage"),
+        Index("ix_leads_triage_village", "triage", "village_code"),
         UniqueConstraint("channel", "source_ref"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("screening_runs.id"), index=True)
     household_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("households.id"))
+    # The household's village when the lead was raised: the region the lead belongs to (like
+    # a case's), so the queue is counted and scoped on the lead's own index.
+    village_code: Mapped[str] = mapped_column(String(12))
     cycle: Mapped[str] = mapped_column(CYCLE)
     channel: Mapped[str] = mapped_column(
         String(16), default="screening", server_default="screening"

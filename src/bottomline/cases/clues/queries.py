@@ -18,7 +18,7 @@ from bottomline.cases.queries import lead_reasons
 from bottomline.db import chunks
 from bottomline.errors import UnknownRegionError, UserError
 from bottomline.ids import mask_name
-from bottomline.regions import level_of, prefix
+from bottomline.regions import level_of
 from bottomline.registry.enums import Relationship
 from bottomline.registry.models import Household, Member, Region
 from bottomline.screening.enums import CLUE_CHANNELS, Category, RiskType, Triage
@@ -30,7 +30,7 @@ _HITS = select(LeadHit.lead_id, func.count().label("hits")).group_by(LeadHit.lea
 SORTS = {
     "oldest": (Lead.id,),
     "newest": (Lead.id.desc(),),
-    "village": (Household.village_code, Lead.id),
+    "village": (Lead.village_code, Lead.id),
     "household": (Household.household_no, Lead.id),
     "hits": (func.coalesce(_HITS.c.hits, 0).desc(), Lead.id),
 }
@@ -120,16 +120,16 @@ def clue_ids(
 
 
 def access_clues(session: Session, ids: Sequence[int], actor: Actor) -> list[tuple[Lead, str]]:
-    """The clues with these ids and their households' villages; an id that is no clue, or
-    whose household lies outside the actor's region, is "no such clue"."""
+    """The clues with these ids and their villages; an id that is no clue, or whose village
+    lies outside the actor's region, is "no such clue"."""
     found: dict[int, tuple[Lead, str]] = {}
     for chunk in chunks(list(dict.fromkeys(ids))):
-        rows = session.execute(
-            select(Lead, Household.village_code)
-            .join(Household, Household.id == Lead.household_id)
-            .where(Lead.id.in_(chunk), Lead.channel.in_(sorted(CLUE_CHANNELS)))
+        rows = session.scalars(
+            select(Lead).where(Lead.id.in_(chunk), Lead.channel.in_(sorted(CLUE_CHANNELS)))
         )
-        found.update((lead.id, (lead, village)) for lead, village in rows if actor.covers(village))
+        found.update(
+            (lead.id, (lead, lead.village_code)) for lead in rows if actor.covers(lead.village_code)
+        )
     missing = [i for i in ids if i not in found]
     if missing:
         listed = ", ".join(map(str, missing[:10])) + (" …" if len(missing) > 10 else "")
@@ -159,16 +159,15 @@ def _selected(session: Session, actor: Actor, f: ClueFilter) -> Select[Any]:
     scope = Scope.of(actor)  # a role that reads no records is refused here
     query = (
         select(Lead.id)
-        .join(Household, Household.id == Lead.household_id)
         .where(Lead.triage == f.status.value)
-        .where(scope.villages(Household.village_code))
+        .where(scope.villages(Lead.village_code))
     )
     if f.township:
         check_region(session, actor, f.township, "township")
-        query = query.where(Household.village_code.startswith(prefix(f.township)))
+        query = query.where(scope.narrowed(f.township).villages(Lead.village_code))
     if f.village:
         check_region(session, actor, f.village, "village")
-        query = query.where(Household.village_code == f.village)
+        query = query.where(Lead.village_code == f.village)
     if f.rule:
         query = query.where(Lead.id.in_(select(LeadHit.lead_id).where(LeadHit.rule_id == f.rule)))
     if f.category:
@@ -190,6 +189,8 @@ def _ordered(query: Select[Any], sort: str) -> Select[Any]:
         )
     if sort == "hits":  # the hit counts are grouped only when the queue is sorted by them
         query = query.outerjoin(_HITS, _HITS.c.lead_id == Lead.id)
+    if sort == "household":
+        query = query.join(Household, Household.id == Lead.household_id)
     return query.order_by(*SORTS[sort])
 
 
@@ -203,7 +204,7 @@ def _rows(session: Session, ids: list[int]) -> list[ClueRow]:
     }
     heads = _heads(session, household_ids)
     cases = _active_cases(session, household_ids)
-    villages = {h.village_code for h in households.values()}
+    villages = {lead.village_code for lead in leads.values()}
     names = _names(session, villages | {v[:9] + "000" for v in villages})
     rules = _rules(session, ids)
     reasons = lead_reasons(session, ids)
@@ -211,7 +212,7 @@ def _rows(session: Session, ids: list[int]) -> list[ClueRow]:
     for lead_id in ids:
         lead = leads[lead_id]
         house = households[lead.household_id]
-        village = house.village_code
+        village = lead.village_code
         rows.append(
             ClueRow(
                 id=lead.id,
