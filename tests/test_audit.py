@@ -103,3 +103,45 @@ def test_unrecordable_values_are_refused(engine: Engine) -> None:
             actor="cadre",
             role="village",
         )
+
+
+def test_a_read_only_role_takes_no_action_but_keeps_its_own_login(engine: Engine) -> None:
+    from bottomline.errors import PermissionDenied
+    from bottomline.users.enums import Role
+
+    assert {Role(r) for r in audit.READ_ONLY_ROLES} == {Role.auditor}
+    change = audit.Change("case.transition", "case", 1, region_code="532328201201")
+    with pytest.raises(PermissionDenied, match="read-only"), write_scope(engine) as session:
+        audit.record(session, change, actor="aud", role=Role.auditor.value)
+    for action in sorted(audit.SELF_SERVICE):
+        with write_scope(engine) as session:
+            audit.record(session, audit.Change(action, "user", 1), actor="aud", role="auditor")
+    with session_scope(engine) as session:
+        result = audit.verify(session)
+        actions = list(session.scalars(text("SELECT action FROM audit_log ORDER BY seq")))
+    assert result.intact
+    assert actions == sorted(audit.SELF_SERVICE)  # nothing of the refused action
+
+
+def test_an_auditor_cannot_store_a_policy_document_though_the_function_checks_no_role(
+    engine: Engine,
+) -> None:
+    """The wall is the audit log itself: an action with no role check of its own is refused
+    too, and what it wrote before its audit row rolls back with it."""
+    from pathlib import Path
+
+    from bottomline.errors import PermissionDenied
+    from bottomline.policy.actions import store_documents
+    from bottomline.policy.loader import load_directory
+    from bottomline.users.actor import Actor
+    from bottomline.users.enums import Role
+
+    documents = load_directory(Path(__file__).resolve().parents[1] / "policies")
+    auditor = Actor("aud", Role.auditor, "532328000000")
+    with pytest.raises(PermissionDenied), write_scope(engine) as session:
+        store_documents(session=session, documents=documents, actor=auditor)
+    with session_scope(engine) as session:
+        assert session.scalar(text("SELECT count(*) FROM policy_documents")) == 0
+    county = Actor("li", Role.county, "532328000000")
+    with write_scope(engine) as session:
+        assert store_documents(session=session, documents=documents, actor=county) == len(documents)

@@ -27,9 +27,17 @@ from sqlalchemy import JSON, BigInteger, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from bottomline.db import Base, UtcDateTime, utcnow
+from bottomline.errors import PermissionDenied
 
 GENESIS = "0" * 64  # the "previous hash" of the first row
 HEAD_ID = 1
+# Roles (``users.enums.Role`` values) that change nothing: every audited action — which is
+# every write — is refused to them here, in the one place all writes pass, except keeping their
+# own login (logging in, changing their password, their own tokens).
+READ_ONLY_ROLES = frozenset({"auditor"})
+SELF_SERVICE = frozenset(
+    {"user.login", "user.login_failed", "user.password", "token.issue", "token.revoke"}
+)
 
 
 class AuditEntry(Base):
@@ -72,7 +80,15 @@ class Change:
 
 
 def record(session: Session, change: Change, *, actor: str, role: str) -> AuditEntry:
-    """Append one row for ``change`` in the session's transaction and advance the head."""
+    """Append one row for ``change`` in the session's transaction and advance the head.
+
+    A read-only role's action is refused (:data:`READ_ONLY_ROLES`): the caller's transaction
+    then rolls back whatever the action wrote before its audit row."""
+    if role in READ_ONLY_ROLES and change.action not in SELF_SERVICE:
+        raise PermissionDenied(
+            f"审计督查角色只读，不能执行 {change.action} / the {role} role is read-only: it "
+            f"cannot take the action {change.action}"
+        )
     head = _locked_head(session)
     entry = AuditEntry(
         seq=head.seq + 1,

@@ -250,7 +250,7 @@ READS: dict[str, tuple[str, ...]] = {
     "overdue": ("overdue", "--as", "zhao", "--date", "2026-03-25"),
     "pipeline": ("pipeline", "--as", "zhao", "--region", COUNTY, "--level", "village"),
     "queue": ("lead", "queue", "--as", "zhao", "--date", "2026-03-13"),
-    "verify": ("audit", "verify"),
+    "verify": ("audit", "verify", "--as", "system"),
     "users": ("user", "list"),
     "lookback progress": ("lookback", "progress", "1", "--as", "zhao", "--level", "village"),
 }
@@ -322,7 +322,7 @@ def reads(
         db.execute("UPDATE audit_log SET reason = 'changed later' WHERE seq = 5")
     with ThreadPoolExecutor(max_workers=4) as pool:
         done = {name: pool.submit(county.run, *args) for name, args in commands.items()}
-        done["tampered"] = pool.submit(county.run, "audit", "verify", data=copy)
+        done["tampered"] = pool.submit(county.run, "audit", "verify", "--as", "system", data=copy)
     return {name: future.result() for name, future in done.items()}
 
 

@@ -44,6 +44,7 @@ def county(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str, s
         ("zhao", "county", COUNTY, "system"),
         ("li", "village", found[1], "zhao"),
         ("zhang", "village", found[2], "zhao"),
+        ("shen", "auditor", COUNTY, "zhao"),
     )
     for name, role, region, by in users:
         proc = run("user", "add", name, "--name", name, "--role", role, "--region", region,
@@ -82,9 +83,21 @@ def test_a_death_is_kept_against_an_older_export(county: tuple) -> None:  # type
                "--as", "li", data_dir=data)  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "death recorded" in proc.stdout
-    verify = run("audit", "verify", data_dir=data)
+    verify = run("audit", "verify", "--as", "shen", data_dir=data)
     assert verify.returncode == 0
     assert "audit log intact" in verify.stdout
+    log = run("audit", "list", "--as", "shen", "--action", "member.", data_dir=data)
+    assert log.returncode == 0, log.stdout + log.stderr
+    assert "member.death" in log.stdout
+    assert "li (village)" in log.stdout
+    assert ids[1] not in log.stdout  # never a full ID number
+    refused = run("audit", "list", "--as", "li", data_dir=data)
+    assert refused.returncode == 2
+    assert "does not read the audit log" in refused.stdout
+    # The auditor takes no action, whatever the command (here one with no role list of its own
+    # would be refused by that list too; the audit log refuses it before it lands).
+    edit = run("household", "set", number, "--phone", "13800000000", "--as", "shen", data_dir=data)
+    assert edit.returncode == 2
     older = data / "older.csv"
     older.write_bytes(export.read_bytes().replace(b"\r\n", b"\n"))
     again = run("import", "registry", "--as", "system", str(older), data_dir=data)

@@ -358,7 +358,7 @@ def test_a_resent_month_is_refused_then_superseded_and_withdrawn(
     assert again.returncode == 2
     assert squeezed("only a committed batch") in squeezed(again.stdout)
 
-    log = run("audit", "verify", data_dir=data_dir)
+    log = run("audit", "verify", "--as", "system", data_dir=data_dir)
     assert log.returncode == 0, log.stdout + log.stderr
     engine = make_engine(f"sqlite:///{data_dir / 'bottomline.db'}")
     try:

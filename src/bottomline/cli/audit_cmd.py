@@ -36,18 +36,19 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
-    """校验审计日志 / Recompute the audit log's hash chain.
+def audit_verify(as_: AsOpt = None) -> None:
+    """校验审计日志 / Recompute the audit log's hash chain (auditors, administrators).
 
     Exit code 0 when every row matches; 1 when any row was changed, removed or reordered (each
     finding is listed with its row number). That is not a user mistake: keep the store as it is
     and report it to whoever keeps the database.
     """
-    from bottomline.audit import verify
+    from bottomline.cli.credentials import acting
     from bottomline.db import open_store, session_scope
+    from bottomline.users.audit_log import verify_log
 
     with session_scope(open_store()) as session:
-        result = verify(session)
+        result = verify_log(session, actor=acting(session, as_))
     if result.intact:
         console.print(f"审计日志完好 / audit log intact: {result.rows:,} rows checked")
         return
@@ -67,6 +68,58 @@ def audit_verify() -> None:
         "the log was changed outside bottomline; report it, do not repair it"
     )
     sys.exit(1)
+
+
+@audit_app.command("list")
+def audit_list(
+    as_: AsOpt = None,
+    action: Annotated[
+        str | None,
+        typer.Option(help='操作 / e.g. case.transition; ending in "." a family, e.g. clue.'),
+    ] = None,
+    entity: Annotated[str | None, typer.Option(help="对象 / e.g. case, lead, user.")] = None,
+    entity_id: Annotated[str | None, typer.Option("--id", help="对象编号 / its id.")] = None,
+    by: Annotated[str | None, typer.Option(help="经办人 / the user who acted.")] = None,
+    since: Annotated[str | None, typer.Option(help="起 / from this day, YYYY-MM-DD (UTC).")] = None,
+    until: Annotated[str | None, typer.Option(help="止 / to this day, YYYY-MM-DD (UTC).")] = None,
+    page: Annotated[int, typer.Option(min=1, help="页 / page.")] = 1,
+    page_size: Annotated[int, typer.Option(min=1, max=1000, help="每页行数 / rows a page.")] = 50,
+) -> None:
+    """审计日志 / The audit log of your region, newest first (auditors)."""
+    from bottomline.cli.credentials import acting
+    from bottomline.db import open_store, session_scope
+    from bottomline.users.audit_log import AuditFilter, audit_page
+
+    filters = AuditFilter(
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        actor=by,
+        since=p.optional_day(since, option="--since"),
+        until=p.optional_day(until, option="--until"),
+    )
+    with session_scope(open_store()) as session:
+        actor = acting(session, as_)
+        found = audit_page(session, actor=actor, filters=filters, page=page, page_size=page_size)
+    table = Table(
+        title=f"审计日志 / audit log of {actor.region_code}: {found.total:,} rows, "
+        f"page {found.page} of {found.pages}"
+    )
+    for column in ("行 / row", "时间 / at (UTC)", "经办人 / by", "操作 / action", "对象 / entity"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("区划 / region", no_wrap=True)
+    table.add_column("理由 / reason")
+    for row in found.rows:
+        table.add_row(
+            str(row.seq),
+            row.at.strftime("%Y-%m-%d %H:%M:%S"),
+            f"{row.actor} ({row.role})",
+            row.action,
+            f"{row.entity} {row.entity_id}",
+            row.region_code or "—",
+            p.shown(row.reason),
+        )
+    console.print(table)
 
 
 # --- look-back campaigns -----------------------------------------------------------------------
