@@ -18,8 +18,9 @@ setup:
 	@$(UV) sync --frozen --quiet --compile-bytecode
 	@scripts/system-deps || echo "warning: scripts/system-deps could not install the CJK font; PDF notices will lack Chinese glyphs" >&2
 
+# `make demo SERVE=1` ends by serving the demo's store over the REST API (docs/api.md).
 demo: setup
-	@$(UV) run --frozen bottomline demo
+	@$(UV) run --frozen bottomline demo $(if $(SERVE),--serve)
 
 lint: setup
 	$(UV) run --frozen ruff check src tests bench

@@ -13,6 +13,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -86,6 +87,11 @@ class World:
         response = self.client.get(path, headers=headers)
         return response.status_code, response.json()
 
+    def post(self, user: str | None, path: str, body: object) -> tuple[int, Any]:
+        headers = {} if user is None else {"Authorization": f"Bearer {self.tokens[user]}"}
+        response = self.client.post(path, json=body, headers=headers)
+        return response.status_code, response.json()
+
 
 @pytest.fixture(
     scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
@@ -109,7 +115,7 @@ def backend_url(
         admin.dispose()
 
 
-def _clue(session: Session, household_id: int) -> int:
+def add_clue(session: Session, household_id: int) -> int:
     lead = Lead(
         household_id=household_id,
         village_code=session.get_one(Household, household_id).village_code,
@@ -176,7 +182,7 @@ def build_world(url: str, data_dir: Path) -> World:
             cadre = Actor("cadre", Role.village, village)
             _lead, case = record_lead(session, new, actor=cadre, policies=policies)
             case_ids.append(case.id)
-        clue_ids = [_clue(session, here), _clue(session, there)]
+        clue_ids = [add_clue(session, here), add_clue(session, there)]
     tokens = {}
     with write_scope(engine) as session:
         for name in USERS:

@@ -160,3 +160,89 @@ def test_generate_then_screen_from_files(tmp_path: Path) -> None:
     leads = pq.read_table(res / "leads.parquet")
     assert 0 < leads.num_rows < 2000
     assert set(leads["category"].to_pylist()) <= {"unstable", "marginal", "sudden"}
+
+
+def test_every_demo_user_logs_in_to_the_api_with_the_demo_password(
+    demo: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from bottomline.api.app import create_app
+    from bottomline.cli.demo_cases import DEMO_PASSWORD
+    from bottomline.users.enums import Role
+
+    proc, data = demo
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert f"password {DEMO_PASSWORD}" in proc.stdout
+    engine = make_engine(f"sqlite:///{data / 'demo' / 'bottomline.db'}")
+    roles = {}
+    with TestClient(create_app(engine, data_dir=data / "demo")) as client:
+        for name in ("cadre", "township", "county", "city", "province", "auditor", "analyst",
+                     "department"):  # fmt: skip
+            login = client.post(
+                "/api/v1/session", json={"username": f"demo.{name}", "password": DEMO_PASSWORD}
+            )
+            assert login.status_code == 200, login.text
+            roles[name] = login.json()["role"]["value"]
+            assert f"demo.{name}" in proc.stdout
+        clues = client.get("/api/v1/audit?page_size=1")  # the last login: the analyst's
+        assert clues.status_code == 403
+    engine.dispose()
+    assert set(roles.values()) == {r.value for r in Role} - {"administrator", "system"}
+
+
+def test_the_demo_can_end_by_serving_its_store(tmp_path: Path) -> None:
+    """`bottomline demo --serve` (what `make demo SERVE=1` runs): the demo, then the API over
+    its store, where a demo user logs in and reads the clue queue."""
+    import http.cookiejar
+    import json
+    import socket
+    import time
+    import urllib.error
+    import urllib.request
+
+    from bottomline.cli.demo_cases import DEMO_PASSWORD
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = os.environ | {"BOTTOMLINE_DATA_DIR": str(tmp_path), "COLUMNS": "160"}
+    args = ["demo", "--households", "500", "--top", "0", "--serve", "--port", str(port)]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "bottomline.cli", *args],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}/api/v1"
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+    )
+    login = urllib.request.Request(
+        f"{base}/session",
+        data=json.dumps({"username": "demo.county", "password": DEMO_PASSWORD}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    try:
+        deadline = time.monotonic() + 240
+        while True:
+            assert server.poll() is None, server.communicate()[0]
+            try:
+                with opener.open(login, timeout=10) as answer:
+                    assert json.load(answer)["username"] == "demo.county"
+                break
+            except urllib.error.HTTPError:
+                raise  # the server answered: a refusal is the failure, not a wait
+            except (urllib.error.URLError, ConnectionError):
+                assert time.monotonic() < deadline, "the demo's server did not come up"
+                time.sleep(1)
+        with opener.open(f"{base}/clues?page_size=5", timeout=10) as answer:
+            page = json.load(answer)
+        assert page["total"] >= len(page["rows"])
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=30)[0]
+    assert "bottomline API on http://127.0.0.1" in output
+    assert "Traceback" not in output

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from bottomline.cases.enums import EliminationMethod, Stage
+from bottomline.cases.enums import DismissReason, EliminationMethod, Stage
 from bottomline.labels import LabelledEnum
 from bottomline.registry.enums import Category, RiskType
 
@@ -184,6 +184,83 @@ class CluePageOut(BaseModel):
     page_size: int
     pages: int
     rows: list[ClueOut]
+
+
+ClueIds = Annotated[
+    list[Annotated[int, Field(ge=1, le=2**63 - 1)]],
+    Field(min_length=1, max_length=1000, description="the clues decided, as one transaction"),
+]
+Day = Annotated[
+    dt.date | None, Field(default=None, description="the day it was decided (default: today)")
+]
+
+
+class DispatchIn(BaseModel):
+    """派发核实 / Send pending clues for verification: each household's case opens (its clock
+    starts on the day decided) or the clue joins the household's case under way."""
+
+    ids: ClueIds
+    on: Day = None
+
+
+class DismissIn(BaseModel):
+    """排除 / Dismiss pending clues: a common reason, or ``other`` with the reason in words."""
+
+    ids: ClueIds
+    code: DismissReason = DismissReason.other
+    reason: str | None = Field(default=None, max_length=2000)
+    on: Day = None
+
+
+class ReopenIn(BaseModel):
+    """恢复 / Make dismissed clues pending again (a dismissal taken in error)."""
+
+    ids: ClueIds
+    reason: str = Field(min_length=1, max_length=2000)
+    on: Day = None
+
+
+class TriageOut(BaseModel):
+    clues: int  # how many clues were decided
+    cases_opened: int = 0
+    merged: int = 0  # clues that joined a case already under way
+    case_ids: list[int] = Field(default_factory=list)
+
+
+class AuditRowOut(BaseModel):
+    seq: int
+    at: dt.datetime
+    actor: str
+    role: str
+    action: str
+    entity: str
+    entity_id: str
+    region_code: str | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    reason: str | None  # withheld when it holds personal data
+    hash: str
+
+
+class AuditPageOut(BaseModel):
+    total: int
+    page: int
+    page_size: int
+    pages: int
+    rows: list[AuditRowOut]
+
+
+class FindingOut(BaseModel):
+    seq: int
+    problem: str
+    detail: str
+
+
+class VerificationOut(BaseModel):
+    intact: bool
+    rows: int
+    first_bad_seq: int | None
+    findings: list[FindingOut]
 
 
 class PipelineOut(BaseModel):

@@ -22,7 +22,10 @@ from bottomline.users.actor import SYSTEM, Actor
 from bottomline.users.enums import Role
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
 
     from bottomline.cases.leads import Intake
     from bottomline.cases.notices.actions import Published
@@ -31,6 +34,9 @@ if TYPE_CHECKING:
     from bottomline.users.scope import Scope
 
 NOTICE_CASES = 3  # cases of the demo village walked to public notice
+# The demo users' password, for logging in to `bottomline serve` on the demo's store. The demo
+# store is a trial store with synthetic people only; no real store gets it.
+DEMO_PASSWORD = "bottomline-demo"
 
 
 def run_cases(engine: Engine, documents: list[PolicyDocument], county: str, out: Path) -> None:
@@ -65,6 +71,7 @@ def run_cases(engine: Engine, documents: list[PolicyDocument], county: str, out:
     console.print(f"公示 / notice: {published.html_path} (PDF beside it)")
     _print_pipeline(engine, county)
     _print_clock(engine, county)
+    _demo_logins(engine, county, township, village)
     with session_scope(engine) as session:
         checked = audit.verify(session)
     state = "intact" if checked.intact else f"{len(checked.findings)} problem(s)"
@@ -123,39 +130,72 @@ def _busiest_village(engine: Engine) -> str | None:
 
 def _demo_officers(engine: Engine, township: str) -> Actor:
     from bottomline.db import write_scope
-    from bottomline.users.actions import add_user
 
     people = (
         ("demo.county", "县乡村振兴局", Role.county, township[:6] + "000000"),
         ("demo.township", "乡镇干部", Role.township, township),
     )
     with write_scope(engine) as session:
-        for username, name, role, region in people:
-            add_user(
-                session,
-                username=username,
-                display_name=name,
-                role=role,
-                region_code=region,
-                acting=SYSTEM,
-            )
+        _add_users(session, people)
     return Actor("demo.township", Role.township, township)
+
+
+def _add_users(session: Session, people: Iterable[tuple[str, str, Role, str]]) -> None:
+    """Demo users (name, display name, role, region), added by ``system`` on the trial store."""
+    from bottomline.users.actions import add_user
+
+    for username, name, role, region in people:
+        add_user(
+            session,
+            username=username,
+            display_name=name,
+            role=role,
+            region_code=region,
+            acting=SYSTEM,
+        )
 
 
 def _demo_cadre(engine: Engine, village: str) -> Actor:
     from bottomline.db import write_scope
-    from bottomline.users.actions import add_user
 
     with write_scope(engine) as session:
-        add_user(
-            session,
-            username="demo.cadre",
-            display_name="村干部",
-            role=Role.village,
-            region_code=village,
-            acting=SYSTEM,
-        )
+        _add_users(session, [("demo.cadre", "村干部", Role.village, village)])
     return Actor("demo.cadre", Role.village, village)
+
+
+def _demo_logins(engine: Engine, county: str, township: str, village: str) -> None:
+    """One demo user per role that works in a region, each with the demo password (the
+    officers above, and one for each other role). No administrator: the first one ends the
+    trial store, and the demo's `--as` commands would then need a login."""
+    from bottomline.db import write_scope
+    from bottomline.users.auth import set_password
+
+    more = (
+        ("demo.city", "市乡村振兴局", Role.city, county[:4] + "00000000"),
+        ("demo.province", "省乡村振兴局", Role.province, county[:2] + "0000000000"),
+        ("demo.auditor", "审计督查", Role.auditor, county),
+        ("demo.analyst", "统计分析", Role.analyst, county),
+        ("demo.department", "县医保局", Role.department, county),
+    )
+    with write_scope(engine) as session:
+        _add_users(session, more)
+        users = (
+            ("demo.cadre", Role.village, village),
+            ("demo.township", Role.township, township),
+            ("demo.county", Role.county, county),
+            *((username, role, region) for username, _name, role, region in more),
+        )
+        for username, _role, _region in users:
+            set_password(session, username=username, password=DEMO_PASSWORD, acting=SYSTEM)
+    table = Table(
+        title=f"演示用户（密码 {DEMO_PASSWORD}，仅限演示库）/ demo users (password "
+        f"{DEMO_PASSWORD}, the demo's store only)"
+    )
+    for column in ("用户 / user", "角色 / role", "区划 / region"):
+        table.add_column(column, no_wrap=True)
+    for username, role, region in users:
+        table.add_row(username, f"{role.zh} / {role.en}", region)
+    console.print(table)
 
 
 def _to_notice(

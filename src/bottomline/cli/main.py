@@ -35,7 +35,7 @@ from bottomline.cli import (
     serve_cmd,
     users_cmd,
 )
-from bottomline.cli.demo_cases import run_cases
+from bottomline.cli.demo_cases import DEMO_PASSWORD, run_cases
 from bottomline.cli.screen_view import print_summary, print_top_leads
 from bottomline.cli.ui import console, print_error
 from bottomline.cli.ui import done as _done
@@ -210,6 +210,15 @@ def demo(
     seed: Annotated[int, typer.Option(help="Seed of the synthetic data.")] = 20251023,
     top: Annotated[int, typer.Option(min=0, help="Leads to show with their reasons.")] = 10,
     policies: PoliciesOpt = DEFAULT_POLICIES,
+    serve: Annotated[
+        bool,
+        typer.Option(
+            "--serve",
+            help="演示后提供接口服务 / then serve the demo's store over the REST API "
+            "(log in as any demo user).",
+        ),
+    ] = False,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="--serve 的端口 / its port.")] = 8000,
 ) -> None:
     """演示 / Screen a fresh synthetic county (元谋县) under its monitoring policy."""
     from bottomline.assistance.queries import followups_snapshot
@@ -274,6 +283,27 @@ def demo(
     console.print(
         f"结果 / results: {outcome.results_dir} · 数据库 / store: {demo_dir / 'bottomline.db'} · 筛查 / run #{outcome.run_id} · 共计 / total {time.perf_counter() - t0:.1f} s"
     )
+    engine.dispose()
+    if serve:
+        _serve_demo(demo_dir, policies, port)
+
+
+def _serve_demo(demo_dir: Path, policies: Path, port: int) -> None:
+    """`bottomline serve` over the demo's store: the same server, told where the store is."""
+    import os
+
+    from bottomline.cli.serve_cmd import serve
+    from bottomline.config import get_settings
+
+    os.environ["BOTTOMLINE_DATA_DIR"] = str(demo_dir)
+    os.environ["BOTTOMLINE_DATABASE_URL"] = f"sqlite:///{demo_dir / 'bottomline.db'}"
+    os.environ["BOTTOMLINE_POLICIES_DIR"] = str(policies)
+    get_settings.cache_clear()
+    console.print(
+        f"登录 / log in: POST http://127.0.0.1:{port}/api/v1/session "
+        f'{{"username": "demo.county", "password": "{DEMO_PASSWORD}"}} (docs/api.md)'
+    )
+    serve(host="127.0.0.1", port=port, workers=1)
 
 
 @app.command()

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
-from bottomline.api.routes import cases, feeds, households, session
+from bottomline.api.routes import audit, cases, clues, feeds, households, session
 
-ROUTERS = (session.router, households.router, cases.router, feeds.router)
+ROUTERS = (
+    session.router,
+    households.router,
+    cases.router,
+    clues.router,
+    feeds.router,
+    audit.router,
+)

@@ -16,7 +16,7 @@ from bottomline.cases.leads import lead_day
 from bottomline.cases.models import Case
 from bottomline.cases.queries import lead_reasons
 from bottomline.db import chunks
-from bottomline.errors import UnknownRegionError, UserError
+from bottomline.errors import NotFound, UnknownRegionError, UserError
 from bottomline.ids import mask_name
 from bottomline.regions import level_of
 from bottomline.registry.enums import Relationship
@@ -133,7 +133,7 @@ def access_clues(session: Session, ids: Sequence[int], actor: Actor) -> list[tup
     missing = [i for i in ids if i not in found]
     if missing:
         listed = ", ".join(map(str, missing[:10])) + (" …" if len(missing) > 10 else "")
-        raise UserError(
+        raise NotFound(
             f"没有线索 / no such clue: {listed}",
             hint="查看线索 / list clues with `bottomline clue list`",
         )
