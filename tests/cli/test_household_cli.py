@@ -91,6 +91,17 @@ def test_a_death_is_kept_against_an_older_export(county: tuple) -> None:  # type
     assert "member.death" in log.stdout
     assert "li (village)" in log.stdout
     assert ids[1] not in log.stdout  # never a full ID number
+    shown = run("household", "reveal", number, "--member", mask_id(ids[0]), "--purpose",
+                "入户核实身份", "--as", "li", data_dir=data)  # fmt: skip
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    assert ids[0] in shown.stdout
+    not_theirs = run("household", "reveal", number, "--member", mask_id(ids[0]), "--purpose",
+                     "identity_check", "--as", "zhang", data_dir=data)  # fmt: skip
+    assert not_theirs.returncode == 2
+    assert ids[0] not in not_theirs.stdout
+    log = run("audit", "list", "--as", "shen", "--action", "member.reveal_id", data_dir=data)
+    assert "li (village)" in log.stdout
+    assert ids[0] not in log.stdout
     refused = run("audit", "list", "--as", "li", data_dir=data)
     assert refused.returncode == 2
     assert "does not read the audit log" in refused.stdout

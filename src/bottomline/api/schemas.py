@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from bottomline.cases.enums import DismissReason, EliminationMethod, Stage
 from bottomline.labels import LabelledEnum
-from bottomline.registry.enums import Category, RiskType
+from bottomline.registry.enums import Category, RevealPurpose, RiskType
 
 
 def text(value: str | None) -> str | None:
@@ -101,6 +101,18 @@ class HouseholdOut(BaseModel):
     members: list[MemberOut]
     incomes: list[IncomeOut]
     cases: list[int]
+
+
+class RevealIn(BaseModel):
+    """Why the full ID number is needed (a code list: the audit row holds no free text)."""
+
+    purpose: RevealPurpose
+
+
+class RevealOut(BaseModel):
+    household_no: str
+    member_id: int
+    id_number: str  # in full: the one answer that carries it
 
 
 class CaseRow(BaseModel):

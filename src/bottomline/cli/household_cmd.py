@@ -102,6 +102,36 @@ def household_death(
     console.print(f"已记录死亡 / death recorded: {mask_id(gone.id_number)} on {died_on}")
 
 
+@household_app.command("reveal")
+def household_reveal(
+    number: NumberArg,
+    member: MemberOpt,
+    purpose: Annotated[
+        str,
+        typer.Option(
+            help="用途 / why: identity_check (入户核实身份), benefit_payment, department_query, "
+            "national_system (or the Chinese name)."
+        ),
+    ],
+    as_: AsOpt = None,
+) -> None:
+    """查看完整证件号码 / Show one member's full ID number (village, township and county
+    officials); each reveal is an audited action with its purpose."""
+    from bottomline.cli.credentials import acting
+    from bottomline.db import open_store, write_scope
+    from bottomline.registry.enums import RevealPurpose
+    from bottomline.registry.reveal import reveal_id_number
+
+    why = p.choice(RevealPurpose, purpose, option="--purpose")
+    with write_scope(open_store()) as session:
+        actor = acting(session, as_)
+        shown = reveal_id_number(session, actor=actor, number=number, member=member, purpose=why)
+    console.print(
+        f"户 / household {shown.household_no} · 成员 / member {shown.member_id}: "
+        f"{shown.id_number}（已记入审计日志：{why.zh} / recorded in the audit log: {why.en}）"
+    )
+
+
 @household_app.command("birth")
 def household_birth(
     number: NumberArg,

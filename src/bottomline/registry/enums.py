@@ -193,3 +193,25 @@ class MoveReason(LabelledEnum):
     @property
     def moving_out(self) -> bool:
         return self not in (MoveReason.marriage_in, MoveReason.returned)
+
+
+class RevealPurpose(LabelledEnum):
+    """Why an official needs a member's full ID number (查看完整证件号码的用途): chosen from this
+    list, never typed, so the audit row that records each reveal holds no free text."""
+
+    identity_check = ("identity_check", "入户核实身份", "checking identity on a home visit")
+    benefit_payment = (
+        "benefit_payment",
+        "帮扶资金或救助发放",
+        "paying assistance or a benefit to the person",
+    )
+    department_query = (
+        "department_query",
+        "向行业部门核查",
+        "a check with a department (medical insurance, civil affairs …)",
+    )
+    national_system = (
+        "national_system",
+        "国家系统录入核对",
+        "entering or checking the national system",
+    )

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Request, Response
 
-from bottomline.api.schemas import HouseholdOut, IncomeOut, Label, MemberOut, errors
+from bottomline.api.schemas import (
+    HouseholdOut,
+    IncomeOut,
+    Label,
+    MemberOut,
+    RevealIn,
+    RevealOut,
+    errors,
+)
 from bottomline.api.security import current_actor, transaction
+from bottomline.db import MAX_ID
 from bottomline.ids import mask_id, mask_name, mask_phone
 from bottomline.registry.access import access_household
 from bottomline.registry.enums import Category, HouseholdType, Relationship
@@ -65,4 +74,32 @@ def household(
                 for i in incomes_of(session, found.id)
             ],
             cases=[c.id for c in cases_of(session, found.id)],
+        )
+
+
+@router.post(
+    "/households/{number}/members/{member_id}/id-number",
+    response_model=RevealOut,
+    responses=errors(400, 401, 403, 404, 422),
+)
+def reveal_id_number(
+    number: Annotated[str, Path(min_length=1, max_length=32, description="户编号")],
+    member_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    reveal: RevealIn,
+    request: Request,
+    response: Response,
+    actor: Actor = Depends(current_actor),  # noqa: B008
+) -> RevealOut:
+    """完整证件号码 / One member's full ID number, for a village, township or county official
+    in their region, saying why: each reveal is an audited action (the audit row holds who,
+    whose and why, never the number). The answer is not to be cached."""
+    from bottomline.registry.reveal import reveal_id_number as reveal_number
+
+    response.headers["Cache-Control"] = "no-store"
+    with transaction(request) as session:
+        shown = reveal_number(
+            session, actor=actor, number=number, member=str(member_id), purpose=reveal.purpose
+        )
+        return RevealOut(
+            household_no=shown.household_no, member_id=shown.member_id, id_number=shown.id_number
         )
