@@ -27,7 +27,7 @@ from bottomline.screening.enums import RiskType
 from bottomline.screening.explain import explain_hit
 from bottomline.screening.models import Lead, LeadHit
 from bottomline.users.actor import Actor
-from bottomline.users.scope import Scope
+from bottomline.users.scope import CountScope, Scope
 
 
 def access_case(session: Session, case_id: int, actor: Actor) -> Case:
@@ -43,7 +43,7 @@ def access_case(session: Session, case_id: int, actor: Actor) -> Case:
 
 
 def pipeline(
-    session: Session, scope: Scope, *, level: str = "township"
+    session: Session, scope: Scope | CountScope, *, level: str = "township"
 ) -> dict[str, dict[str, int]]:
     """Cases per region (at ``level``) and stage: {region code: {stage: count}}."""
     region = func.substr(Case.village_code, 1, regions.LEVEL_DIGITS[level])

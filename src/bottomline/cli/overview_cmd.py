@@ -55,12 +55,15 @@ def pipeline_command(
     region: ScopeOpt = None,
     level: p.LevelOpt = "township",
 ) -> None:
-    """进度 / Cases per region and stage, with totals."""
+    """进度 / Cases per region and stage, with totals (analysts too: counts, no record)."""
     from bottomline.cases.queries import pipeline
+    from bottomline.cli.credentials import acting
     from bottomline.db import open_store, session_scope
+    from bottomline.registry.access import access_count_region
 
     with session_scope(open_store()) as session:
-        scope = p.scope(session, as_, region)
+        code = None if region is None else p.region_code(region)
+        scope = access_count_region(session, actor=acting(session, as_), code=code)
         counts = pipeline(session, scope, level=p.level(level))
         names = p.region_names(session, set(counts))
     stages = [s for s in Stage if any(s.value in row for row in counts.values())]

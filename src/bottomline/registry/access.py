@@ -25,7 +25,7 @@ from bottomline.db import storable_id
 from bottomline.errors import NotFound, UnknownRegionError
 from bottomline.registry.models import Household, Region
 from bottomline.users.actor import Actor
-from bottomline.users.scope import Scope
+from bottomline.users.scope import Area, CountScope, Scope
 
 HINT = "give the household number (户编号) as the registry import shows it"
 
@@ -49,15 +49,23 @@ def access_region(session: Session, *, actor: Actor, code: str | None = None) ->
     """The actor's scope, narrowed to ``code`` when given: a region of the registry inside the
     actor's own (the actor's own region always answers, even before its households are loaded)."""
     scope = Scope.of(actor)
-    if code is None or code == actor.region_code:
-        return scope
-    if not actor.covers(code) or session.get(Region, code) is None:
+    return scope if code is None else scope.narrowed(_region_inside(session, scope, code))
+
+
+def access_count_region(session: Session, *, actor: Actor, code: str | None = None) -> CountScope:
+    """Like :func:`access_region`, for counts only (an analyst's reach: no record)."""
+    scope = CountScope.of(actor)
+    return scope if code is None else scope.narrowed(_region_inside(session, scope, code))
+
+
+def _region_inside(session: Session, scope: Area, code: str) -> str:
+    if code != scope.region_code and (not scope.covers(code) or session.get(Region, code) is None):
         raise UnknownRegionError(
             f"你的辖区内没有区域 {code!r} / there is no region {code!r} in your region",
             hint="给出辖区内已导入农户的市、县、乡镇或村的12位代码 / use the 12-digit code of a "
             "city, county, township or village of your region whose households were loaded",
         )
-    return scope.narrowed(code)
+    return code
 
 
 def _find(session: Session, number: str | int) -> Household | None:

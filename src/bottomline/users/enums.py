@@ -28,6 +28,12 @@ class Role(LabelledEnum):
         (analysts see aggregates, departments their own feeds, administrators users)."""
         return self not in _NO_RECORDS
 
+    @property
+    def reads_counts(self) -> bool:
+        """Whether the role may read the aggregate counts of its region (no records): every
+        role that reads records, and the analyst."""
+        return self.reads_records or self is Role.analyst
+
 
 _NO_RECORDS = frozenset({Role.analyst, Role.department, Role.administrator})
 _LEVELS = {

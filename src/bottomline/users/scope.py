@@ -22,26 +22,11 @@ from bottomline.users.actor import Actor
 
 
 @dataclass(frozen=True, slots=True)
-class Scope:
+class Area:
+    """A region inside (or equal to) the actor's, and the one place it becomes a ``WHERE``."""
+
     actor: Actor
     region_code: str  # inside (or equal to) the actor's region
-
-    @classmethod
-    def of(cls, actor: Actor) -> Scope:
-        """Everything the actor may reach; a role that reads no records has no scope."""
-        if not actor.role.reads_records:
-            raise PermissionDenied(
-                f"{actor.role.zh}不查看个人记录 / the {actor.role.value} role does not read "
-                "households', cases' or leads' records"
-            )
-        return cls(actor, actor.region_code)
-
-    def narrowed(self, region_code: str) -> Scope:
-        """The part of this scope inside ``region_code``; the caller has checked the region
-        exists (an unknown code and one outside the actor's region must answer alike)."""
-        if not self.covers(region_code):
-            raise ValueError(f"{region_code} is outside {self.region_code}")  # a caller's bug
-        return Scope(self.actor, region_code)
 
     @property
     def level(self) -> str:
@@ -64,3 +49,47 @@ class Scope:
             return true()
         low, high = self.village_range
         return column.between(low, high)
+
+
+@dataclass(frozen=True, slots=True)
+class Scope(Area):
+    """The region whose records (households, cases, leads …) a read may list."""
+
+    @classmethod
+    def of(cls, actor: Actor) -> Scope:
+        """Everything the actor may reach; a role that reads no records has no scope."""
+        if not actor.role.reads_records:
+            raise PermissionDenied(
+                f"{actor.role.zh}不查看个人记录 / the {actor.role.value} role does not read "
+                "households', cases' or leads' records"
+            )
+        return cls(actor, actor.region_code)
+
+    def narrowed(self, region_code: str) -> Scope:
+        """The part of this scope inside ``region_code``; the caller has checked the region
+        exists (an unknown code and one outside the actor's region must answer alike)."""
+        if not self.covers(region_code):
+            raise ValueError(f"{region_code} is outside {self.region_code}")  # a caller's bug
+        return Scope(self.actor, region_code)
+
+
+@dataclass(frozen=True, slots=True)
+class CountScope(Area):
+    """The region a read may *count* in: aggregates (cases by stage and region), no record.
+
+    Not a :class:`Scope`, so no function that lists records accepts one (mypy checks it):
+    an analyst (统计分析) gets a ``CountScope`` and nothing that would list a household."""
+
+    @classmethod
+    def of(cls, actor: Actor) -> CountScope:
+        if not actor.role.reads_counts:
+            raise PermissionDenied(
+                f"{actor.role.zh}不查看统计 / the {actor.role.value} role does not read the "
+                "region's counts"
+            )
+        return cls(actor, actor.region_code)
+
+    def narrowed(self, region_code: str) -> CountScope:
+        if not self.covers(region_code):
+            raise ValueError(f"{region_code} is outside {self.region_code}")  # a caller's bug
+        return CountScope(self.actor, region_code)

@@ -26,7 +26,7 @@ from bottomline.cases.models import Case
 from bottomline.db import MAX_ID
 from bottomline.errors import ConfigError
 from bottomline.labels import LabelledEnum
-from bottomline.registry.access import access_region
+from bottomline.registry.access import access_count_region, access_region
 from bottomline.screening.enums import Triage
 from bottomline.users.actor import Actor
 from bottomline.workdays import today_in_china
@@ -187,11 +187,12 @@ def pipeline_counts(
     region: Region = None,
     level: Annotated[str, Query(pattern="^(county|township|village)$")] = "township",
 ) -> PipelineOut:
-    """案件进度 / Cases per region and stage: the dashboard's counts."""
+    """案件进度 / Cases per region and stage: the dashboard's counts (analysts too: counts,
+    no record)."""
     from bottomline.cases.queries import pipeline
 
     with transaction(request) as session:
-        scope = access_region(session, actor=actor, code=region)
+        scope = access_count_region(session, actor=actor, code=region)
         return PipelineOut(
             level=level, region_code=scope.region_code, counts=pipeline(session, scope, level=level)
         )
