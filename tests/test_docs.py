@@ -35,6 +35,14 @@ def test_every_feed_column_is_documented() -> None:
     assert not missing, f"document these feed columns in docs/feeds.md: {missing}"
 
 
+def test_every_error_reason_is_documented() -> None:
+    from tests.test_messages import raised_reasons
+
+    text = (DOCS / "api.md").read_text(encoding="utf-8")
+    missing = sorted(r for r in raised_reasons() if f"`{r}`" not in text)
+    assert not missing, f"list these error reasons in docs/api.md (Errors): {missing}"
+
+
 def test_every_reject_reason_is_documented() -> None:
     from bottomline.ingest.enums import RejectReason, Unmatched
 

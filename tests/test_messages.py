@@ -5,17 +5,26 @@ The messages are collected from the source by an AST scan of ``src/bottomline``:
 error class (``bottomline.errors`` and the subclasses defined in the code) and of
 ``typer.BadParameter``, every ``hint=`` keyword, the ``message`` and ``fix`` of the classes that
 carry them (e.g. ``policy.validate.Problem``; by position or keyword, wherever the class is
-defined or imported), and the strings the CLI modules print (``console.print``, ``typer.echo``,
-``ui.step``, ``ui.done``). Each must hold a Chinese character and a Latin letter, unless all its
-words are filled in. A message built elsewhere and passed in as a name is not seen here.
+defined or imported), the message each guard of a case move returns (``cases/guards.py``), and
+the strings the CLI modules print (``console.print``, ``typer.echo``, ``ui.step``, ``ui.done``).
+Each must hold a Chinese character and a Latin letter, unless all its words are filled in. A
+message built elsewhere and passed in as a name is not seen here.
+
+Outside the CLI (and the synthetic-data generator), no message or hint names a CLI command or
+option: the API shows them too. An error that the CLI helps with carries a ``reason`` instead,
+which ``cli/hints.py`` maps to the command to use.
 """
 
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+
+import typer.main
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "bottomline"
 
@@ -147,6 +156,10 @@ def message_fields(node: ast.Call, fields: list[str]) -> Iterator[ast.AST]:
     yield from (k.value for k in node.keywords if k.arg in MESSAGE_FIELDS)
 
 
+# Modules whose functions return a message (a case move's guards: ``str | None``).
+RETURNS_MESSAGES = {"cases/guards.py"}
+
+
 def messages(root: Path = SRC) -> list[tuple[str, str, str]]:
     """(file:line, kind, text) of every message a user sees in the package at ``root``."""
     trees = {
@@ -162,6 +175,8 @@ def messages(root: Path = SRC) -> list[tuple[str, str, str]]:
         rel = path.relative_to(root).as_posix()
         carrying = carriers[path]
         for node in ast.walk(tree):
+            if isinstance(node, ast.Return) and node.value and rel in RETURNS_MESSAGES:
+                found += [(f"{rel}:{node.value.lineno}", "guard", t) for t in texts(node.value)]
             if not isinstance(node, ast.Call):
                 continue
             name = callee(node)
@@ -216,11 +231,53 @@ def one_language(root: Path = SRC) -> list[str]:
     ]
 
 
+# Where a message may name a CLI command or option (paths under src/bottomline).
+CLI_WORDS_ALLOWED = ("cli/", "synth/")
+
+
+@functools.cache
+def cli_words_pattern() -> re.Pattern[str]:
+    """An ``--option``, or ``bottomline`` and one of its commands (not the program in prose)."""
+    from bottomline.cli.main import app
+
+    root: Any = typer.main.get_command(app)  # a group: it has commands
+    names = "|".join(sorted(root.commands))
+    return re.compile(rf"(?<![\w-])--[a-z][a-z0-9-]*|\bbottomline (?:{names})\b")
+
+
+def cli_words(root: Path = SRC) -> list[str]:
+    """The messages outside the CLI that name a CLI command or option."""
+    return [
+        f"{where} [{kind}] {text!r}"
+        for where, kind, text in messages(root)
+        if not where.startswith(CLI_WORDS_ALLOWED) and cli_words_pattern().search(text)
+    ]
+
+
+REASON = re.compile(r"[a-z]+(?:_[a-z]+)+")  # an error's reason code (not an audit row's reason)
+
+
+def raised_reasons(root: Path = SRC) -> set[str]:
+    """The ``reason`` of every domain error: each code given as ``reason="…"`` outside the CLI,
+    and the name of each guard (``cases.workflow`` gives a refused move its guard's name)."""
+    from bottomline.cases.guards import GUARDS
+
+    found = set(GUARDS)
+    for path in root.rglob("*.py"):
+        if path.relative_to(root).as_posix().startswith(CLI_WORDS_ALLOWED):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            value = node.value if isinstance(node, ast.keyword) and node.arg == "reason" else None
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                found |= {value.value} if REASON.fullmatch(value.value) else set()
+    return found
+
+
 def test_messages_are_collected() -> None:
     found = messages()
     assert len(found) > 300
     kinds = {kind for _, kind, _ in found}
-    assert kinds == {"error", "hint", "print", "problem"}
+    assert kinds == {"error", "hint", "print", "problem", "guard"}
     policy = {where.split(":")[0] for where, kind, _ in found if kind == "problem"}
     assert {"policy/validate.py", "policy/loader.py", "policy/effective.py"} <= policy
 
@@ -255,6 +312,42 @@ def test_the_scan_finds_a_message_in_one_language(tmp_path: Path) -> None:
         "a.py:4 [hint] 'give --period'",
         "a.py:6 [error] '没有该户'",
         "cli/c.py:1 [print] '[bold] rows[/bold]'",
+    ]
+
+
+def test_no_message_outside_the_cli_names_a_command_or_option() -> None:
+    assert cli_words() == []
+
+
+def test_the_scan_finds_a_command_or_option_outside_the_cli(tmp_path: Path) -> None:
+    for folder in ("cli", "synth", "cases"):
+        (tmp_path / folder).mkdir()
+    (tmp_path / "errors.py").write_text("class UserError(Exception): ...\n", encoding="utf-8")
+    (tmp_path / "a.py").write_text(
+        "def f(x):\n"
+        '    raise UserError("缺走访人 / no visitor", hint="给出 --visitor 姓名 / give --visitor")\n'
+        "def g(x):\n"
+        '    raise UserError(f"未知 {x} / unknown {x}", hint="查看 / see `bottomline clue list`")\n'
+        "def h(x):\n"
+        '    raise UserError("数据 / bottomline stores data", hint="x--y / bottomline checks")\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "cases" / "guards.py").write_text(
+        "def on_notice(ctx):\n"
+        "    if ctx:\n"
+        '        return "须公示 / publish it with bottomline notice publish"\n'
+        "    return None\n",
+        encoding="utf-8",
+    )
+    for allowed in ("cli/c.py", "synth/s.py"):
+        (tmp_path / allowed).write_text(
+            'raise UserError("缺 / missing", hint="给出 --visitor / give --visitor")\n',
+            encoding="utf-8",
+        )
+    assert cli_words(tmp_path) == [
+        "a.py:2 [hint] '给出 --visitor 姓名 / give --visitor'",
+        "a.py:4 [hint] '查看 / see `bottomline clue list`'",
+        "cases/guards.py:3 [guard] '须公示 / publish it with bottomline notice publish'",
     ]
 
 

@@ -127,7 +127,8 @@ def test_utf8_stated_for_a_gb18030_file_is_refused_not_mis_decoded(
     err = refused(path, encoding=stated)
     assert english(err.message) == "f.csv is not valid utf-8 text"
     assert err.hint is not None
-    assert "--encoding" in err.hint
+    assert english(err.hint) == "state the right encoding (utf-8, gb18030 or utf-16)"
+    assert err.reason == "file_encoding"  # the CLI names --encoding (cli/hints.py)
 
 
 def test_an_unknown_stated_encoding_is_refused(tmp_path: Path) -> None:
@@ -173,7 +174,10 @@ def test_bad_bytes_after_the_sniffed_start_are_an_input_error(
         "binary data"
     )
     assert err.hint is not None
-    assert "--encoding" in err.hint
+    assert (
+        english(err.hint) == "save it again as CSV UTF-8 from Excel or WPS, or state the encoding"
+    )
+    assert err.reason == "file_encoding"
 
 
 # ---------------------------------------------------------------- title rows and headers

@@ -1,7 +1,10 @@
 """Errors raised by bottomline's domain code.
 
 Delivery layers (CLI, API) map these to messages and exit codes or HTTP statuses;
-domain code never prints. The tree::
+domain code never prints. A message and its hint say, in domain words, what is wrong and what
+is missing; they never name a CLI command or option. Where a delivery layer has its own way to
+supply what is missing (the CLI's ``--visitor``), the error carries a ``reason``: a short,
+stable snake_case code (``visit_needs_visitor``) that layer looks its own hint up by. The tree::
 
     BottomlineError                 base of everything we raise on purpose
     ├── UserError                   the user can fix it: says what is wrong and how to fix it
@@ -21,14 +24,16 @@ from __future__ import annotations
 
 
 class BottomlineError(Exception):
-    """Base class. ``hint`` tells the user how to fix the problem, when we know."""
+    """Base class. ``hint`` tells the user how to fix the problem, when we know; ``reason``
+    names the problem for a delivery layer that says it in its own words (see above)."""
 
     status_code = 500
 
-    def __init__(self, message: str, *, hint: str | None = None) -> None:
+    def __init__(self, message: str, *, hint: str | None = None, reason: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.reason = reason
 
     def __str__(self) -> str:
         return self.message if not self.hint else f"{self.message}\n  → {self.hint}"

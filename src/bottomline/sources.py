@@ -233,8 +233,9 @@ def sniff_encoding(head: bytes, *, at_end: bool) -> str:
         return encoding
     raise InputFileError(
         "文件编码既不是 UTF-8 也不是 GB18030 / the file's text is neither UTF-8 nor GB18030",
-        hint="请另存为 CSV UTF-8（Excel：另存为 → CSV UTF-8），或用 --encoding 指明编码 / "
-        "save it as CSV UTF-8 (Excel: 另存为 → CSV UTF-8) or state --encoding",
+        hint="请另存为 CSV UTF-8（Excel：另存为 → CSV UTF-8），或指明文件的编码 / "
+        "save it as CSV UTF-8 (Excel: 另存为 → CSV UTF-8) or state the file's encoding",
+        reason="file_encoding",
     )
 
 
@@ -290,8 +291,9 @@ def _decode_head(path: Path, head: bytes, encoding: str, at_end: bool) -> str:
     except UnicodeDecodeError:
         raise InputFileError(
             f"{path.name} 不是有效的 {encoding} 文本 / {path.name} is not valid {encoding} text",
-            hint="请用 --encoding 指明正确编码（utf-8、gb18030 或 utf-16） / "
-            "state the right encoding with --encoding (utf-8, gb18030 or utf-16)",
+            hint="请指明正确编码（utf-8、gb18030 或 utf-16） / "
+            "state the right encoding (utf-8, gb18030 or utf-16)",
+            reason="file_encoding",
         ) from None
 
 
@@ -407,8 +409,9 @@ def _not_text(source: Source) -> InputFileError:
         f"{source.name} 并非通篇为有效的 {source.encoding} 文本：文件混用了编码或含二进制数据 / "
         f"{source.name} is not valid {source.encoding} text throughout: the file mixes "
         "encodings or holds binary data",
-        hint="请用 Excel 或 WPS 重新另存为 CSV UTF-8，或用 --encoding 指明编码 / "
-        "save it again as CSV UTF-8 from Excel or WPS, or state the encoding with --encoding",
+        hint="请用 Excel 或 WPS 重新另存为 CSV UTF-8，或指明编码 / "
+        "save it again as CSV UTF-8 from Excel or WPS, or state the encoding",
+        reason="file_encoding",
     )
 
 

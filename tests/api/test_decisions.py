@@ -126,9 +126,27 @@ def test_mistakes_are_named(world: World) -> None:
     status, body = _move(world, "village.in", world.case_id, to="withdrawn", version=version)
     assert status == 422
     assert "needs a reason" in body["error"]["en"]
+    assert body["error"]["reason"] == "case_needs_reason"
+    assert (
+        body["error"]["hint"]
+        == "说明理由，例如“户主主动申请撤回” / say why, e.g. '户主主动申请撤回'"
+    )
     status, body = _move(world, "analyst.in", world.case_id, to="verifying", version=version)
     assert status == 404  # a role that reads no records reaches no case
     assert _case(world, world.case_id).version == version
+
+
+def test_a_refused_guard_is_named_in_domain_words(world: World) -> None:
+    version = _case(world, world.case_id).version
+    assert _move(world, "village.in", world.case_id, to="verifying", version=version)[0] == 200
+    status, body = _move(world, "village.in", world.case_id, to="comparing", version=version + 1)
+    assert status == 422
+    error = body["error"]
+    assert error["code"] == "transition_error"
+    assert error["reason"] == "home_visit_signed"  # a client keys its own words on it
+    assert "record the signed visit or import the ODK submissions" in error["en"]
+    assert "bottomline" not in error["message"]
+    assert "--" not in error["message"]
 
 
 def test_a_cookie_session_without_the_csrf_token_changes_nothing(world: World) -> None:

@@ -127,7 +127,7 @@ def test_failures_share_one_shape(client: TestClient) -> None:
     ):
         assert response.status_code == status
         error = response.json()["error"]
-        assert set(error) == {"code", "status", "message", "zh", "en", "hint"}
+        assert set(error) == {"code", "status", "message", "zh", "en", "hint", "reason"}
         assert error["status"] == status
         assert error["zh"]
         assert error["en"]

@@ -152,7 +152,10 @@ def test_monitored_population_and_who_may_organise(
             since=None,
             policies=policies,
         )
-    with write_scope(store) as session, pytest.raises(UserError, match="since when"):
+    with (
+        write_scope(store) as session,
+        pytest.raises(UserError, match="needs the day it looks back from") as no_since,
+    ):
         create_campaign(
             session,
             scope=Scope.of(people.county),
@@ -161,6 +164,7 @@ def test_monitored_population_and_who_may_organise(
             since=None,
             policies=policies,
         )
+    assert no_since.value.reason == "campaign_needs_since"  # the CLI names --since
 
 
 @SQLITE_ONLY

@@ -65,7 +65,7 @@ def test_comparison_needs_a_signed_home_visit_since_the_first_lead(walk: Walk) -
 
 def test_village_review_can_only_start_by_publishing_a_notice(walk: Walk) -> None:
     walk.to(Stage.comparing)
-    with pytest.raises(TransitionError, match="notice publish"):
+    with pytest.raises(TransitionError, match="only when its village's notice is published"):
         walk.move(Stage.village_review)
 
 

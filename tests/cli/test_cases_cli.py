@@ -234,7 +234,7 @@ def test_a_household_walks_from_its_lead_to_assistance(
     assert Path(html).is_file()
     assert "PDF" not in notice
     assert "1 objection(s)" in walked["objection blocks"]
-    assert "objection resolve" in walked["objection blocks"]
+    assert "resolve them with `bottomline objection resolve`" in walked["objection blocks"]
     assert "county_approval → monitored" in walked["monitored"]
     assert "医疗救助" in walked["measure"]
     assert "monitored → assisting" in walked["assisting"]
@@ -257,7 +257,7 @@ READS: dict[str, tuple[str, ...]] = {
 MISTAKES: dict[str, tuple[tuple[str, ...], list[str]]] = {
     "unknown user": (
         ("case", "show", "1", "--as", "nobody"),
-        ["no active user 'nobody'", "user list"],
+        ["no active user 'nobody'", "list users with `bottomline user list`"],
     ),
     "unknown role": (
         ("user", "add", "x1", "--name", "某", "--role", "mayor", "--region", COUNTY),
@@ -285,6 +285,15 @@ MISTAKES: dict[str, tuple[tuple[str, ...], list[str]]] = {
     "unknown household": (
         ("lead", "add", "--household", "no-such-household", "--channel", "cadre_visit"),
         ["no household 'no-such-household' in your region"],
+    ),
+    "visit without a visitor": (
+        ("visit", "add", "--household", "H1", "--visitor", " ", "--date", "2026-03-12",
+         "--as", "li"),
+        ["a visit needs the visitor's name", "give --visitor NAME"],
+    ),
+    "unknown measure": (
+        ("measure", "status", "999", "ended", "--as", "li"),
+        ["no measure 999", "listed by `bottomline case show`"],
     ),
     "unknown measure type": (
         ("measure", "add", "--household", "H1", "--type", "medical_assistanse",

@@ -5,6 +5,9 @@ in ``src/bottomline`` and every string in the CLI modules (their messages). A me
 ``bottomline <command> …`` must name a command of the Typer app (walked as click's command
 tree), and each ``--option`` after it an option of that command; an ``--option`` mentioned on
 its own must be an option of some command.
+
+The CLI's own hints for domain errors (``cli/hints.py``, by the error's ``reason``) are among
+those strings; each reason it maps is one the domain raises.
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ from typing import Any
 
 import typer.main
 
+from bottomline.cli.hints import HINTS, cli_hint
 from bottomline.cli.main import app
+from tests.test_messages import bilingual, raised_reasons
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "bottomline"
 COMMAND = re.compile(
@@ -136,3 +141,22 @@ def test_the_checker_finds_a_wrong_hint() -> None:
     assert list(problems("x", "run bottomline import feed FILE --nowhere 1")) != []
     assert list(problems("x", "give --nowhere-at-all")) != []
     assert list(problems("x", "run bottomline import feed FILE --period 2025-10")) == []
+
+
+def test_every_reason_the_cli_maps_is_one_the_domain_raises() -> None:
+    raised = raised_reasons()
+    assert {"visit_needs_visitor", "registry_empty", "objections_resolved"} <= raised
+    assert sorted(set(HINTS) - raised) == []
+
+
+def test_the_cli_hints_are_chinese_and_english_and_name_commands() -> None:
+    assert [h for h in HINTS.values() if not bilingual(h)] == []
+    assert [h for h in HINTS.values() if not OPTION.search(h) and "`bottomline " not in h] == []
+
+
+def test_the_cli_hint_takes_the_place_of_the_domain_hint() -> None:
+    neutral = "给出走访人姓名 / name the visitor"
+    assert cli_hint("visit_needs_visitor", neutral) == "给出 --visitor 姓名 / give --visitor NAME"
+    assert cli_hint("no_such_reason", neutral) == neutral
+    assert cli_hint(None, neutral) == neutral
+    assert cli_hint(None) is None

@@ -3,10 +3,14 @@ become HTTP statuses.
 
     {"error": {"code": "not_found", "status": 404,
                "message": "没有户 … / no household … in your region",
-               "zh": "没有户 …", "en": "no household … in your region", "hint": "…"}}
+               "zh": "没有户 …", "en": "no household … in your region", "hint": "…",
+               "reason": null}}
 
-Domain messages are written "中文 / English"; ``zh`` and ``en`` are the two halves. A server
-error says only that it happened (details go to the server's log, without personal data).
+Domain messages are written "中文 / English"; ``zh`` and ``en`` are the two halves. ``reason``
+is the domain error's code for what is missing (``visit_needs_visitor``, a failed guard's name
+such as ``objections_resolved``; ``bottomline.errors``), or null: a client may key its own
+words on it. A server error says only that it happened (details go to the server's log,
+without personal data).
 """
 
 from __future__ import annotations
@@ -47,7 +51,9 @@ def _code(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
-def body(status: int, code: str, message: str, hint: str | None = None) -> dict[str, Any]:
+def body(
+    status: int, code: str, message: str, hint: str | None = None, reason: str | None = None
+) -> dict[str, Any]:
     zh, _, en = message.partition(" / ")
     return {
         "error": {
@@ -57,6 +63,7 @@ def body(status: int, code: str, message: str, hint: str | None = None) -> dict[
             "zh": zh,
             "en": en or zh,
             "hint": hint,
+            "reason": reason,
         }
     }
 
@@ -74,8 +81,9 @@ def install(app: FastAPI) -> None:
         status = exc.status_code
         if status >= 500:
             log.error("domain error %s", type(exc).__name__)
+        code = _code(type(exc).__name__)
         return JSONResponse(
-            body(status, _code(type(exc).__name__), exc.message, exc.hint), status_code=status
+            body(status, code, exc.message, exc.hint, exc.reason), status_code=status
         )
 
     @app.exception_handler(PoolTimeout)

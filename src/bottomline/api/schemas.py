@@ -49,6 +49,7 @@ class ErrorDetail(BaseModel):
     zh: str
     en: str
     hint: str | None = None
+    reason: str | None = None  # the domain error's code for what is missing (api.errors)
 
 
 class ErrorBody(BaseModel):

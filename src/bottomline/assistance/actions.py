@@ -91,8 +91,9 @@ def set_measure_status(
     if measure is None:
         raise UserError(
             f"没有帮扶措施 {measure_id} / no measure {measure_id}",
-            hint="用 `bottomline case show` 查看该户的帮扶措施 / "
-            "a household's measures are listed by `bottomline case show`",
+            hint="核对措施编号（列在该户的案件中） / "
+            "check the measure's number (listed with the household's case)",
+            reason="measure_not_found",
         )
     household = _household(session, measure.household_id, actor)
     before = _row(measure)

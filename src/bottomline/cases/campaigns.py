@@ -80,8 +80,11 @@ def create_campaign(
     _check_organiser(actor)
     if population is Population.eliminated and since is None:
         raise UserError(
-            "须说明自何日起：--since 2025-11-01（当日或之后消除风险的户） / "
-            "say since when: --since 2025-11-01 (eliminated on or after that day)"
+            "回头看已消除风险的户须说明自何日起 / "
+            "a look-back at eliminated households needs the day it looks back from",
+            hint="给出起始日期，例如 2025-11-01（当日或之后消除风险的户） / "
+            "give the first day, e.g. 2025-11-01 (households eliminated on or after it)",
+            reason="campaign_needs_since",
         )
     cases = _population(session, scope, population, since)
     campaign = Campaign(

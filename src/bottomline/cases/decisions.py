@@ -35,6 +35,7 @@ class Decided:
     moved: bool
     from_stage: str | None
     problem: str | None = None  # why the move was refused
+    reason: str | None = None  # its code (BottomlineError.reason), when it has one
 
 
 def decide_cases(
@@ -86,7 +87,7 @@ def _decide(
     try:
         case = access_case(session, case_id, actor)
     except NotFound as err:
-        return Decided(case_id, False, None, err.message)
+        return Decided(case_id, False, None, err.message, err.reason)
     source = case.stage
     given = _approval_evidence(case, evidence) if to is Stage.monitored else evidence
     try:
@@ -97,7 +98,7 @@ def _decide(
             )  # fmt: skip
     except UserError as err:
         session.expire(case)
-        return Decided(case_id, False, source, err.message)
+        return Decided(case_id, False, source, err.message, err.reason)
     return Decided(case_id, True, source)
 
 

@@ -47,7 +47,8 @@ def exit_facts(
         raise UserError(
             "风险消除条件须依据政策（收入线、月数） / "
             "the exit rules need the policy (income line, months)",
-            hint="给出 --policies 政策目录 / pass --policies DIR",
+            hint="提供适用的政策文件 / provide the policy files that apply",
+            reason="exit_rules_need_policies",
         )
     procedure = procedure_for(policies, case.village_code, on.year)
     guarantee = _latest(session, HouseholdGuarantee, case.household_id)

@@ -1,8 +1,10 @@
 """The checks a move may require (named in ``cases.transitions.MOVES``).
 
 A guard looks at the case, the store and the policy and returns ``None`` when the move may go
-ahead, or a message saying what is missing and how to provide it. Guards may add to the
-move's evidence (``ctx.recorded``), e.g. the exit rules' explanation per condition.
+ahead, or a message saying what is missing, in domain words. The refusal carries the guard's
+name as its ``reason`` (``cases.workflow``), for a delivery layer to add how it supplies what is
+missing (the CLI names its command). Guards may add to the move's evidence (``ctx.recorded``),
+e.g. the exit rules' explanation per condition.
 """
 
 from __future__ import annotations
@@ -54,10 +56,10 @@ def home_visit_signed(ctx: Context) -> str | None:
     if visit_id is None:
         return (
             f"自首条线索（{ctx.case.first_lead_on}）以来没有已签授权承诺书的入户核实记录，"
-            "请用 `bottomline visit add … --signed` 记录或导入 ODK 走访记录 / "
+            "请记录已签授权的走访或导入 ODK 走访记录 / "
             "no home visit with the household's signed authorization and pledge is recorded "
-            f"since the first lead on {ctx.case.first_lead_on}; record it with "
-            "`bottomline visit add … --signed` or import the ODK submissions"
+            f"since the first lead on {ctx.case.first_lead_on}; record the signed visit or "
+            "import the ODK submissions"
         )
     ctx.recorded["visit_id"] = visit_id
     return None
@@ -68,8 +70,8 @@ def on_notice(ctx: Context) -> str | None:
     notice = _current_notice(ctx.session, ctx.case.id, _notice_kind(ctx.move.target))
     if notice is None or str(ctx.evidence.get("notice_id")) != str(notice.id):
         return (
-            "案件只能通过 `bottomline notice publish` 进入公示 / "
-            "a case goes on public notice only through `bottomline notice publish`"
+            "案件只能通过发布公示进入公示 / "
+            "a case goes on public notice only when its village's notice is published"
         )
     return None
 
@@ -97,9 +99,8 @@ def objections_resolved(ctx: Context) -> str | None:
     )
     if open_objections:
         return (
-            f"该案件有 {open_objections} 条异议未处理，请用 `bottomline objection resolve` 处理 / "
-            f"{open_objections} objection(s) to this case are not resolved; resolve them with "
-            "`bottomline objection resolve`"
+            f"该案件有 {open_objections} 条异议未处理，请先处理 / "
+            f"{open_objections} objection(s) to this case are not resolved; resolve them first"
         )
     return None
 
@@ -125,11 +126,7 @@ def category_and_risks(ctx: Context) -> str | None:
 
 def has_measure(ctx: Context) -> str | None:
     if active_measure_count(ctx.session, ctx.case.household_id) == 0:
-        return (
-            "该户尚无帮扶措施，请先用 `bottomline measure add` 添加 / "
-            "the household has no assistance measure yet; add one with "
-            "`bottomline measure add` first"
-        )
+        return "该户尚无帮扶措施，请先添加 / the household has no assistance measure yet; add one first"
     return None
 
 

@@ -125,6 +125,7 @@ def _check(new: NewVisit) -> None:
     if not new.visitor_name.strip():
         raise UserError(
             "走访须填写走访人姓名 / a visit needs the visitor's name",
-            hint="给出 --visitor 姓名 / give --visitor NAME",
+            hint="给出走访人姓名 / name the visitor",
+            reason="visit_needs_visitor",
         )
     check_free_text(new.notes)

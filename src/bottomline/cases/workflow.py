@@ -119,14 +119,16 @@ def _check_inputs(
         raise TransitionError(
             f"转入“{move.target.zh}”须说明理由 / "
             f"moving to {move.target.value} ({move.target.zh}) needs a reason",
-            hint="说明理由 / say why, e.g. --reason '户主主动申请撤回'",
+            hint="说明理由，例如“户主主动申请撤回” / say why, e.g. '户主主动申请撤回'",
+            reason="case_needs_reason",
         )
     missing = [k for k in move.needs if given.get(k) in (None, "", [], ())]
     if missing:
         raise TransitionError(
             f"转入“{move.target.zh}”须提供证据 / "
             f"moving to {move.target.value} needs evidence: {', '.join(missing)}",
-            hint="每项以 --evidence 键=值 给出 / give each as --evidence key=value",
+            hint="逐项给出所缺的证据 / give each missing piece of evidence",
+            reason="case_needs_evidence",
         )
     if day > today_in_china():
         raise TransitionError(
@@ -150,7 +152,8 @@ def _run_guards(ctx: Context) -> None:
             raise TransitionError(
                 f"案件 {ctx.case.id} 不能转入“{ctx.move.target.zh}” / "
                 f"case {ctx.case.id} cannot move to {ctx.move.target.value} "
-                f"({ctx.move.target.zh}): {problem}"
+                f"({ctx.move.target.zh}): {problem}",
+                reason=name,
             )
 
 

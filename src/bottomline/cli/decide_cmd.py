@@ -16,6 +16,7 @@ from rich.table import Table
 from bottomline.cases.enums import Stage
 from bottomline.cli import params as p
 from bottomline.cli.cases_cmd import CategoryOpt, RiskOpt, _evidence_options, case_app
+from bottomline.cli.hints import cli_hint
 from bottomline.cli.params import DEFAULT_POLICIES, AsOpt, DateOpt, PoliciesOpt
 from bottomline.cli.ui import console
 from bottomline.errors import UserError
@@ -103,7 +104,9 @@ def _print(decided: list[Decided], target: Stage) -> None:
     table.add_column("原因\nwhy refused", overflow="fold")
     for d in decided:
         result = "[green]✓ 已办理 / moved[/green]" if d.moved else "[red]✗ 未通过 / refused[/red]"
-        table.add_row(str(d.case_id), d.from_stage or "—", result, p.shown(d.problem))
+        hint = cli_hint(d.reason)
+        why = p.shown(d.problem) + (f" → {hint}" if hint else "")
+        table.add_row(str(d.case_id), d.from_stage or "—", result, why)
     console.print(table)
     moved = sum(d.moved for d in decided)
     console.print(

@@ -14,6 +14,8 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from bottomline.cli.hints import cli_hint
+
 if TYPE_CHECKING:
     from bottomline.errors import BottomlineError
 
@@ -46,7 +48,9 @@ def progress_bar() -> Progress:
 
 
 def print_error(err: BottomlineError) -> None:
-    """A domain error as the user sees it: what is wrong, then how to fix it."""
+    """A domain error as the user sees it: what is wrong, then how to fix it (the CLI's own
+    hint for the error's reason, ``cli.hints``, else the domain's)."""
     console.print(f"[bold red]错误 / error:[/bold red] {err.message}")
-    if err.hint:
-        console.print(f"  → {err.hint}")
+    hint = cli_hint(err.reason, err.hint)
+    if hint:
+        console.print(f"  → {hint}")

@@ -923,7 +923,7 @@ def _warnings(report: ImportReport) -> list[str]:
     if report.rows_in and out_of_range > report.rows_in / 2:
         warnings.append(
             f"过半数行日期晚于 {report.period} 月末，批次月份是否填错？ / most rows are dated after "
-            f"the end of {report.period}: is --period right?"
+            f"the end of {report.period}: is the batch's period right?"
         )
     if report.rows_in and report.unmatched > report.rows_in / 2:
         warnings.append(

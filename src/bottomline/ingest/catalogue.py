@@ -369,7 +369,7 @@ def parse_period(value: str) -> str:
     if not ok or not 1 <= int(value[5:]) <= 12 or not 2000 <= int(value[:4]) <= 2100:
         raise InputFileError(
             f"月份 {value!r} 不是 2025-10 这样的月份 / period {value!r} is not a month like 2025-10",
-            hint="月份写作 YYYY-MM / give the period as YYYY-MM, e.g. --period 2025-10",
+            hint="月份写作 YYYY-MM，例如 2025-10 / give the period as YYYY-MM, e.g. 2025-10",
         )
     return value
 

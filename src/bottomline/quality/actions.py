@@ -182,11 +182,9 @@ def _context(session: Session, scope_code: str | None, today: dt.date) -> CheckC
     if session.scalar(select(exists().where(Household.removed_at.is_(None)))) is not True:
         raise UserError(
             "登记库为空，没有可检查的农户 / the registry is empty: there are no households to check",
-            hint="请先导入登记库（`bottomline import registry FILE`，或用 `bottomline demo` "
-            "生成模拟县），并检查 BOTTOMLINE_DATA_DIR / BOTTOMLINE_DATABASE_URL 所指的数据库 / "
-            "load the registry first (`bottomline import registry FILE`, or `bottomline "
-            "demo` for a synthetic county) and check the store in BOTTOMLINE_DATA_DIR / "
-            "BOTTOMLINE_DATABASE_URL",
+            hint="请先导入登记库，并确认用的是正确的数据库 / "
+            "load the registry first, and check that this is the right store",
+            reason="registry_empty",
         )
     if scope_code is None or scope_code == NATIONAL_CODE:
         low, high = WHOLE_REGISTRY
@@ -345,8 +343,8 @@ def _death_rows(files: list[Path], batches: list[int]) -> pa.Table:
         raise InputFileError(
             f"无法读取公安部门数据文件 / "
             f"cannot read the public_security feed files under {files[0].parent.parent}: {exc}",
-            hint="用 `bottomline import` 重新导入该数据，或移走损坏的文件 / "
-            "re-import the feed with `bottomline import` or move the damaged file away",
+            hint="重新导入该数据，或移走损坏的文件 / re-import the feed or move the damaged file away",
+            reason="feed_files_unreadable",
         ) from None
     table = table.filter(pc.is_valid(table["member_id"]))
     return (

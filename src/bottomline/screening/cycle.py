@@ -58,8 +58,9 @@ def village_policies(
         raise InputFileError(
             f"{snapshot_dir} 中没有登记库快照（缺少 households.parquet） / "
             f"no registry snapshot in {snapshot_dir} (households.parquet is missing)",
-            hint="请让 --snapshot 指向 `bottomline generate` 或数据库导出所写的目录 / "
-            "point --snapshot at a directory written by `bottomline generate` or a store export",
+            hint="快照目录须由模拟数据生成或数据库导出写成 / "
+            "use a snapshot directory written by the synthetic-data generator or a store export",
+            reason="snapshot_missing",
         )
     villages = pc.unique(
         pq.read_table(snapshot_dir / "households.parquet", columns=["village_code"])["village_code"]
@@ -256,8 +257,8 @@ def run_cycle(
     if pq.read_metadata(snapshot_dir / "households.parquet").num_rows == 0:
         raise UserError(
             "登记库中没有户 / the registry holds no households",
-            hint="请先导入登记库，例如运行 `bottomline demo` / "
-            "load a registry first, e.g. run `bottomline demo`",
+            hint="请先导入登记库 / load a registry first",
+            reason="registry_empty",
         )
     say("确定适用政策 / resolving policies")
     table, used = village_policies(snapshot_dir, documents, int(cycle[:4]))

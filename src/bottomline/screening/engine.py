@@ -96,9 +96,11 @@ def connect(
     return duckdb.connect(config=config)
 
 
-def _require(path: Path, what_zh: str, what: str, hint: str) -> Path:
+def _require(path: Path, what_zh: str, what: str, *, hint: str, reason: str) -> Path:
     if not path.exists():
-        raise InputFileError(f"找不到{what_zh} / {what} not found: {path}", hint=hint)
+        raise InputFileError(
+            f"找不到{what_zh} / {what} not found: {path}", hint=hint, reason=reason
+        )
     return path
 
 
@@ -138,9 +140,10 @@ def _inputs(
             snapshot_dir / f"{name}.parquet",
             f"登记库快照表 {name!r}",
             f"registry snapshot table {name!r}",
-            "请先导出快照（`bottomline screen` 会从数据库导出），或让 --snapshot 指向含五个快照 "
-            "Parquet 文件的目录 / export a snapshot first (`bottomline screen` does it from the store) "
-            "or point --snapshot at a directory with the five snapshot Parquet files",
+            hint="请先从数据库导出快照，或使用含五个快照 Parquet 文件的目录 / "
+            "export a snapshot from the store first, or use a directory with the five snapshot "
+            "Parquet files",
+            reason="snapshot_missing",
         )
         inputs[snapshot_name(name)] = ([path], _checked_schema(path, schema))
     for name, schema in EXTRA_TABLES.items():  # from another domain (follow-ups); may be absent

@@ -19,8 +19,8 @@ def actor_named(session: Session, username: str) -> Actor:
     if user is None or not user.active:
         raise UserError(
             f"没有在用的用户 {username!r} / no active user {username!r}",
-            hint="用 `bottomline user list` 查看用户，用 `bottomline user add` 添加 / "
-            "list users with `bottomline user list`, add one with `bottomline user add`",
+            hint="核对用户名，或先添加该用户 / check the user name, or add the user first",
+            reason="user_not_found",
         )
     return Actor(user.username, Role(user.role), user.region_code)
 

@@ -170,7 +170,8 @@ def _refuse_open_leads(session: Session, leads: list[Lead]) -> None:
             raise UserError(
                 f"线索 {seen[row.household_id]} 所属户已有待办线索 {row.id} / the household of "
                 f"clue {seen[row.household_id]} has lead {row.id} open",
-                hint="研判那条线索即可 / triage that one instead (`bottomline clue list`)",
+                hint="研判那条线索即可 / triage that one instead",
+                reason="lead_already_open",
             )
 
 

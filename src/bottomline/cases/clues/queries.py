@@ -135,7 +135,8 @@ def access_clues(session: Session, ids: Sequence[int], actor: Actor) -> list[tup
         listed = ", ".join(map(str, missing[:10])) + (" …" if len(missing) > 10 else "")
         raise NotFound(
             f"没有线索 / no such clue: {listed}",
-            hint="查看线索 / list clues with `bottomline clue list`",
+            hint="核对线索编号，可在线索队列中查到 / check the numbers against the clue queue",
+            reason="clue_not_found",
         )
     return [found[i] for i in dict.fromkeys(ids)]
 

@@ -298,7 +298,8 @@ def resolve_objection(
     if not resolution.strip():
         raise UserError(
             "须说明异议的处理结果 / say how the objection was resolved",
-            hint="给出 --resolution 处理结果 / give --resolution TEXT",
+            hint="写明处理结果 / state the resolution",
+            reason="objection_needs_resolution",
         )
     check_free_text(resolution)
     objection.resolved_on = on or today_in_china()
