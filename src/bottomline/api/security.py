@@ -20,14 +20,18 @@ import time
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from fastapi import Request
 from sqlalchemy.orm import Session
 
 from bottomline.db import session_scope, write_scope
-from bottomline.errors import NotAuthenticated, PermissionDenied
+from bottomline.errors import ConfigError, NotAuthenticated, PermissionDenied
 from bottomline.users.actor import Actor
 from bottomline.users.auth import check_token, record_use
+
+if TYPE_CHECKING:
+    from bottomline.policy.resolve import PolicyIndex
 
 SESSION_COOKIE = "bl_session"
 CSRF_COOKIE = "bl_csrf"
@@ -50,6 +54,14 @@ def transaction(request: Request) -> Iterator[Session]:
     scope = session_scope if request.method in SAFE_METHODS else write_scope
     with scope(engine) as session:
         yield session
+
+
+def loaded_policies(request: Request) -> PolicyIndex:
+    """The policies the server decides under (routes that decide need them)."""
+    policies: PolicyIndex | None = request.app.state.policies
+    if policies is None:
+        raise ConfigError("服务器没有加载政策文件 / the server loaded no policy files")
+    return policies
 
 
 def presented(request: Request) -> tuple[str | None, bool]:

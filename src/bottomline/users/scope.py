@@ -11,8 +11,8 @@ asker's region.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Any, Self
 
 from sqlalchemy import ColumnElement, true
 
@@ -43,6 +43,14 @@ class Area:
     def covers(self, code: str) -> bool:
         return regions.within(code, self.region_code)
 
+    def narrowed(self, region_code: str) -> Self:
+        """The part of this area inside ``region_code``, of the same kind; the caller has
+        checked the region exists (an unknown code and one outside the actor's region must
+        answer alike)."""
+        if not self.covers(region_code):
+            raise ValueError(f"{region_code} is outside {self.region_code}")  # a caller's bug
+        return replace(self, region_code=region_code)
+
     def villages(self, column: ColumnElement[Any] | Any) -> ColumnElement[bool]:
         """``column`` (a 12-digit village code) inside the scope: a range an index serves."""
         if not self.prefix:
@@ -65,13 +73,6 @@ class Scope(Area):
             )
         return cls(actor, actor.region_code)
 
-    def narrowed(self, region_code: str) -> Scope:
-        """The part of this scope inside ``region_code``; the caller has checked the region
-        exists (an unknown code and one outside the actor's region must answer alike)."""
-        if not self.covers(region_code):
-            raise ValueError(f"{region_code} is outside {self.region_code}")  # a caller's bug
-        return Scope(self.actor, region_code)
-
 
 @dataclass(frozen=True, slots=True)
 class CountScope(Area):
@@ -88,8 +89,3 @@ class CountScope(Area):
                 "region's counts"
             )
         return cls(actor, actor.region_code)
-
-    def narrowed(self, region_code: str) -> CountScope:
-        if not self.covers(region_code):
-            raise ValueError(f"{region_code} is outside {self.region_code}")  # a caller's bug
-        return CountScope(self.actor, region_code)

@@ -20,11 +20,10 @@ from bottomline.api.schemas import (
     errors,
     text,
 )
-from bottomline.api.security import current_actor, transaction
+from bottomline.api.security import current_actor, loaded_policies, transaction
 from bottomline.cases.enums import Stage
 from bottomline.cases.models import Case
 from bottomline.db import MAX_ID
-from bottomline.errors import ConfigError
 from bottomline.labels import LabelledEnum
 from bottomline.registry.access import access_count_region, access_region
 from bottomline.screening.enums import Triage
@@ -127,9 +126,7 @@ def case_transition(
     from bottomline.cases.workflow import transition
 
     with transaction(request) as session:
-        policies = request.app.state.policies
-        if policies is None:
-            raise ConfigError("服务器没有加载政策文件 / the server loaded no policy files")
+        policies = loaded_policies(request)
         evidence: dict[str, Any] = dict(decision.evidence)
         if decision.risk_types:
             evidence["risk_types"] = [r.value for r in decision.risk_types]

@@ -10,8 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 
 from bottomline.api.schemas import DismissIn, DispatchIn, ReopenIn, TriageOut, errors
-from bottomline.api.security import current_actor, transaction
-from bottomline.errors import ConfigError
+from bottomline.api.security import current_actor, loaded_policies, transaction
 from bottomline.users.actor import Actor
 
 router = APIRouter(tags=["clues"])
@@ -27,9 +26,7 @@ def clue_dispatch(
     """派发核实 / Send clues for verification: cases open, their clocks start on the day."""
     from bottomline.cases.clues.actions import dispatch_clues
 
-    policies = request.app.state.policies
-    if policies is None:
-        raise ConfigError("服务器没有加载政策文件 / the server loaded no policy files")
+    policies = loaded_policies(request)
     with transaction(request) as session:
         intake = dispatch_clues(
             session, decision.ids, actor=actor, policies=policies, on=decision.on
