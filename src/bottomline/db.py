@@ -14,8 +14,8 @@ import functools
 import itertools
 import os
 import re
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,9 +29,10 @@ from sqlalchemy import (
     MetaData,
     create_engine,
     event,
+    text,
 )
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction
 from sqlalchemy.sql import Select
 from sqlalchemy.types import TypeDecorator
@@ -335,6 +336,124 @@ def write_scope(engine: Engine) -> Iterator[Session]:
     bind = engine.execution_options(**{WRITE_OPTION: True})
     with Session(bind, expire_on_commit=False) as session, session.begin():
         yield session
+
+
+# Row-level security on PostgreSQL (migration 0012, docs/access.md): a transaction that sets
+# these reads and writes the protected tables only inside this range of village codes.
+SCOPE_FROM = "bottomline.scope_from"
+SCOPE_TO = "bottomline.scope_to"
+NOWHERE = ("1", "0")  # a range no code lies in: roles that read no records
+
+
+def confine(session: Session, low: str, high: str) -> None:
+    """Confine the rest of ``session``'s transaction to village codes ``low``..``high``
+    (inclusive) on PostgreSQL, a second wall behind the access layer; nothing on SQLite.
+
+    ``SET LOCAL``: the setting ends with the transaction, so a pooled connection never carries
+    one request's region into the next."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    session.execute(
+        text("SELECT set_config(:a, :low, true), set_config(:b, :high, true)"),
+        {"a": SCOPE_FROM, "b": SCOPE_TO, "low": low, "high": high},
+    )
+
+
+@contextmanager
+def unconfined(session: Session) -> Iterator[None]:
+    """Lift :func:`confine` inside the block, and put it back after: for a read that must see
+    every row and returns none of them (the audit chain's check)."""
+    if session.get_bind().dialect.name != "postgresql":
+        yield
+        return
+    row = session.execute(
+        text("SELECT current_setting(:a, true), current_setting(:b, true)"),
+        {"a": SCOPE_FROM, "b": SCOPE_TO},
+    ).one()
+    confine(session, "", "")
+    try:
+        yield
+    except BaseException:
+        # An aborted transaction refuses every statement (so nothing unconfined can follow);
+        # otherwise the confinement is back before the error goes on.
+        with suppress(SQLAlchemyError):
+            confine(session, row[0] or "", row[1] or "")
+        raise
+    confine(session, row[0] or "", row[1] or "")
+
+
+def bypasses_row_security(engine: Engine) -> bool:
+    """True when ``engine`` connects to PostgreSQL as a role that row-level security does not
+    hold (a superuser, or a role with ``BYPASSRLS``): the second wall would not be there. The
+    tables' owner is held (``FORCE``), so the role that ran the migrations is fine."""
+    if engine.dialect.name != "postgresql":
+        return False
+    with engine.connect() as connection:
+        return bool(
+            connection.exec_driver_sql(
+                "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user"
+            ).scalar()
+        )
+
+
+def copy_rows(
+    connection: Connection,
+    name: str,
+    data: pa.Table,
+    *,
+    batch_rows: int,
+    on_batch: Callable[[int], None] | None = None,
+) -> None:
+    """``COPY`` the Arrow table ``data`` into table ``name`` as CSV (PostgreSQL).
+
+    Nested columns (JSON lists in the store) go as their JSON text. ``on_batch`` hears the
+    rows sent so far after each batch of ``batch_rows``. A table row-level security guards
+    cannot take ``COPY FROM``, so its rows go into a temporary table of the same columns and
+    from there into ``name`` by one ``INSERT … SELECT`` (the policies checked, the
+    constraints enforced as for any insert)."""
+    import io
+    import json
+    import typing
+
+    import psycopg
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    for at, field in enumerate(data.schema):
+        if pa.types.is_nested(field.type):
+            text_ = [
+                None if v is None else json.dumps(v, ensure_ascii=False)
+                for v in data[field.name].to_pylist()
+            ]
+            data = data.set_column(at, field.name, pa.array(text_, pa.string()))
+    quote = connection.dialect.identifier_preparer.quote
+    listed = ", ".join(quote(column) for column in data.column_names)
+    secured = connection.exec_driver_sql(
+        "SELECT relrowsecurity FROM pg_class WHERE oid = to_regclass(%(name)s)", {"name": name}
+    ).scalar()
+    into = quote(f"_copy_{name}") if secured else quote(name)
+    if secured:
+        connection.exec_driver_sql(
+            f"CREATE TEMPORARY TABLE {into} ON COMMIT DROP AS "
+            f"SELECT {listed} FROM {quote(name)} WITH NO DATA"
+        )
+    dbapi = typing.cast(psycopg.Connection[Any], connection.connection.dbapi_connection)
+    options = pacsv.WriteOptions(include_header=False)
+    done = 0
+    sql = f"COPY {into} ({listed}) FROM STDIN (FORMAT csv)"
+    with dbapi.cursor() as cursor, cursor.copy(sql) as copy:
+        for batch in data.to_batches(max_chunksize=batch_rows):
+            buffer = io.BytesIO()
+            pacsv.write_csv(batch, buffer, options)
+            copy.write(buffer.getbuffer())
+            done += batch.num_rows
+            if on_batch is not None:
+                on_batch(done)
+    if secured:
+        connection.exec_driver_sql(
+            f"INSERT INTO {quote(name)} ({listed}) SELECT {listed} FROM {into}"
+        )
+        connection.exec_driver_sql(f"DROP TABLE {into}")
 
 
 def _alembic_config(connection: Any) -> Config:

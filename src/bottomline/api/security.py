@@ -25,10 +25,11 @@ from typing import TYPE_CHECKING
 from fastapi import Request
 from sqlalchemy.orm import Session
 
-from bottomline.db import session_scope, write_scope
+from bottomline.db import confine, session_scope, write_scope
 from bottomline.errors import ConfigError, NotAuthenticated, PermissionDenied
 from bottomline.users.actor import Actor
 from bottomline.users.auth import check_token, record_use
+from bottomline.users.scope import row_range
 
 if TYPE_CHECKING:
     from bottomline.policy.resolve import PolicyIndex
@@ -44,8 +45,10 @@ def csrf_for(token: str) -> str:
 
 
 @contextmanager
-def transaction(request: Request) -> Iterator[Session]:
-    """The route's transaction: a write transaction for a state-changing method.
+def transaction(request: Request, actor: Actor | None) -> Iterator[Session]:
+    """The route's transaction: a write transaction for a state-changing method, confined on
+    PostgreSQL to the rows of the acting user's region (row-level security, the wall behind
+    the access layer; ``None`` only before anyone is logged in: the login itself).
 
     Opened inside the route's own thread and closed there, never as a FastAPI dependency with
     ``yield``: such a dependency's closing runs in another turn of the thread pool, and under
@@ -53,6 +56,8 @@ def transaction(request: Request) -> Iterator[Session]:
     engine = request.app.state.engine
     scope = session_scope if request.method in SAFE_METHODS else write_scope
     with scope(engine) as session:
+        if actor is not None:
+            confine(session, *row_range(actor))
         yield session
 
 

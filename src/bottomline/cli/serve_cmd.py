@@ -29,10 +29,28 @@ def serve(
     import uvicorn
 
     from bottomline.config import get_settings
-    from bottomline.db import open_store
+    from bottomline.db import bypasses_row_security, make_engine, open_store
     from bottomline.errors import ConfigError
 
     settings = get_settings()
+    url = settings.resolved_database_url()
+    bypassed = False
+    if url.startswith("postgresql"):
+        probe = make_engine(url)
+        try:
+            bypassed = bypasses_row_security(probe)
+        finally:
+            probe.dispose()
+    if bypassed:  # checked before the migrations, which would make this role the tables' owner
+        raise ConfigError(
+            "服务器不能以 PostgreSQL 超级用户或 BYPASSRLS 角色连接：行级安全将不起作用 / the "
+            "server must not connect to PostgreSQL as a superuser or a BYPASSRLS role: row-level "
+            "security would not hold it",
+            hint="建一个普通角色（CREATE ROLE bottomline LOGIN PASSWORD …）并在 "
+            "BOTTOMLINE_DATABASE_URL 中使用，见 docs/access.md / create an ordinary role (CREATE "
+            "ROLE bottomline LOGIN PASSWORD …) and use it in BOTTOMLINE_DATABASE_URL; see "
+            "docs/access.md",
+        )
     engine = open_store()  # migrated once here, before any worker starts
     if workers > 1 and engine.dialect.name == "sqlite":
         raise ConfigError(

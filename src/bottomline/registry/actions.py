@@ -6,21 +6,17 @@ transaction: Core ``insert()`` executemany on SQLite, ``COPY`` on PostgreSQL.
 
 from __future__ import annotations
 
-import io
-import json
 import logging
-import typing
 from decimal import Decimal
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 from sqlalchemy import Column, Connection, Dialect, Engine, Table, insert, literal, select, text
 from sqlalchemy.exc import DataError as DBDataError
 from sqlalchemy.exc import IntegrityError as DBIntegrityError
 
-from bottomline.db import utcnow
+from bottomline.db import copy_rows, utcnow
 from bottomline.errors import InputFileError, UserError
 from bottomline.registry.columns import SNAPSHOT_TABLES
 from bottomline.registry.enums import RegionLevel
@@ -251,39 +247,16 @@ def _copy_rows(
 ) -> None:
     import psycopg
 
-    quote = connection.dialect.identifier_preparer.quote
-    sql = (
-        f"COPY {quote(target.name)} ({', '.join(quote(name) for name in data.column_names)}) "
-        "FROM STDIN (FORMAT csv)"
-    )
-    options = pacsv.WriteOptions(include_header=False)
-    dbapi_connection = typing.cast(psycopg.Connection[Any], connection.connection.dbapi_connection)
-    done = 0
-    data = _lists_as_json(data)
+    def sent(done: int) -> None:
+        if progress:
+            progress(table, done, data.num_rows)
+
     try:
-        with dbapi_connection.cursor() as cursor, cursor.copy(sql) as copy:
-            for batch in data.to_batches(max_chunksize=LOAD_CHUNK_ROWS * 5):
-                buffer = io.BytesIO()
-                pacsv.write_csv(batch, buffer, options)
-                copy.write(buffer.getbuffer())
-                done += batch.num_rows
-                if progress:
-                    progress(table, done, data.num_rows)
+        copy_rows(connection, target.name, data, batch_rows=LOAD_CHUNK_ROWS * 5, on_batch=sent)
     except (psycopg.IntegrityError, psycopg.DataError) as exc:
         raise _refused(table, exc) from None
     if progress and not data.num_rows:
         progress(table, 0, 0)
-
-
-def _lists_as_json(data: pa.Table) -> pa.Table:
-    """List columns (JSON in the store) as JSON text, which CSV for ``COPY`` can carry."""
-    for index, field in enumerate(data.schema):
-        if pa.types.is_list(field.type):
-            text = pa.array(
-                [json.dumps(v, ensure_ascii=False) for v in data[field.name].to_pylist()]
-            )
-            data = data.set_column(index, field.name, text)
-    return data
 
 
 def _advance_sequences(connection: Connection) -> None:

@@ -16,7 +16,7 @@ from typing import Any, Self
 
 from sqlalchemy import ColumnElement, true
 
-from bottomline import regions
+from bottomline import db, regions
 from bottomline.errors import PermissionDenied
 from bottomline.users.actor import Actor
 
@@ -89,3 +89,13 @@ class CountScope(Area):
                 "region's counts"
             )
         return cls(actor, actor.region_code)
+
+
+def row_range(actor: Actor) -> tuple[str, str]:
+    """The village codes whose rows the actor's transactions may touch at all: their region's
+    for a role that reads records or counts, none for the others (department, administrator).
+    The database's second wall (:func:`bottomline.db.confine`); the access layer decides the
+    rest."""
+    if not actor.role.reads_counts:
+        return db.NOWHERE
+    return regions.code_range(actor.region_code)

@@ -54,7 +54,7 @@ def audit_rows(
     filters = AuditFilter(
         action=action, entity=entity, entity_id=entity_id, actor=by, since=since, until=until
     )
-    with transaction(request) as session:
+    with transaction(request, actor) as session:
         found = audit_page(session, actor=actor, filters=filters, page=page, page_size=page_size)
         rows = [
             AuditRowOut(
@@ -91,7 +91,7 @@ def audit_verify(
     reordered row is a finding (row numbers only)."""
     from bottomline.users.audit_log import verify_log
 
-    with transaction(request) as session:
+    with transaction(request, actor) as session:
         result = verify_log(session, actor=actor)
     return VerificationOut(
         intact=result.intact,

@@ -66,7 +66,7 @@ def case_list(
     """案件 / The cases of your region (or a region inside it), oldest first."""
     from bottomline.cases.queries import cases_in
 
-    with transaction(request) as session:
+    with transaction(request, actor) as session:
         scope = access_region(session, actor=actor, code=region)
         return CaseList(
             rows=[_row(c) for c in cases_in(session, scope, stage=stage, limit=limit)], limit=limit
@@ -81,7 +81,7 @@ def case_detail(
 ) -> CaseOut:
     """案件详情 / One case with its clock and history. One outside your region answers like
     one that does not exist."""
-    with transaction(request) as session:
+    with transaction(request, actor) as session:
         return _case_out(session, case_id, actor)
 
 
@@ -125,7 +125,7 @@ def case_transition(
     from bottomline.cases.queries import access_case
     from bottomline.cases.workflow import transition
 
-    with transaction(request) as session:
+    with transaction(request, actor) as session:
         policies = loaded_policies(request)
         evidence: dict[str, Any] = dict(decision.evidence)
         if decision.risk_types:
@@ -163,7 +163,7 @@ def clue_list(
     """线索 / The screening clues of your region waiting for triage (or dispatched, dismissed)."""
     from bottomline.cases.clues.queries import ClueFilter, clue_page
 
-    with transaction(request) as session:
+    with transaction(request, actor) as session:
         filters = ClueFilter(township=township, village=village, status=status)
         found = clue_page(
             session, actor=actor, filters=filters, sort=sort, page=page, page_size=page_size
@@ -188,7 +188,7 @@ def pipeline_counts(
     no record)."""
     from bottomline.cases.queries import pipeline
 
-    with transaction(request) as session:
+    with transaction(request, actor) as session:
         scope = access_count_region(session, actor=actor, code=region)
         return PipelineOut(
             level=level, region_code=scope.region_code, counts=pipeline(session, scope, level=level)

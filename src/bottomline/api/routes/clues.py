@@ -27,7 +27,7 @@ def clue_dispatch(
     from bottomline.cases.clues.actions import dispatch_clues
 
     policies = loaded_policies(request)
-    with transaction(request) as session:
+    with transaction(request, actor) as session:
         intake = dispatch_clues(
             session, decision.ids, actor=actor, policies=policies, on=decision.on
         )
@@ -48,7 +48,7 @@ def clue_dismiss(
     """排除 / Dismiss clues with a reason: the same evidence is not raised again."""
     from bottomline.cases.clues.actions import dismiss_clues
 
-    with transaction(request) as session:
+    with transaction(request, actor) as session:
         done = dismiss_clues(
             session,
             decision.ids,
@@ -69,7 +69,7 @@ def clue_reopen(
     """撤销排除 / Make dismissed clues pending again, saying why."""
     from bottomline.cases.clues.actions import reopen_clues
 
-    with transaction(request) as session:
+    with transaction(request, actor) as session:
         done = reopen_clues(
             session, decision.ids, actor=actor, reason=decision.reason, on=decision.on
         )

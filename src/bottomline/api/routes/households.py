@@ -37,7 +37,7 @@ def household(
     from bottomline.cases.queries import cases_of
     from bottomline.registry.records import incomes_of
 
-    with transaction(request) as session:
+    with transaction(request, actor) as session:
         found = access_household(session, actor=actor, number=number, removed=True)
         members = [m for m in found.members if m.removed_at is None]
         size = len(members)
@@ -96,7 +96,7 @@ def reveal_id_number(
     from bottomline.registry.reveal import reveal_id_number as reveal_number
 
     response.headers["Cache-Control"] = "no-store"
-    with transaction(request) as session:
+    with transaction(request, actor) as session:
         shown = reveal_number(
             session, actor=actor, number=number, member=str(member_id), purpose=reveal.purpose
         )

@@ -64,7 +64,7 @@ def logout_route(
     actor: Actor = Depends(current_actor),  # noqa: B008
 ) -> Response:
     """退出登录 / Log out: the session's token is revoked."""
-    with transaction(request) as session:
+    with transaction(request, actor) as session:
         token, _ = presented(request)
         if token is not None:
             logout(session, token=token)

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import io
-import json
-import typing
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 from sqlalchemy import Connection, Numeric, Table, func, insert, select, text, update
 from sqlalchemy.dialects import sqlite
 
-from bottomline.db import chunks, utcnow
+from bottomline.db import chunks, copy_rows, utcnow
 from bottomline.registry.divisions import ancestors
 from bottomline.registry.enums import RegionLevel
 from bottomline.registry.imports.check import Checked, first_rows
@@ -262,21 +258,7 @@ def _sqlite_values(kind: Any, values: pa.ChunkedArray, dialect: Any) -> list[Any
 
 def _copy(connection: Connection, name: str, data: pa.Table) -> None:
     """``COPY`` the rows into table ``name`` as CSV (PostgreSQL)."""
-    import psycopg
-
-    quote = connection.dialect.identifier_preparer.quote
-    sql = f"COPY {quote(name)} ({', '.join(quote(n) for n in data.column_names)}) FROM STDIN (FORMAT csv)"
-    dbapi = typing.cast(psycopg.Connection[Any], connection.connection.dbapi_connection)
-    options = pacsv.WriteOptions(include_header=False)
-    for at, field in enumerate(data.schema):
-        if pa.types.is_nested(field.type):  # JSON lists as their text
-            text = [None if v is None else json.dumps(v) for v in data[field.name].to_pylist()]
-            data = data.set_column(at, field.name, pa.array(text, pa.string()))
-    with dbapi.cursor() as cursor, cursor.copy(sql) as copy:
-        for batch in data.to_batches(max_chunksize=WRITE_CHUNK_ROWS * 5):
-            buffer = io.BytesIO()
-            pacsv.write_csv(batch, buffer, options)
-            copy.write(buffer.getbuffer())
+    copy_rows(connection, name, data, batch_rows=WRITE_CHUNK_ROWS * 5)
 
 
 def _remove(connection: Connection, table: Table, ids: list[int], now: pa.Scalar) -> None:
