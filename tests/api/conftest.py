@@ -102,6 +102,12 @@ def backend_url(
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('api') / 'bottomline.db'}"
         return
+    yield from postgres_database()
+
+
+def postgres_database() -> Iterator[str]:
+    """A new database on the test server (dropped afterwards); a skip, or on CI a failure,
+    when no server is set."""
     url = os.environ.get(PG_URL_VARIABLE)
     if not url:
         if os.environ.get("CI") == "true":

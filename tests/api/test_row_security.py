@@ -34,8 +34,7 @@ from bottomline.db import (
     write_scope,
 )
 from bottomline.users.actor import Actor
-from tests.api.conftest import OTHER_TOWNSHIP, TOWNSHIP, USERS, World
-from tests.conftest import PG_URL_VARIABLE, new_database
+from tests.api.conftest import OTHER_TOWNSHIP, TOWNSHIP, USERS, World, postgres_database
 from tests.test_access_layer import PROTECTED
 
 # Where each protected table's rows belong, written here from the tables' meaning (not taken
@@ -75,17 +74,7 @@ FILLED = ("households", "members", "cases", "case_events", "case_leads", "leads"
 @pytest.fixture(scope="module", params=[pytest.param("postgres", marks=pytest.mark.postgres)])
 def backend_url(request: pytest.FixtureRequest) -> Iterator[str]:
     """This module's world on PostgreSQL only (overrides the package's two-backend fixture)."""
-    url = os.environ.get(PG_URL_VARIABLE)
-    if not url:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL tests cannot run on CI: {PG_URL_VARIABLE} is not set")
-        pytest.skip(f"{PG_URL_VARIABLE} is not set")
-    admin = make_engine(url).execution_options(isolation_level="AUTOCOMMIT")
-    try:
-        with new_database(admin) as database:
-            yield database
-    finally:
-        admin.dispose()
+    yield from postgres_database()
 
 
 def _tables() -> list[str]:
